@@ -1,0 +1,3 @@
+from anonymizer.cli import main
+
+raise SystemExit(main())

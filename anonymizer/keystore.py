@@ -1,0 +1,116 @@
+"""The key mapping between real names and pseudonym numbers, behind one small interface.
+
+The engine only ever talks to a ``KeyStore``. ``InMemoryKeyStore`` serves tests and one-off runs;
+the encrypted, persistent implementation adapts ``vault.Vault`` (see ``anonymizer.vault_keystore``).
+Numbers are never reused, also after a participant withdraws.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+
+class IdentityKind(str, Enum):
+    PARTICIPANT = "participant"
+    PERSON = "person"
+    PLACE = "place"
+    ORGANISATION = "organisation"
+
+
+@dataclass(frozen=True)
+class Identity:
+    kind: IdentityKind
+    number: int
+    names: tuple[str, ...]  # canonical name first, then aliases, in registration order
+
+
+def normalise_name(name: str) -> str:
+    """Key for comparing names: NFC, case-folded, inner whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+class KeyStore(Protocol):
+    def identities(self, kind: IdentityKind | None = None) -> Sequence[Identity]:
+        """Every known identity (of one kind), for roster matching."""
+        ...
+
+    def lookup(self, kind: IdentityKind, name: str) -> Identity | None:
+        """The identity of that kind with this name or alias (case-insensitive), if any."""
+        ...
+
+    def assign(self, kind: IdentityKind, names: Sequence[str]) -> Identity:
+        """Find the identity holding any of ``names``, or create one with the next free number.
+
+        New names are added as aliases of the identity found.
+        """
+        ...
+
+    def note_wave(self, number: int, wave: str) -> None:
+        """Record that participant ``number`` was seen in interview ``wave``."""
+        ...
+
+
+@dataclass
+class _Entry:
+    number: int
+    names: list[str]
+
+
+@dataclass
+class InMemoryKeyStore:
+    """A KeyStore held in memory only: the default for a single run without a vault."""
+
+    _entries: dict[IdentityKind, list[_Entry]] = field(default_factory=dict)
+    _next: dict[IdentityKind, int] = field(default_factory=dict)
+    waves: dict[int, set[str]] = field(default_factory=dict)
+
+    def identities(self, kind: IdentityKind | None = None) -> Sequence[Identity]:
+        kinds: Iterable[IdentityKind] = [kind] if kind else list(IdentityKind)
+        return [
+            Identity(k, e.number, tuple(e.names)) for k in kinds for e in self._entries.get(k, [])
+        ]
+
+    def lookup(self, kind: IdentityKind, name: str) -> Identity | None:
+        key = normalise_name(name)
+        for e in self._entries.get(kind, []):
+            if any(normalise_name(n) == key for n in e.names):
+                return Identity(kind, e.number, tuple(e.names))
+        return None
+
+    def assign(self, kind: IdentityKind, names: Sequence[str]) -> Identity:
+        if not names:
+            raise ValueError("assign needs at least one name")
+        entry = None
+        for name in names:
+            found = self.lookup(kind, name)
+            if found:
+                entry = next(e for e in self._entries[kind] if e.number == found.number)
+                break
+        if entry is None:
+            number = self._next.get(kind, 1)
+            self._next[kind] = number + 1
+            entry = _Entry(number, [])
+            self._entries.setdefault(kind, []).append(entry)
+        known = {normalise_name(n) for n in entry.names}
+        for name in names:
+            if normalise_name(name) not in known:
+                entry.names.append(name)
+                known.add(normalise_name(name))
+        return Identity(kind, entry.number, tuple(entry.names))
+
+    def add(self, kind: IdentityKind, names: Sequence[str], number: int | None = None) -> Identity:
+        """Register an identity, optionally with a fixed number (steward's roster)."""
+        if number is None:
+            return self.assign(kind, names)
+        if any(e.number == number for e in self._entries.get(kind, [])):
+            raise ValueError(f"{kind.value} number {number} is already taken")
+        self._entries.setdefault(kind, []).append(_Entry(number, list(dict.fromkeys(names))))
+        self._next[kind] = max(self._next.get(kind, 1), number + 1)
+        return Identity(kind, number, tuple(dict.fromkeys(names)))
+
+    def note_wave(self, number: int, wave: str) -> None:
+        self.waves.setdefault(number, set()).add(wave)
