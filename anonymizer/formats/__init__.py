@@ -1,0 +1,72 @@
+"""Transcript formats: readers that turn a user's file into a ``Transcript``, and clean writers.
+
+Readers (all refuse bad input with ``UnreadableTranscript``, an ``InputError`` whose one-line
+message names the file and the reason, never text from inside it):
+
+    read_transcript(path, limits)   dispatch on the suffix: .txt .docx .odt .vtt .srt
+
+Writers (atomic: temp file in the target folder, fsync, rename):
+
+    write_clean_text(clean_text, path, transcript=None)   UTF-8, LF; cues as "[hh:mm:ss] text"
+    write_clean_docx(clean_text, transcript, path)        a new document, neutral properties
+
+Each format's decisions (tracked changes, comments, headers, cues) are in its module docstring.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from anonymizer.formats._source import check_regular_file
+from anonymizer.formats.docx import read_docx
+from anonymizer.formats.docx_writer import write_clean_docx
+from anonymizer.formats.failures import ReadFailure, UnreadableTranscript
+from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
+from anonymizer.formats.odt import read_odt
+from anonymizer.formats.subtitles import read_srt, read_vtt
+from anonymizer.formats.text import LegacyEncoding, read_text
+from anonymizer.formats.writers import render_clean_text, write_clean_text
+from anonymizer.transcript import Transcript
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "SUPPORTED_SUFFIXES",
+    "ReadFailure",
+    "ReadLimits",
+    "UnreadableTranscript",
+    "read_transcript",
+    "render_clean_text",
+    "write_clean_docx",
+    "write_clean_text",
+]
+
+SUPPORTED_SUFFIXES = (".txt", ".docx", ".odt", ".vtt", ".srt")
+_SAVE_AS = {".doc": ".docx", ".rtf": ".docx", ".wpd": ".docx", ".pages": ".docx", ".sxw": ".odt"}
+
+
+def read_transcript(
+    path: Path,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    *,
+    legacy_encoding: LegacyEncoding | None = None,
+) -> Transcript:
+    """Read one transcript; ``legacy_encoding="cp1252"`` lets .txt/.vtt/.srt fall back to cp1252."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return read_docx(path, limits)
+    if suffix == ".odt":
+        return read_odt(path, limits)
+    text_readers = {".txt": read_text, ".vtt": read_vtt, ".srt": read_srt}
+    if suffix in text_readers:
+        return text_readers[suffix](path, limits, legacy_encoding=legacy_encoding)
+    # A missing path or a directory is reported as such, whatever its name looks like.
+    check_regular_file(path, limits)
+    supported = ", ".join(SUPPORTED_SUFFIXES)
+    if suffix in _SAVE_AS:
+        detail = f"{suffix} files are not supported; save it as {_SAVE_AS[suffix]}"
+    elif suffix:
+        detail = f"unsupported file type {suffix} (supported: {supported})"
+    else:
+        detail = f"has no file extension (supported: {supported})"
+    raise UnreadableTranscript(path, ReadFailure.UNSUPPORTED, detail)
