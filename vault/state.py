@@ -1,0 +1,201 @@
+"""The unlocked vault in memory: entries, the name index, keys, and the rules for changing them.
+
+Pure in-memory logic: no files, no locks. Every mutation validates before it changes anything,
+marks the record ids it touched as dirty, and leaves sealing and writing to ``vault.store``.
+The name index (normalised name -> number, per kind) exists only here, after unlock: an on-disk
+blind index would survive in old backups of the record file and let anyone holding the key-ring
+confirm a guessed name of a participant who has since withdrawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from vault.crypto import KEY_BYTES, RandBytes
+from vault.entries import (
+    Consent,
+    ConsentStatus,
+    Entry,
+    Kind,
+    Retired,
+    RetiredReason,
+    WithdrawalReceipt,
+)
+from vault.errors import Reason, VaultError
+from vault.keyring import RingBody, RingHeader
+from vault.names import check_number, clean_names, clean_scope, clean_wave, normalise_name
+from vault.records import SealedRecord, record_id
+
+Key = tuple[Kind, int]
+
+
+@dataclass
+class VaultState:
+    header: RingHeader
+    kek: bytes = field(repr=False)
+    master: bytes = field(repr=False)
+    ring: RingBody
+    entries: dict[Key, Entry]
+    sealed: dict[str, SealedRecord]  # what the record file holds (or will, after the next write)
+    keys_write_id: bytes
+    disk_digest: str | None  # SHA-256 of the record file as last read or written
+    needs_records_write: bool = False  # leftovers of an interrupted write or a recovery
+    dirty: set[str] = field(default_factory=set)
+    index: dict[Kind, dict[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.index:
+            self.index = {kind: {} for kind in Kind}
+            for entry in sorted(self.entries.values(), key=lambda e: e.number):
+                for name in entry.names:  # first holder wins; mutations never make a second
+                    self.index[entry.kind].setdefault(normalise_name(name), entry.number)
+
+    def copy(self) -> VaultState:
+        return replace(
+            self,
+            ring=self.ring.copy(),
+            entries=dict(self.entries),
+            sealed=dict(self.sealed),
+            dirty=set(self.dirty),
+            index={kind: dict(names) for kind, names in self.index.items()},
+        )
+
+    # -- queries -----------------------------------------------------------------------------
+    def find(self, kind: Kind, name: str) -> Entry | None:
+        number = self.index[kind].get(normalise_name(name))
+        return None if number is None else self.entries[(kind, number)]
+
+    def get(self, kind: Kind, number: int) -> Entry:
+        entry = self.entries.get((kind, check_number(number)))
+        if entry is not None:
+            return entry
+        retired = self.ring.retired.get((kind, number))
+        if retired is None:
+            raise VaultError(Reason.NOT_FOUND, f"{kind.value} {number}")
+        if retired.reason is RetiredReason.WITHDRAWN:
+            raise VaultError(Reason.WITHDRAWN, f"{kind.value} {number}")
+        raise VaultError(Reason.MERGED, f"{kind.value} {number} into {retired.into}")
+
+    def key_for(self, kind: Kind, number: int) -> bytes | None:
+        if kind is Kind.PARTICIPANT:
+            return self.ring.participant_keys.get(number)
+        return self.ring.shared_key
+
+    def settled(self, kind: Kind, names: Sequence[str]) -> Entry | None:
+        """The entry ``assign`` would return without changing anything, if there is one."""
+        cleaned = clean_names(names)
+        entry = self.find(kind, cleaned[0])
+        if entry is None or any(self.find(kind, name) is None for name in cleaned):
+            return None
+        return entry
+
+    # -- mutations ---------------------------------------------------------------------------
+    def add(
+        self,
+        kind: Kind,
+        names: Sequence[str],
+        number: int | None,
+        today: date,
+        randbytes: RandBytes,
+    ) -> Entry:
+        cleaned = clean_names(names)
+        for name in cleaned:
+            holder = self.index[kind].get(normalise_name(name))
+            if holder is not None:
+                raise VaultError(Reason.NAME_TAKEN, f"held by {kind.value} {holder}")
+        if number is None:
+            number = self.ring.next_number[kind]
+        else:
+            self._check_free(kind, check_number(number))
+        self.ring.next_number[kind] = max(self.ring.next_number[kind], number + 1)
+        consent = None
+        if kind is Kind.PARTICIPANT:
+            self.ring.participant_keys[number] = randbytes(KEY_BYTES)
+            consent = Consent(ConsentStatus.PENDING, None, today)
+        entry = Entry(kind, number, cleaned, (), consent)
+        self._put(entry)
+        return entry
+
+    def assign(self, kind: Kind, names: Sequence[str], today: date, randbytes: RandBytes) -> Entry:
+        cleaned = clean_names(names)
+        found = next((e for e in map(lambda n: self.find(kind, n), cleaned) if e), None)
+        if found is None:
+            return self.add(kind, cleaned, None, today, randbytes)
+        # Names that already belong to another identity stay where they are: a name is never
+        # moved between people silently; a steward merges identities on purpose.
+        new = tuple(n for n in cleaned if self.index[kind].get(normalise_name(n)) is None)
+        if not new:
+            return found
+        entry = replace(found, names=found.names + new)
+        self._put(entry)
+        return entry
+
+    def note_wave(self, number: int, wave: str) -> Entry:
+        label = clean_wave(wave)
+        entry = self.get(Kind.PARTICIPANT, number)
+        if label in entry.waves:
+            return entry
+        updated = replace(entry, waves=entry.waves + (label,))
+        self._put(updated)
+        return updated
+
+    def set_consent(
+        self, number: int, status: ConsentStatus, scope: str | None, today: date
+    ) -> Entry:
+        scope = clean_scope(scope)
+        entry = self.get(Kind.PARTICIPANT, number)
+        current = entry.consent
+        if current is not None and (current.status, current.scope) == (status, scope):
+            return entry
+        updated = replace(entry, consent=Consent(status, scope, today))
+        self._put(updated)
+        return updated
+
+    def merge(self, kind: Kind, keep: int, absorb: int, today: date) -> Entry:
+        if check_number(keep) == check_number(absorb):
+            raise VaultError(Reason.INVALID, "cannot merge a number into itself")
+        kept, absorbed = self.get(kind, keep), self.get(kind, absorb)
+        known = {normalise_name(n) for n in kept.names}
+        extra = tuple(n for n in absorbed.names if normalise_name(n) not in known)
+        waves = kept.waves + tuple(w for w in absorbed.waves if w not in kept.waves)
+        self._drop(absorbed)
+        self.ring.retired[(kind, absorb)] = Retired(kind, absorb, RetiredReason.MERGED, today, keep)
+        merged = replace(kept, names=kept.names + extra, waves=waves)
+        self._put(merged)
+        return merged
+
+    def withdraw(self, number: int, today: date) -> WithdrawalReceipt:
+        entry = self.get(Kind.PARTICIPANT, number)
+        self._drop(entry)
+        self.ring.retired[(Kind.PARTICIPANT, number)] = Retired(
+            Kind.PARTICIPANT, number, RetiredReason.WITHDRAWN, today
+        )
+        return WithdrawalReceipt(number, entry.waves, today)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _check_free(self, kind: Kind, number: int) -> None:
+        if (kind, number) in self.entries:
+            raise VaultError(Reason.NUMBER_TAKEN, f"{kind.value} {number}")
+        if (kind, number) in self.ring.retired:
+            self.get(kind, number)  # raises WITHDRAWN or MERGED
+
+    def _put(self, entry: Entry) -> None:
+        index = self.index[entry.kind]
+        for name in entry.names:
+            index.setdefault(normalise_name(name), entry.number)
+        self.entries[(entry.kind, entry.number)] = entry
+        self.dirty.add(record_id(entry.kind, entry.number))
+
+    def _drop(self, entry: Entry) -> None:
+        index = self.index[entry.kind]
+        for name in entry.names:
+            if index.get(normalise_name(name)) == entry.number:
+                del index[normalise_name(name)]
+        del self.entries[(entry.kind, entry.number)]
+        if entry.kind is Kind.PARTICIPANT:
+            # The crypto-shredding step: once the key-ring is rewritten without this key, no copy
+            # of the record file can give this participant's record back.
+            self.ring.participant_keys.pop(entry.number, None)
+        self.dirty.add(record_id(entry.kind, entry.number))
