@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
 from anonymizer.formats.failures import ReadFailure, refuse
-from anonymizer.formats.limits import MIB, ReadLimits
+from anonymizer.formats.limits import ReadLimits, human_size
 
 _CHUNK = 64 * 1024
 
@@ -97,7 +97,7 @@ class Package:
 
     def _too_big(self, size: int) -> str:
         limit = self.limits.max_zip_uncompressed_bytes
-        return f"it unpacks to over {size / MIB:.0f} MB (the limit is {limit / MIB:g} MB)"
+        return f"it unpacks to over {human_size(size)} (the limit is {human_size(limit)})"
 
     def _corrupt(self, why: str) -> NoReturn:
         refuse(self.path, ReadFailure.CORRUPT, f"is not a valid {self.label} ({why})")

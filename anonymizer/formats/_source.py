@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from anonymizer.formats.failures import ReadFailure, refuse
-from anonymizer.formats.limits import MIB, ReadLimits
+from anonymizer.formats.limits import MIB, ReadLimits, human_size
 
 _OPEN_FLAGS = (
     os.O_RDONLY
@@ -100,7 +100,7 @@ def _check_size(path: Path, size: int, limits: ReadLimits) -> None:
         refuse(
             path,
             ReadFailure.TOO_LARGE,
-            f"is too large ({size / MIB:.1f} MB; the limit is {limits.max_file_bytes / MIB:g} MB)",
+            f"is too large ({human_size(size)}; the limit is {human_size(limits.max_file_bytes)})",
         )
 
 

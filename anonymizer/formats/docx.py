@@ -73,6 +73,8 @@ def read_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
         refuse(path, ReadFailure.CORRUPT, "is not a valid .docx (not a zip archive)")
     pkg = Package(path, data, limits, ".docx")
     main = target(relationships(pkg, ""), "officeDocument") or "word/document.xml"
+    if not pkg.has(main):
+        refuse(path, ReadFailure.CORRUPT, "is not a valid .docx (it has no Word document inside)")
     document = pkg.xml(main, "the main document")
     w = document.tag[1 : document.tag.index("}")] if document.tag.startswith("{") else ""
     if w not in _W_NAMESPACES:

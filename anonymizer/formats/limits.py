@@ -33,3 +33,10 @@ class ReadLimits:
 
 
 DEFAULT_LIMITS = ReadLimits()
+
+
+def human_size(size: float) -> str:
+    """``"60.0 MB"`` / ``"195 KB"``: sizes in messages stay readable for small test limits too."""
+    if size >= MIB:
+        return f"{size / MIB:.1f} MB"
+    return f"{size / 1024:.0f} KB"
