@@ -1,0 +1,143 @@
+"""`anonymizer run` and `anonymizer scan`: the engine on files, for people at a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from anonymizer.cli.common import add_language, open_keystore, settings_from
+from anonymizer.engine import Engine, Scan
+from anonymizer.errors import AnonymizerError, ExitCode, InputError
+from anonymizer.formats import read_transcript, write_clean_docx, write_clean_text
+from anonymizer.transcript import TranscriptFormat
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="anonymize transcript files",
+                         description="Anonymize transcripts. Without -o the clean text is printed.")
+    run.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    run.add_argument("-o", "--output", metavar="DIR", type=Path,
+                     help="write clean files here, named by checksum (never by the input's name)")
+    add_language(run)
+    run.set_defaults(func=cmd_run)
+
+    scan = sub.add_parser("scan", help="show what would be replaced (dry run)",
+                          description="List findings without changing anything. With --jsonl, "
+                          "read records {id, text} and write {id, findings} per line.")
+    scan.add_argument("file", metavar="FILE", type=Path)
+    scan.add_argument("--jsonl", action="store_true", help="FILE is JSON Lines of {id, text}")
+    scan.add_argument("-o", "--output", metavar="OUT", type=Path,
+                      help="with --jsonl: write here instead of standard output")
+    add_language(scan)
+    scan.set_defaults(func=cmd_scan)
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    settings = settings_from(args)
+    return Engine.from_settings(settings, language=args.lang, keystore=open_keystore(settings))
+
+
+def _summary(scan: Scan) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(scan.counts.items())) or "nothing replaced"
+    who = ", ".join(str(n) for n in scan.participants)
+    return counts + (f"; participants {who}" if who else "")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    worst = ExitCode.OK
+    if args.output:
+        args.output.mkdir(parents=True, exist_ok=True)
+    for path in args.files:
+        try:
+            transcript = read_transcript(path)
+            outcome = engine.anonymize(transcript.text, where=str(path))
+        except AnonymizerError as exc:
+            print(f"anonymizer: error: {' '.join(str(exc).split())}", file=sys.stderr)
+            worst = max(worst, exc.exit_code)
+            continue
+        if args.output is None:
+            sys.stdout.write(outcome.clean_text)
+            print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        target = args.output / f"{digest}.clean.txt"
+        write_clean_text(outcome.clean_text, target, transcript)
+        written = [target]
+        if transcript.format is TranscriptFormat.DOCX:
+            docx_target = args.output / f"{digest}.clean.docx"
+            write_clean_docx(outcome.clean_text, transcript, docx_target)
+            written.append(docx_target)
+        print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan)}")
+    return int(worst)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if args.jsonl:
+        return _scan_jsonl(engine, args.file, args.output)
+    transcript = read_transcript(args.file)
+    scan = engine.scan(transcript.text)
+    print(f"{args.file}: {_summary(scan)}")
+    print("\nreplaced:")
+    print(f"  {'start':>7} {'end':>7}  {'kind':<13} {'replacement':<22} {'score':>5}  detector")
+    for r in scan.replacements:
+        print(f"  {r.start:>7} {r.end:>7}  {r.entity.value:<13} {r.text:<22} {r.score:>5.2f}  "
+              f"{r.detector}")
+    if scan.kept:
+        print("\ndetected but kept (allow list or policy):")
+        for f in scan.kept:
+            print(f"  {f.start:>7} {f.end:>7}  {f.entity.value:<13} {f.detector}")
+    print("\nresidual risk (not replaced; for review):")
+    if not scan.flags:
+        print("  none")
+    for flag in scan.flags:
+        print(f"  {flag.start:>7} {flag.end:>7}  {flag.reason:<24} {flag.detail}")
+    return 0
+
+
+def _records(path: Path) -> list[dict]:
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a JSONL file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise InputError(f"{path}: line {number}: not valid JSON") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str) \
+                or "id" not in record:
+            raise InputError(f"{path}: line {number}: needs an object with \"id\" and \"text\"")
+        records.append(record)
+    return records
+
+
+def _scan_jsonl(engine: Engine, path: Path, output: Path | None) -> int:
+    records = _records(path)
+    out: TextIO = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    try:
+        scans = engine.scan_many(r["text"] for r in records)
+        for record, (_, scan) in zip(records, scans, strict=True):
+            findings = [
+                {"start": r.start, "end": r.end, "entity": r.entity.value,
+                 "replacement": r.text, "score": r.score, "detector": r.detector}
+                for r in scan.replacements
+            ]
+            out.write(json.dumps({"id": record["id"], "findings": findings},
+                                 ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            out.close()
+    return 0

@@ -1,0 +1,153 @@
+"""Presidio's AnalyzerEngine over our spaCy parse: NER plus the recognizers named in rules/.
+
+Rules pick Presidio's predefined recognizers by class name and add regex recognizers with
+validators (``RulePatternRecognizer``). Presidio's entity names are mapped to ours here and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
+from presidio_analyzer import predefined_recognizers as predefined
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.recognizer_registry import RecognizerRegistry
+
+from anonymizer.errors import RulesError
+from anonymizer.findings import EntityKind, Finding
+from anonymizer.nlp import AnalysedChunk, NlpPipeline
+from anonymizer.rulebook import CompiledPattern, Rulebook
+from anonymizer.validators import VALIDATORS
+
+_NER_KINDS = {
+    "PERSON": EntityKind.PERSON,
+    "LOCATION": EntityKind.LOCATION,
+    "ORGANIZATION": EntityKind.ORGANISATION,
+}
+# The entity each predefined recognizer reports, in Presidio's names.
+_PREDEFINED_ENTITY = {
+    "EmailRecognizer": "EMAIL_ADDRESS",
+    "UrlRecognizer": "URL",
+    "CreditCardRecognizer": "CREDIT_CARD",
+    "IbanRecognizer": "IBAN_CODE",
+    "PhoneRecognizer": "PHONE_NUMBER",
+    "IpRecognizer": "IP_ADDRESS",
+}
+
+
+class RulePatternRecognizer(EntityRecognizer):
+    """Regexes from a rules file; a match counts only when its validator accepts it."""
+
+    def __init__(self, name: str, entity: EntityKind, patterns: list[CompiledPattern],
+                 language: str) -> None:
+        self.patterns = patterns
+        first = patterns[0].recognizer
+        self.score = first.score
+        self.group = first.group
+        self.validator = VALIDATORS[first.validator] if first.validator else None
+        super().__init__([entity.value], name=f"pattern:{name}", supported_language=language,
+                         context=list(first.context))
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        results = []
+        for pattern in self.patterns:
+            for match in pattern.regex.finditer(text):
+                if self.validator and not self.validator(match.group(0)):
+                    continue
+                start, end = match.span(self.group) if self.group else match.span()
+                if start < 0 or end <= start:
+                    continue
+                results.append(RecognizerResult(
+                    self.supported_entities[0], start, end, self.score,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                ))
+        return results
+
+
+def build_recognizers(rulebook: Rulebook) -> tuple[list[EntityRecognizer], dict[str, EntityKind]]:
+    """The recognizers the rules ask for, and how their entity names map to our kinds."""
+    language = rulebook.language
+    recognizers: list[EntityRecognizer] = []
+    kinds: dict[str, EntityKind] = {}
+    for definition in rulebook.presidio:
+        cls = getattr(predefined, definition.class_, None)
+        if cls is None or definition.class_ not in _PREDEFINED_ENTITY:
+            raise RulesError(
+                f"patterns: Presidio recognizer {definition.class_!r} is not supported "
+                f"(supported: {', '.join(sorted(_PREDEFINED_ENTITY))})"
+            )
+        kwargs: dict[str, object] = {"supported_language": language}
+        if definition.regions:
+            kwargs["supported_regions"] = definition.regions
+        recognizers.append(cls(**kwargs))
+        kinds[_PREDEFINED_ENTITY[definition.class_]] = definition.entity
+    by_name: dict[str, list[CompiledPattern]] = {}
+    for compiled in rulebook.patterns:
+        by_name.setdefault(compiled.recognizer.name, []).append(compiled)
+    for name, compiled_list in by_name.items():
+        entity = compiled_list[0].recognizer.entity
+        recognizers.append(RulePatternRecognizer(name, entity, compiled_list, language))
+        kinds[entity.value] = entity
+    return recognizers, kinds
+
+
+class PresidioDetector:
+    """NER and pattern findings for one transcript, from the shared spaCy parse."""
+
+    def __init__(self, rulebook: Rulebook, pipeline: NlpPipeline) -> None:
+        pattern_recognizers, kinds = build_recognizers(rulebook)
+        self.pattern_recognizers = pattern_recognizers
+        self.kinds = {**kinds, **_NER_KINDS}
+        ner = predefined.SpacyRecognizer(
+            supported_language=rulebook.language, supported_entities=list(_NER_KINDS),
+            name="spacy_ner",
+        )
+        registry = RecognizerRegistry(
+            recognizers=[ner, *pattern_recognizers], supported_languages=[rulebook.language]
+        )
+        self.language = rulebook.language
+        self.analyzer = AnalyzerEngine(
+            registry=registry, nlp_engine=pipeline.engine,
+            supported_languages=[rulebook.language],
+        )
+        self.entities = sorted(self.kinds)
+
+    def detect(self, chunks: Iterable[AnalysedChunk]) -> list[Finding]:
+        findings = []
+        for chunk in chunks:
+            results = self.analyzer.analyze(
+                chunk.doc.text, self.language, entities=self.entities,
+                nlp_artifacts=chunk.artifacts,
+            )
+            findings.extend(self._to_findings(results, chunk.offset))
+        return findings
+
+    def detect_patterns(self, text: str, kinds: frozenset[EntityKind]) -> list[Finding]:
+        """Pattern recognizers only, without NLP: used to re-check clean text."""
+        found: list[Finding] = []
+        for recognizer in self.pattern_recognizers:
+            wanted = [e for e in recognizer.supported_entities if self.kinds.get(e) in kinds]
+            if wanted:
+                found.extend(self._to_findings(recognizer.analyze(text, wanted, None), 0))
+        return found
+
+    def _to_findings(self, results: list[RecognizerResult], offset: int) -> list[Finding]:
+        out = []
+        for result in results:
+            kind = self.kinds.get(result.entity_type)
+            if kind is None:
+                continue
+            detector = (result.recognition_metadata or {}).get(
+                RecognizerResult.RECOGNIZER_NAME_KEY, "presidio"
+            )
+            out.append(Finding(result.start + offset, result.end + offset, kind, str(detector),
+                               round(float(result.score), 3)))
+        return out

@@ -1,0 +1,199 @@
+"""The anonymization engine: one transcript's text in, findings or clean text out.
+
+Stages, each small and passing one ``Analysis`` record along:
+
+    parse (spaCy, once) -> detect -> accept -> propagate -> settle -> resolve -> rewrite -> verify
+
+``scan`` stops before the text changes (findings only, the steward's dry run and the measuring
+contract); ``anonymize`` goes on to rewrite and verify. Both share everything up to that point, so
+``scan`` reports exactly the decisions ``anonymize`` applies.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from anonymizer.consistency import name_index, propagate
+from anonymizer.detectors import DetectionInput
+from anonymizer.detectors.gendered import GenderedDetector, active_terms
+from anonymizer.detectors.presidio import PresidioDetector
+from anonymizer.detectors.roster import RosterDetector
+from anonymizer.detectors.speakers import parse_turns, speaker_findings
+from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replacement
+from anonymizer.keystore import Identity, InMemoryKeyStore, KeyStore, OverlayKeyStore
+from anonymizer.nlp import AnalysedChunk, NlpPipeline
+from anonymizer.resolve import Resolver, accept, attach_titles, settle_overlaps
+from anonymizer.rewrite import Rewriter, Rewritten
+from anonymizer.rulebook import Rulebook, default_rules_dir, load_rulebook
+from anonymizer.settings import Settings
+from anonymizer.verify import find_leaks, pronoun_pattern, raise_if_leaks
+
+
+@dataclass
+class Analysis:
+    """One transcript on its way through the stages."""
+
+    text: str
+    chunks: list[AnalysedChunk]
+    keystore: KeyStore
+    lower_case: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    accepted: list[Finding] = field(default_factory=list)
+    kept: list[Finding] = field(default_factory=list)
+    replacements: list[Replacement] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scan:
+    replacements: tuple[Replacement, ...]
+    kept: tuple[Finding, ...]
+    flags: tuple[Flag, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(r.entity.value for r in self.replacements))
+
+    @property
+    def participants(self) -> tuple[int, ...]:
+        return tuple(sorted({r.identity for r in self.replacements
+                             if r.participant and r.identity is not None}))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    clean_text: str
+    scan: Scan
+    rewritten: Rewritten
+
+
+def is_lower_case(text: str) -> bool:
+    """Speech-to-text style: (almost) no capital letters at all."""
+    letters = sum(c.isalpha() for c in text)
+    return letters > 0 and sum(c.isupper() for c in text) <= letters * 0.002
+
+
+class Engine:
+    def __init__(self, settings: Settings, rulebook: Rulebook, pipeline: NlpPipeline,
+                 keystore: KeyStore) -> None:
+        self.settings = settings
+        self.rulebook = rulebook
+        self.pipeline = pipeline
+        self.keystore = keystore
+        self.presidio = PresidioDetector(rulebook, pipeline)
+        self.gendered = GenderedDetector(
+            rulebook, pronouns=settings.rewrite.pronouns, groups=settings.rewrite.gendered_groups
+        )
+        self.terms = active_terms(rulebook, settings.rewrite.gendered_groups)
+        titles = rulebook.term_groups.get("titles")
+        self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
+        self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
+        self.resolver = Resolver(rulebook, keystore, settings.pseudonyms.unknown_speaker,
+                                 self.terms, self.titles)
+        self.rewriter = Rewriter()
+        self.pronouns = pronoun_pattern(self.gendered.words)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, language: str | None = None,
+                      keystore: KeyStore | None = None) -> Engine:
+        language = language or settings.project.language
+        rules_dir = settings.rules.dir or default_rules_dir()
+        rulebook = load_rulebook(rules_dir, language, settings.rules.project_allow)
+        pipeline = NlpPipeline(settings.model_name(language), language,
+                               max_chunk_chars=settings.nlp.max_chunk_chars,
+                               batch_size=settings.nlp.batch_size)
+        return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
+
+    def roster(self) -> list[Identity]:
+        return [i for i in self.keystore.identities() if i.registered]
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _detect(self, doc: Analysis) -> None:
+        turns = parse_turns(doc.text, self.rulebook.speaker_roles, self.rulebook.max_label_words,
+                            lower_case=doc.lower_case)
+        source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
+        doc.findings = [
+            *speaker_findings(turns),
+            *RosterDetector(source.roster).detect(doc.text),
+            *self.presidio.detect(doc.chunks),
+            *self.gendered.detect(doc.chunks),
+        ]
+
+    def _accept(self, doc: Analysis) -> None:
+        doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,
+                                        cased=not doc.lower_case)
+        doc.accepted += propagate(
+            doc.text, doc.accepted, capitalised_only=not doc.lower_case,
+            stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
+        )
+
+    def _settle(self, doc: Analysis) -> None:
+        settled = settle_overlaps(doc.accepted)
+        doc.accepted = attach_titles(doc.text, settled, self.titles)
+
+    def _resolve(self, doc: Analysis) -> None:
+        resolver = replace(self.resolver, keystore=doc.keystore)
+        doc.replacements = resolver.resolve(doc.text, doc.accepted)
+
+    def _run_stages(self, doc: Analysis) -> Scan:
+        for stage in (self._detect, self._accept, self._settle, self._resolve):
+            stage(doc)
+        return Scan(tuple(doc.replacements), tuple(doc.kept), tuple(doc.flags))
+
+    # -- public ---------------------------------------------------------------------------
+
+    def scan_many(self, texts: Iterable[str], *, dry_run: bool = True
+                  ) -> Iterator[tuple[str, Scan]]:
+        """Findings for each text. A dry run assigns numbers in a scratch overlay, per text:
+        the key store is not changed, and no text's findings leak into the next one's."""
+        pending = list(texts)
+        for text, chunks in zip(pending, self.pipeline.analyse_many(pending), strict=True):
+            keystore = OverlayKeyStore(self.keystore) if dry_run else self.keystore
+            yield text, self._run_stages(Analysis(text, chunks, keystore, is_lower_case(text)))
+
+    def scan(self, text: str, *, dry_run: bool = True) -> Scan:
+        return next(self.scan_many([text], dry_run=dry_run))[1]
+
+    def anonymize(self, text: str, *, where: str = "transcript") -> Outcome:
+        scan = self.scan(text, dry_run=False)
+        rewritten = self.rewriter.apply(text, scan.replacements)
+        self.verify(text, scan, rewritten.text, where=where)
+        return Outcome(rewritten.text, scan, rewritten)
+
+    def verify(self, text: str, scan: Scan, clean: str, *, where: str = "transcript") -> None:
+        detected = name_index(
+            ((text[r.start:r.end], r.entity) for r in scan.replacements),
+            stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
+        )
+        roster = RosterDetector(self.roster()).index
+        min_score = self.rulebook.min_score
+        leaks = find_leaks(
+            clean, roster=roster, detected=detected,
+            capitalised_only=not is_lower_case(text),
+            patterns=lambda t: [f for f in self.presidio.detect_patterns(t, CONTACT_KINDS)
+                                if f.score >= min_score(f.entity)],
+            pronouns=self.pronouns,
+        )
+        raise_if_leaks(leaks, where)
+
+    @property
+    def model_description(self) -> str:
+        return f"{self.pipeline.model_name} {self.pipeline.model_version}"
+
+    @property
+    def rules_digest(self) -> str:
+        return self.rulebook.digest
+
+    @property
+    def language(self) -> str:
+        return self.rulebook.language
+
+    def rules_dir(self) -> Path:
+        return self.rulebook.directory
+
+
+__all__ = ["Engine", "Scan", "Outcome", "EntityKind"]

@@ -1,0 +1,261 @@
+"""From findings to replacements: clean up spans, settle overlaps, tie mentions to people.
+
+All mentions of one person in a transcript ("Kari Nordmann", "Kari", "Nordmann", "Kari's")
+become one identity with one number from the key store; the interviewee (a registered
+participant, or a named speaker when policy says so) gets a participant label, everyone else a
+person label. Places and organisations are numbered the same way when their label has ``{n}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from anonymizer.findings import EntityKind, Finding, Replacement, Role
+from anonymizer.keystore import Identity, IdentityKind, KeyStore
+from anonymizer.phrases import words
+from anonymizer.rulebook import PARTICIPANT, Action, Rulebook
+from anonymizer.settings import UnknownSpeaker
+from anonymizer.validators import date_year, parse_age
+
+_PRIORITY = {
+    EntityKind.ID_NUMBER: 92, EntityKind.EMAIL: 90, EntityKind.URL: 90, EntityKind.PHONE: 90,
+    EntityKind.ADDRESS: 85, EntityKind.PERSON: 80, EntityKind.ORGANISATION: 70,
+    EntityKind.LOCATION: 70, EntityKind.DATE: 60, EntityKind.AGE: 60,
+    EntityKind.GENDERED_TERM: 20, EntityKind.PRONOUN: 10,
+}
+_TOKEN_LEVEL = frozenset({EntityKind.PRONOUN, EntityKind.GENDERED_TERM})
+_TRAILING = re.compile(r"(?:['’]s|['’])?[\s.,;:!?\"'’)\]-]*$")
+_BREAK = re.compile(r":\s|\n")
+_LEADING = re.compile(r"^[\s\"'‘(\[-]*(?:the\s+|The\s+)?")
+_IDENTITY_KIND = {
+    EntityKind.PERSON: IdentityKind.PERSON,
+    EntityKind.LOCATION: IdentityKind.PLACE,
+    EntityKind.ORGANISATION: IdentityKind.ORGANISATION,
+}
+
+
+def priority(finding: Finding) -> int:
+    bonus = 15 if finding.role is Role.SPEAKER else 0
+    return _PRIORITY[finding.entity] + bonus
+
+
+def tidy(text: str, finding: Finding) -> Finding | None:
+    """Trim a name-like span to the name itself: no possessive 's, quotes or a leading "the"."""
+    if not finding.entity.is_name_like or finding.role is Role.SPEAKER:
+        return finding
+    # A name never runs across a line end or a speaker label's colon; statistical models
+    # sometimes glue "Green: Right" together. Keep the part before the break.
+    stop = _BREAK.search(text, finding.start, finding.end)
+    end = stop.start() if stop and stop.start() > finding.start else finding.end
+    surface = text[finding.start:end]
+    head = _LEADING.match(surface)
+    start = finding.start + (head.end() if head else 0)
+    tail = _TRAILING.search(text, start, end)
+    end = tail.start() if tail else end
+    if end <= start:
+        return None
+    return replace(finding, start=start, end=end)
+
+
+def plausible_name(surface: str, *, cased: bool) -> bool:
+    """A statistical model's name must look like one: two letters or more and, in a cased
+    transcript, a capital letter ("y'know" tagged as a person is not a name)."""
+    letters = sum(c.isalpha() for c in surface)
+    return letters >= 2 and (not cased or any(c.isupper() for c in surface))
+
+
+def _function_words_only(surface: str, rulebook: Rulebook) -> bool:
+    """"HIM" tagged as an organisation: pronouns are never names."""
+    return all(w in rulebook.pronoun_words for w in words(surface))
+
+
+def accept(text: str, findings: Iterable[Finding], rulebook: Rulebook, *, cased: bool = True,
+           trusted: frozenset[str] = frozenset({"roster", "speaker_label"}),
+           ) -> tuple[list[Finding], list[Finding]]:
+    """(findings to act on, findings detected but kept by policy or the allow list)."""
+    acted, kept = [], []
+    for raw in findings:
+        finding = tidy(text, raw)
+        if finding is None:
+            continue
+        if finding.entity.is_name_like and finding.detector not in trusted and \
+                (not plausible_name(text[finding.start:finding.end], cased=cased) or
+                 _function_words_only(text[finding.start:finding.end], rulebook)):
+            continue
+        if finding.score < rulebook.min_score(finding.entity) and \
+                finding.entity not in _TOKEN_LEVEL:
+            continue
+        surface = " ".join(words(text[finding.start:finding.end]))
+        if finding.entity.is_name_like and surface in rulebook.allow:
+            kept.append(finding)
+        elif finding.entity not in _TOKEN_LEVEL and \
+                rulebook.action(finding.entity) is Action.KEEP:
+            kept.append(finding)
+        else:
+            acted.append(finding)
+    return acted, kept
+
+
+def settle_overlaps(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per overlapping group: the union span, with the strongest kind.
+
+    The union is what keeps us fail-closed: when NER and a roster disagree on the extent of a
+    name, every character either of them claimed is replaced.
+    """
+    ordered = sorted(findings, key=lambda f: (f.start, -f.end))
+    groups: list[list[Finding]] = []
+    end = -1
+    for finding in ordered:
+        if groups and finding.start < end:
+            groups[-1].append(finding)
+            end = max(end, finding.end)
+        else:
+            groups.append([finding])
+            end = finding.end
+    settled = []
+    for group in groups:
+        spans = [f for f in group if f.entity not in _TOKEN_LEVEL] or group
+        best = max(spans, key=lambda f: (priority(f), f.length, -f.start))
+        settled.append(replace(best, start=min(f.start for f in spans),
+                               end=max(f.end for f in spans)))
+    return settled
+
+
+def attach_titles(text: str, findings: list[Finding], titles: frozenset[str]) -> list[Finding]:
+    """"Mr. Hansen": the title goes with the name it stands before (dropped, not neutralised)."""
+    out: list[Finding] = []
+    for finding in sorted(findings):
+        if (out and finding.entity is EntityKind.PERSON and
+                out[-1].entity is EntityKind.GENDERED_TERM and
+                text[out[-1].start:out[-1].end].casefold() in titles and
+                not text[out[-1].end:finding.start].strip()):
+            title = out.pop()
+            finding = replace(finding, start=title.start)
+        out.append(finding)
+    return out
+
+
+def match_case(original: str, replacement: str) -> str:
+    if len(original) > 1 and original.isupper():
+        return replacement.upper()
+    if original[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+@dataclass(frozen=True)
+class Resolver:
+    rulebook: Rulebook
+    keystore: KeyStore
+    unknown_speaker: UnknownSpeaker
+    terms: dict[str, tuple[str, str]]
+    titles: frozenset[str]
+
+    def resolve(self, text: str, findings: Sequence[Finding]) -> list[Replacement]:
+        people = self._people(text, [f for f in findings if f.entity is EntityKind.PERSON])
+        out = []
+        for finding in findings:
+            surface = text[finding.start:finding.end]
+            if finding.entity is EntityKind.PERSON:
+                identity = people[(finding.start, finding.end)]
+                participant = identity.kind is IdentityKind.PARTICIPANT
+                key = PARTICIPANT if participant else EntityKind.PERSON.value
+                out.append(self._numbered(finding, key, identity.number, participant))
+            elif finding.entity in (EntityKind.LOCATION, EntityKind.ORGANISATION):
+                out.append(self._place_or_org(finding, surface))
+            elif finding.entity is EntityKind.PRONOUN:
+                form = self.rulebook.pronoun_forms[finding.form or ""]
+                out.append(self._fixed(finding, match_case(surface, form)))
+            elif finding.entity is EntityKind.GENDERED_TERM:
+                target = self.terms.get(surface.casefold(), (surface, ""))[0]
+                out.append(self._fixed(finding, match_case(surface, target)))
+            else:
+                out.append(self._fixed(finding, self._label_or_general(finding, surface)))
+        return sorted(out, key=lambda r: r.start)
+
+    def _people(self, text: str, mentions: list[Finding]) -> dict[tuple[int, int], Identity]:
+        """Group person mentions by who they are and get each person's identity."""
+        surfaces = {(f.start, f.end): _name_words(text[f.start:f.end], self.titles) for f in mentions}
+        full_names: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for ws in surfaces.values():
+            if len(ws) > 1:
+                for w in ws:
+                    full_names[w].add(ws)
+        clusters: dict[tuple[str, ...], list[Finding]] = defaultdict(list)
+        for finding in mentions:
+            ws = surfaces[(finding.start, finding.end)] or ("?",)
+            if len(ws) == 1 and len(full_names.get(ws[0], ())) == 1:
+                ws = next(iter(full_names[ws[0]]))
+            clusters[ws].append(finding)
+        identities: dict[tuple[int, int], Identity] = {}
+        for key, members in sorted(clusters.items(), key=lambda kv: min(f.start for f in kv[1])):
+            names = [" ".join(_display_words(text[f.start:f.end], self.titles)) for f in members]
+            names = list(dict.fromkeys([max(names, key=len), *names]))
+            is_speaker = any(f.role is Role.SPEAKER for f in members)
+            identity = self._identity(names, is_speaker)
+            for finding in members:
+                identities[(finding.start, finding.end)] = identity
+        return identities
+
+    def _identity(self, names: list[str], is_speaker: bool) -> Identity:
+        for kind in (IdentityKind.PARTICIPANT, IdentityKind.PERSON):
+            for name in names:
+                found = self.keystore.lookup(kind, name)
+                if found:
+                    return self.keystore.assign(kind, [found.names[0], *names])
+        as_participant = is_speaker and self.unknown_speaker is UnknownSpeaker.PARTICIPANT
+        kind = IdentityKind.PARTICIPANT if as_participant else IdentityKind.PERSON
+        return self.keystore.assign(kind, names)
+
+    def _labels(self, key: str):  # noqa: ANN202 - LabelSet
+        return self.rulebook.labels[key]
+
+    def _numbered(self, finding: Finding, key: str, number: int, participant: bool) -> Replacement:
+        labels = self._labels(key)
+        template = labels.speaker if finding.role is Role.SPEAKER and labels.speaker else \
+            labels.mention
+        return Replacement(finding.start, finding.end, finding.entity, template.format(n=number),
+                           finding.detector, finding.score, number, participant)
+
+    def _place_or_org(self, finding: Finding, surface: str) -> Replacement:
+        template = self._labels(finding.entity.value).mention
+        if "{n}" not in template:
+            return self._fixed(finding, template)
+        identity = self.keystore.assign(_IDENTITY_KIND[finding.entity], [surface])
+        return Replacement(finding.start, finding.end, finding.entity,
+                           template.format(n=identity.number), finding.detector, finding.score,
+                           identity.number)
+
+    def _label_or_general(self, finding: Finding, surface: str) -> str:
+        labels = self._labels(finding.entity.value)
+        if self.rulebook.action(finding.entity) is Action.GENERALISE and labels.generalised:
+            if finding.entity is EntityKind.DATE:
+                year = date_year(surface)
+                if year:
+                    return labels.generalised.format(year=year)
+            elif finding.entity is EntityKind.AGE:
+                age = parse_age(surface)
+                if age is not None:
+                    low = age // 10 * 10
+                    return labels.generalised.format(low=low, high=low + 9)
+        return labels.mention
+
+    @staticmethod
+    def _fixed(finding: Finding, text: str) -> Replacement:
+        return Replacement(finding.start, finding.end, finding.entity, text, finding.detector,
+                           finding.score)
+
+
+def _display_words(surface: str, titles: frozenset[str]) -> list[str]:
+    """The name as written, without a title in front ("Mr. Hansen" -> "Hansen")."""
+    parts = surface.split()
+    while len(parts) > 1 and parts[0].casefold() in titles:
+        parts = parts[1:]
+    return parts
+
+
+def _name_words(surface: str, titles: frozenset[str]) -> tuple[str, ...]:
+    return tuple(words(" ".join(_display_words(surface, titles))))
