@@ -59,6 +59,14 @@ def read_pair(directory: Path) -> DiskPair:
     return DiskPair(keys, read_file(directory / RECORDS_FILE))
 
 
+def check_keyring_frame(directory: Path) -> None:
+    """Raise NOT_A_VAULT, TRUNCATED, ... if the key-ring is not even a well-formed frame."""
+    keys = read_file(directory / KEYS_FILE)
+    if keys is None:
+        raise VaultError(Reason.NOT_A_VAULT, f"{KEYS_FILE} missing")
+    frame.unpack(keys, frame.KEYRING_MAGIC, "keyring")
+
+
 def keys_write_id(directory: Path) -> bytes | None:
     head = read_head(directory / KEYS_FILE, frame.HEADER_BYTES)
     return frame.peek_write_id(head, frame.KEYRING_MAGIC)

@@ -124,7 +124,9 @@ class Vault:
         directory = Path(path)
         if not (directory / store.KEYS_FILE).is_file():
             raise VaultError(Reason.NOT_A_VAULT, f"{store.KEYS_FILE} missing")
-        store.check_permissions(directory)  # before creating the lock file
+        # Refuse what is not a vault before creating a lock file in someone else's folder.
+        store.check_permissions(directory)
+        store.check_keyring_frame(directory)
         lock = FileLock(directory / store.LOCK_FILE, lock_timeout)
         try:
             with lock.shared():

@@ -1,0 +1,102 @@
+"""``KeyStore`` on top of the encrypted ``vault.Vault``.
+
+The engine speaks ``IdentityKind`` and ``Identity``; the vault speaks its own ``Kind`` and
+``Entry``. Every refusal of the vault becomes a ``KeyStoreError`` whose message holds the vault's
+reason code only -- never a name.
+
+A withdrawn participant's name is gone from the vault, so if one of their transcripts arrives
+later, ``assign`` gives that name a new number. Deciding whether a transcript belongs to a
+withdrawn participant (and quarantining it) is the daemon's job, not this adapter's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
+
+from anonymizer.errors import KeyStoreError
+from anonymizer.keystore import Identity, IdentityKind
+from vault import Entry, Kind, Secret, Vault, VaultError
+
+T = TypeVar("T")
+
+
+def _kind(kind: IdentityKind) -> Kind:
+    return Kind(IdentityKind(kind).value)
+
+
+def _identity(entry: Entry) -> Identity:
+    return Identity(IdentityKind(entry.kind.value), entry.number, entry.names)
+
+
+def _refused(error: VaultError) -> KeyStoreError:
+    return KeyStoreError(f"the key vault refused: {error.reason.value}")
+
+
+class VaultKeyStore:
+    """A KeyStore whose identities live in an unlocked ``Vault`` (which this object closes)."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], project_id: str, secret: Secret) -> VaultKeyStore:
+        return cls(_call(lambda: Vault.open(path, project_id, secret)))
+
+    @property
+    def vault(self) -> Vault:
+        return self._vault
+
+    def identities(self, kind: IdentityKind | None = None) -> Sequence[Identity]:
+        entries = _call(lambda: self._vault.entries(None if kind is None else _kind(kind)))
+        return [_identity(e) for e in entries]
+
+    def lookup(self, kind: IdentityKind, name: str) -> Identity | None:
+        entry = _call(lambda: self._vault.lookup(_kind(kind), name))
+        return None if entry is None else _identity(entry)
+
+    def assign(self, kind: IdentityKind, names: Sequence[str]) -> Identity:
+        return _identity(_call(lambda: self._vault.assign(_kind(kind), names)))
+
+    def add(self, kind: IdentityKind, names: Sequence[str], number: int | None = None) -> Identity:
+        """Register an identity, optionally with a fixed number (steward's roster).
+
+        Without a number this behaves like ``assign``, as ``InMemoryKeyStore.add`` does.
+        """
+        if number is None:
+            return self.assign(kind, names)
+        return _identity(_call(lambda: self._vault.add(_kind(kind), names, number)))
+
+    def note_wave(self, number: int, wave: str) -> None:
+        _call(lambda: self._vault.note_wave(number, wave))
+
+    def refresh(self) -> None:
+        """See what stewards or other daemons committed since the vault was unlocked."""
+        _call(self._vault.refresh)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Commit every assignment made inside at once (one write for a whole transcript)."""
+        try:
+            with self._vault.transaction():
+                yield
+        except VaultError as error:
+            raise _refused(error) from error
+
+    def close(self) -> None:
+        self._vault.close()
+
+    def __enter__(self) -> VaultKeyStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _call(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except VaultError as error:
+        raise _refused(error) from error
