@@ -8,7 +8,7 @@ XML cannot carry, is removed from the pieces here, in one place for all formats.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from anonymizer.formats.failures import ReadFailure, refuse
@@ -62,3 +62,32 @@ def count_note(count: int, singular: str, plural: str, rest: str) -> list[str]:
     if count == 0:
         return []
     return [f"{count} {singular if count == 1 else plural} {rest}"]
+
+
+def handling_notes(counts: Mapping[str, int]) -> list[str]:
+    """What a document reader did with content that is not plain body text, as counts only.
+
+    Keys: comments, inserted, deleted, furniture (header/footer lines), note_lines, text_boxes,
+    nested, breaks, embedded. Missing keys count as zero.
+    """
+    c = {key: counts.get(key, 0) for key in _NOTE_KEYS}
+    notes = count_note(c["comments"], "comment", "comments", "removed (not transcript content)")
+    if c["inserted"] or c["deleted"]:
+        notes.append(
+            f"tracked changes accepted: {c['inserted']} insertion(s) kept, "
+            f"{c['deleted']} deletion(s) dropped"
+        )
+    for key, singular, plural, rest in _COUNT_NOTES:
+        notes += count_note(c[key], singular, plural, rest)
+    return notes
+
+
+_COUNT_NOTES = (
+    ("furniture", "header/footer line", "header/footer lines", "included"),
+    ("note_lines", "footnote/endnote line", "footnote/endnote lines", "included"),
+    ("text_boxes", "text box", "text boxes", "included as lines after their anchor"),
+    ("nested", "nested table", "nested tables", "flattened into their cells"),
+    ("breaks", "soft line break", "soft line breaks", "joined with a space"),
+    ("embedded", "embedded image/object", "embedded images/objects", "not carried over"),
+)
+_NOTE_KEYS = ("comments", "inserted", "deleted", *(entry[0] for entry in _COUNT_NOTES))

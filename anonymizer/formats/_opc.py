@@ -17,12 +17,13 @@ from anonymizer.formats.failures import ReadFailure, refuse
 
 _PR = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 Relationships = dict[str, tuple[str, str]]
+PASSWORD_PROTECTED = "is password-protected; remove the password and save again"
 
 
 def refuse_ole(path: Path, data: bytes, label: str) -> NoReturn:
     # Office wraps password-protected OOXML in an OLE file with an "EncryptionInfo" stream.
     if "EncryptionInfo".encode("utf-16-le") in data:
-        refuse(path, ReadFailure.ENCRYPTED, "is password-protected; remove the password and save again")
+        refuse(path, ReadFailure.ENCRYPTED, PASSWORD_PROTECTED)
     refuse(
         path,
         ReadFailure.LEGACY_FORMAT,

@@ -87,7 +87,8 @@ class Package:
                 refuse(self.path, ReadFailure.ENCRYPTED, "is password-protected (encrypted zip)")
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size >= limits.ratio_check_min_bytes and ratio > limits.max_compression_ratio:
+            big_enough = info.file_size >= limits.ratio_check_min_bytes
+            if big_enough and ratio > limits.max_compression_ratio:
                 self._bomb(
                     f"a part is compressed {ratio:.0f}:1 "
                     f"(the limit is {limits.max_compression_ratio:g}:1)"

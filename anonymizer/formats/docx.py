@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from anonymizer.formats._lines import assemble, count_note
+from anonymizer.formats._lines import assemble, handling_notes
 from anonymizer.formats._opc import (
     header_footer_parts,
     parts_of_type,
@@ -100,19 +100,15 @@ def read_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
                     lines += walker.blocks(note, style)
     note_lines = len(lines) - notes_start
     lines += footers
-    comments = sum(
+    counts = walker.counts
+    counts["comments"] = sum(
         len(pkg.xml(part, "the comments").findall(walker.w + "comment"))
         for part in parts_of_type(rels, "comments", pkg)
     )
-    embedded = sum(1 for name in pkg.names() if name.lower().startswith(_EMBEDDED_PREFIXES))
-    notes = count_note(comments, "comment", "comments", "removed (not transcript content)")
-    notes += walker.notes()
-    notes += count_note(len(headers) + len(footers), "header/footer line", "header/footer lines",
-                        "included")
-    notes += count_note(note_lines, "footnote/endnote line", "footnote/endnote lines", "included")
-    notes += count_note(embedded, "embedded image/object", "embedded images/objects",
-                        "not carried over")
-    return assemble(path, TranscriptFormat.DOCX, lines, notes=notes)
+    counts["embedded"] = sum(1 for n in pkg.names() if n.lower().startswith(_EMBEDDED_PREFIXES))
+    counts["furniture"] = len(headers) + len(footers)
+    counts["note_lines"] = note_lines
+    return assemble(path, TranscriptFormat.DOCX, lines, notes=handling_notes(counts))
 
 
 class _Walker:
@@ -135,7 +131,8 @@ class _Walker:
             if el.tag == self.w + "p":
                 text, floating = self._paragraph(el, region)
                 if text is not None:
-                    out.append(((text,), Block(BlockKind.PARAGRAPH, style=region or self._style(el))))
+                    block = Block(BlockKind.PARAGRAPH, style=region or self._style(el))
+                    out.append(((text,), block))
                 out.extend(floating)
                 continue
             for tr in self._find(el, {"tr"}):
@@ -148,20 +145,6 @@ class _Walker:
                 out.append((("\t".join(cells),), Block(kind, style=region)))
                 out.extend(floating)
         return out
-
-    def notes(self) -> list[str]:
-        c = self.counts
-        notes = []
-        if c["inserted"] or c["deleted"]:
-            notes.append(f"tracked changes accepted: {c['inserted']} insertion(s) kept, "
-                         f"{c['deleted']} deletion(s) dropped")
-        notes += count_note(c["text_boxes"], "text box", "text boxes",
-                            "included as lines after their anchor")
-        notes += count_note(c["nested"], "nested table", "nested tables",
-                            "flattened into their cells")
-        notes += count_note(c["breaks"], "soft line break", "soft line breaks",
-                            "joined with a space")
-        return notes
 
     def _paragraph(self, p: Element, region: str | None) -> tuple[str | None, list[Line]]:
         """The paragraph's text (None when it is not a line) and the text-box lines it anchors."""
@@ -177,7 +160,9 @@ class _Walker:
                 return None, floating
         return text, floating
 
-    def _inline(self, el: Element, texts: list[str], floating: list[Line], region: str | None) -> None:
+    def _inline(
+        self, el: Element, texts: list[str], floating: list[Line], region: str | None
+    ) -> None:
         w = self.w
         for child in el:
             tag = child.tag

@@ -22,7 +22,11 @@ from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.styles.style import BaseStyle, ParagraphStyle
-from docx.table import _Cell
+from docx.oxml import OxmlElement
+from docx.oxml.table import CT_Tbl
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Emu
+from docx.table import Table, _Cell
 
 from anonymizer.formats.writers import atomic_write, clean_lines, render_clean_text
 from anonymizer.transcript import Block, BlockKind, Transcript
@@ -45,6 +49,7 @@ def build_clean_docx(clean_text: str, transcript: Transcript) -> bytes:
         lines = render_clean_text(clean_text, transcript).split("\n")
     doc = Document()
     _drop_template_extras(doc)
+    body = _Body(doc)
     header: list[tuple[str, str | None]] = []
     footer: list[tuple[str, str | None]] = []
     rows: list[list[str]] = []
@@ -52,14 +57,14 @@ def build_clean_docx(clean_text: str, transcript: Transcript) -> bytes:
         if block.kind is BlockKind.TABLE_ROW:
             rows.append(line.split("\t"))
             continue
-        _flush_table(doc, rows)
+        body.table(rows)
         if block.style == "Header":
             header.append((line, block.style))
         elif block.style == "Footer":
             footer.append((line, block.style))
         else:
-            doc.add_paragraph(line, style=_style(doc, block.style))
-    _flush_table(doc, rows)
+            body.paragraph(line, block.style)
+    body.table(rows)
     section = doc.sections[0]
     for lines_of_part, part in ((header, section.header), (footer, section.footer)):
         if lines_of_part:
@@ -82,19 +87,52 @@ def _block_per_line(transcript: Transcript, count: int) -> list[Block]:
     return [block for block in transcript.blocks for _ in range(block.line_count)]
 
 
-def _flush_table(doc: DocxDocument, rows: list[list[str]]) -> None:
-    if not rows:
-        return
-    table = doc.add_table(rows=len(rows), cols=max(len(cells) for cells in rows))
-    table.style = _style(doc, "Table Grid", WD_STYLE_TYPE.TABLE)
-    for row, cells in zip(table.rows, rows, strict=True):
-        tr = row._tr
-        for tc in tr.tc_lst[len(cells) :]:
-            # Keep each row's own cell count, so reading the clean file gives the same lines.
-            tr.remove(tc)
-        for tc, text in zip(tr.tc_lst, cells, strict=True):
-            _Cell(tc, table).text = text
-    rows.clear()
+class _Body:
+    """Adds body paragraphs and tables before the final section properties.
+
+    python-docx's ``add_paragraph`` scans the whole body for each new paragraph, which makes a
+    long transcript quadratic; inserting next to a kept anchor is constant time.
+    """
+
+    def __init__(self, doc: DocxDocument) -> None:
+        self.doc = doc
+        self.styles: dict[str | None, BaseStyle | None] = {None: None}
+        self.anchor = doc.element.body.sectPr
+        section = doc.sections[-1]
+        self.width = Emu((section.page_width or 0) - (section.left_margin or 0)
+                         - (section.right_margin or 0))
+
+    def paragraph(self, text: str, style_name: str | None) -> None:
+        p = OxmlElement("w:p")
+        if style_name not in self.styles:  # the template's styles part is large; look up once
+            self.styles[style_name] = _style(self.doc, style_name)
+        style = self.styles[style_name]
+        if style is not None:
+            p.get_or_add_pPr().style = style.style_id
+        if text:
+            p.add_r().text = text  # the run's text setter turns TABs into <w:tab/>
+        self._insert(p)
+
+    def table(self, rows: list[list[str]]) -> None:
+        if not rows:
+            return
+        tbl = CT_Tbl.new_tbl(len(rows), max(len(cells) for cells in rows), self.width)
+        table = Table(tbl, self.doc)
+        table.style = _style(self.doc, "Table Grid", WD_STYLE_TYPE.TABLE)
+        for tr, cells in zip(tbl.tr_lst, rows, strict=True):
+            for tc in tr.tc_lst[len(cells) :]:
+                # Keep each row's own cell count, so reading the clean file gives the same lines.
+                tr.remove(tc)
+            for tc, text in zip(tr.tc_lst, cells, strict=True):
+                _Cell(tc, table).text = text
+        self._insert(tbl)
+        rows.clear()
+
+    def _insert(self, element: BaseOxmlElement) -> None:
+        if self.anchor is not None:
+            self.anchor.addprevious(element)
+        else:
+            self.doc.element.body.append(element)
 
 
 def _style(

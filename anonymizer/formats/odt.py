@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from anonymizer.formats._lines import assemble, count_note
+from anonymizer.formats._lines import assemble, handling_notes
+from anonymizer.formats._opc import PASSWORD_PROTECTED
 from anonymizer.formats._package import Package
 from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, read_source_bytes
 from anonymizer.formats.failures import ReadFailure, refuse
@@ -37,6 +38,7 @@ _TEXT_MIMETYPES = {b"application/vnd.oasis.opendocument.text",
                    b"application/vnd.oasis.opendocument.text-template"}
 _MAX_REPEAT = 100  # table:number-*-repeated beyond this is a spreadsheet-style filler, not text
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
+_EMBEDDED = re.compile(r"Pictures/|Object \d+/content\.xml$")
 _SKIP = {TEXT + t for t in ("tracked-changes", "sequence-decls", "variable-decls",
                             "user-field-decls", "dde-connection-decls", "note-citation",
                             "change", "change-start", "change-end", "soft-page-break")} | {
@@ -64,8 +66,7 @@ def read_odt(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
     if pkg.has("META-INF/manifest.xml"):
         manifest = pkg.xml("META-INF/manifest.xml", "the manifest")
         if next(manifest.iter(MANIFEST + "encryption-data"), None) is not None:
-            refuse(path, ReadFailure.ENCRYPTED,
-                   "is password-protected; remove the password and save again")
+            refuse(path, ReadFailure.ENCRYPTED, PASSWORD_PROTECTED)
     if not pkg.has("content.xml"):
         refuse(path, ReadFailure.CORRUPT, "is not a valid .odt (it has no content)")
     content = pkg.xml("content.xml", "the document content")
@@ -83,24 +84,13 @@ def read_odt(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
             (headers if region == "Header" else footers).extend(walker.blocks(part, region))
     lines = headers + walker.blocks(body, None) + walker.note_lines + footers
 
-    c = walker.counts
+    counts = walker.counts
     changes = Counter(el.tag for region in body.iter(TEXT + "changed-region") for el in region)
-    inserted, deleted = changes[TEXT + "insertion"], changes[TEXT + "deletion"]
-    notes = count_note(c["comments"], "comment", "comments", "removed (not transcript content)")
-    if inserted or deleted:
-        notes.append(f"tracked changes accepted: {inserted} insertion(s) kept, "
-                     f"{deleted} deletion(s) dropped")
-    notes += count_note(len(headers) + len(footers), "header/footer line", "header/footer lines",
-                        "included")
-    notes += count_note(len(walker.note_lines), "footnote/endnote line", "footnote/endnote lines",
-                        "included")
-    notes += count_note(c["text_boxes"], "text box", "text boxes", "included as lines after their anchor")
-    notes += count_note(c["nested"], "nested table", "nested tables", "flattened into their cells")
-    notes += count_note(c["breaks"], "soft line break", "soft line breaks", "joined with a space")
-    embedded = sum(1 for n in pkg.names() if n.startswith("Pictures/")
-                   or re.fullmatch(r"Object \d+/content\.xml", n))
-    notes += count_note(embedded, "embedded image/object", "embedded images/objects", "not carried over")
-    return assemble(path, TranscriptFormat.ODT, lines, notes=notes)
+    counts["inserted"], counts["deleted"] = changes[TEXT + "insertion"], changes[TEXT + "deletion"]
+    counts["furniture"] = len(headers) + len(footers)
+    counts["note_lines"] = len(walker.note_lines)
+    counts["embedded"] = sum(1 for n in pkg.names() if _EMBEDDED.match(n))
+    return assemble(path, TranscriptFormat.ODT, lines, notes=handling_notes(counts))
 
 
 class _Walker:
@@ -115,7 +105,8 @@ class _Walker:
             if el.tag != TABLE + "table":
                 text, floating = self._paragraph(el, region)
                 if text.strip() or not region:
-                    out.append(((text,), Block(BlockKind.PARAGRAPH, style=region or self._style(el))))
+                    block = Block(BlockKind.PARAGRAPH, style=region or self._style(el))
+                    out.append(((text,), block))
                 out.extend(floating)
                 continue
             for row in _repeated(_find(el, {TABLE + "table-row"}), "rows"):
@@ -149,7 +140,8 @@ class _Walker:
                 segs.append((" ", True))
             elif tag == TEXT + "note":
                 body = child.find(TEXT + "note-body")
-                style = "Endnote Text" if child.get(TEXT + "note-class") == "endnote" else "Footnote Text"
+                endnote = child.get(TEXT + "note-class") == "endnote"
+                style = "Endnote Text" if endnote else "Footnote Text"
                 if body is not None:
                     self.note_lines.extend(self.blocks(body, style))
             elif tag == OFFICE + "annotation":

@@ -41,13 +41,19 @@ _SPACES = re.compile(r"[ \t]+")
 
 
 def read_vtt(
-    path: Path, limits: ReadLimits = DEFAULT_LIMITS, *, legacy_encoding: LegacyEncoding | None = None
+    path: Path,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    *,
+    legacy_encoding: LegacyEncoding | None = None,
 ) -> Transcript:
     return _read(path, limits, TranscriptFormat.VTT, legacy_encoding)
 
 
 def read_srt(
-    path: Path, limits: ReadLimits = DEFAULT_LIMITS, *, legacy_encoding: LegacyEncoding | None = None
+    path: Path,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    *,
+    legacy_encoding: LegacyEncoding | None = None,
 ) -> Transcript:
     return _read(path, limits, TranscriptFormat.SRT, legacy_encoding)
 
@@ -55,7 +61,8 @@ def read_srt(
 def _read(
     path: Path, limits: ReadLimits, fmt: TranscriptFormat, legacy_encoding: LegacyEncoding | None
 ) -> Transcript:
-    text, encoding = decode_text(path, read_source_bytes(path, limits), legacy_encoding=legacy_encoding)
+    data = read_source_bytes(path, limits)
+    text, encoding = decode_text(path, data, legacy_encoding=legacy_encoding)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     pieces: list[tuple[list[str], Block]] = []
     cues = ignored = empty = 0
@@ -79,7 +86,8 @@ def _read(
             timing = _normalised_timing(lines[start])
             pieces.append((turns, Block(BlockKind.CUE, line_count=len(turns), timing=timing)))
     if not cues:
-        refuse(path, ReadFailure.CORRUPT, f"is not a valid .{fmt.value} file (no subtitle cues found)")
+        detail = f"is not a valid .{fmt.value} file (no subtitle cues found)"
+        refuse(path, ReadFailure.CORRUPT, detail)
     notes = count_note(ignored, "text block outside cues", "text blocks outside cues", "ignored")
     notes += count_note(empty, "cue without text", "cues without text", "skipped")
     return assemble(path, fmt, pieces, encoding=encoding, notes=notes)

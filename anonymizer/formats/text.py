@@ -63,7 +63,7 @@ def read_text(
 def decode_text(
     path: Path, data: bytes, *, legacy_encoding: LegacyEncoding | None = None
 ) -> tuple[str, str]:
-    """The text of ``data`` without BOM, and the encoding used; refuses binary or undecodable data."""
+    """``data`` decoded without BOM, and the encoding used; refuses binary or undecodable data."""
     if legacy_encoding not in (None, "cp1252"):
         raise ValueError("legacy_encoding may only be 'cp1252'")
     for bom, encoding in _BOMS:
