@@ -19,7 +19,7 @@ from pathlib import Path
 
 from anonymizer.formats._source import check_regular_file
 from anonymizer.formats.docx import read_docx
-from anonymizer.formats.docx_writer import write_clean_docx
+from anonymizer.formats.docx_writer import build_clean_docx, write_clean_docx
 from anonymizer.formats.failures import ReadFailure, UnreadableTranscript
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.odt import read_odt
@@ -30,10 +30,12 @@ from anonymizer.transcript import Transcript
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "LegacyEncoding",
     "SUPPORTED_SUFFIXES",
     "ReadFailure",
     "ReadLimits",
     "UnreadableTranscript",
+    "build_clean_docx",
     "read_transcript",
     "render_clean_text",
     "write_clean_docx",
@@ -52,6 +54,17 @@ def read_transcript(
 ) -> Transcript:
     """Read one transcript; ``legacy_encoding="cp1252"`` lets .txt/.vtt/.srt fall back to cp1252."""
     path = Path(path)
+    try:
+        return _read(path, limits, legacy_encoding)
+    except RecursionError:
+        # max_xml_depth keeps the tree walkers well inside Python's limit; this is the backstop
+        # for a caller that is itself deep in the stack.
+        raise UnreadableTranscript(
+            path, ReadFailure.UNSAFE_XML, "refused: its XML is nested too deeply"
+        ) from None
+
+
+def _read(path: Path, limits: ReadLimits, legacy_encoding: LegacyEncoding | None) -> Transcript:
     suffix = path.suffix.lower()
     if suffix == ".docx":
         return read_docx(path, limits)

@@ -69,7 +69,7 @@ class Package:
                     chunks.append(chunk)
         except NotImplementedError:
             self._corrupt("it uses an unsupported zip compression method")
-        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError):
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, RuntimeError, OSError):
             self._corrupt("zip is corrupt")
         return b"".join(chunks)
 

@@ -132,7 +132,8 @@ class _Walker:
         for child in el:
             tag = child.tag
             if tag == TEXT + "s":
-                segs.append((" " * min(int(child.get(TEXT + "c", "1") or 1), 1000), True))
+                count = child.get(TEXT + "c", "1")
+                segs.append((" " * (min(int(count), 1000) if count.isdigit() else 1), True))
             elif tag == TEXT + "tab":
                 segs.append(("\t", True))
             elif tag == TEXT + "line-break":

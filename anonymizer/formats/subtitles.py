@@ -68,17 +68,17 @@ def _read(
     cues = ignored = empty = 0
     for chunk in _BLANK_LINES.split(text):
         lines = chunk.strip("\n").split("\n")
-        timing_at = next((i for i, line in enumerate(lines[:2]) if _TIMING.match(line)), None)
-        if timing_at is None:
-            # Text outside any cue is not shown by a player; it is not part of the output either.
-            if chunk.strip() and not _NON_CUE_BLOCK.match(chunk.lstrip()):
-                ignored += 1
-            continue
-        cues += 1
-        # Files that lost the blank line between cues: a further timing line starts a new cue.
         starts = [i for i, line in enumerate(lines) if _TIMING.match(line)]
+        # Before the first timing line: at most a cue id; anything more is text outside a cue,
+        # which no player shows. It is counted, and not part of the output either.
+        outside = lines[: starts[0] - 1] if starts else lines
+        if any(line.strip() for line in outside) and not _NON_CUE_BLOCK.match(lines[0]):
+            ignored += 1
         for n, start in enumerate(starts):
-            end = starts[n + 1] - 1 if n + 1 < len(starts) else len(lines)
+            cues += 1
+            end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+            if n + 1 < len(starts) and end - 1 > start and lines[end - 1].strip().isdigit():
+                end -= 1  # an SRT cue number, when the blank line before the next cue was lost
             turns = _turns(lines[start + 1 : end])
             if not turns:
                 empty += 1

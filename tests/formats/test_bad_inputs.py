@@ -249,3 +249,20 @@ def test_unreadable_permissions(tmp_path: Path) -> None:
 def test_limits_reject_nonsense() -> None:
     with pytest.raises(ValueError):
         ReadLimits(max_file_bytes=0)
+
+
+def test_deep_xml_read_from_a_deep_call_stack_is_refused_not_crashed(tmp_path: Path) -> None:
+    import sys
+
+    inner = p("x")
+    for _ in range(80):  # 80 nested tables: about 240 XML levels, inside the default depth limit
+        inner = f"<w:tbl><w:tr><w:tc>{inner}</w:tc></w:tr></w:tbl>"
+    xml = f'<w:document xmlns:w="{W_NS}"><w:body>{inner}</w:body></w:document>'
+    path = make_docx(tmp_path / "nested.docx", "", document_xml=xml)
+    assert read_transcript(path).text == "x"
+
+    def from_deep_stack(levels: int) -> object:
+        return from_deep_stack(levels - 1) if levels else read_transcript(path)
+
+    with pytest.raises(InputError, match="nested too deeply"):
+        from_deep_stack(sys.getrecursionlimit() - 100)

@@ -81,3 +81,26 @@ def test_clean_text_output_puts_the_start_time_before_each_line(tmp_path: Path) 
     assert render_clean_text(clean, t) == expected
     write_clean_text(clean, tmp_path / "out.txt", transcript=t)
     assert (tmp_path / "out.txt").read_bytes() == (expected + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("source", "lines", "ignored"),
+    [
+        # No blank lines at all, no cue ids (VTT): every timing line starts a cue.
+        ("WEBVTT\n00:01.000 --> 00:02.000\nhello\n00:03.000 --> 00:04.000\nworld\n",
+         ["hello", "world"], 0),
+        # A stray blank line inside a cue: the orphan text is counted, the next cue still read.
+        ("1\n00:00:01,000 --> 00:00:02,000\nHello\n\nthere\n2\n00:00:03,000 --> 00:00:04,000\nBye\n",
+         ["Hello", "Bye"], 1),
+        # A cue whose text is a number keeps it when it is the last line of the file.
+        ("1\n00:00:01,000 --> 00:00:02,000\n42\n", ["42"], 0),
+    ],
+)
+def test_damaged_subtitle_layouts(
+    tmp_path: Path, source: str, lines: list[str], ignored: int
+) -> None:
+    path = tmp_path / "damaged.srt"
+    path.write_text(source, "utf-8")
+    t = read_transcript(path)
+    assert t.text.split("\n") == lines
+    assert any("outside cues" in note for note in t.notes) == bool(ignored)
