@@ -2,6 +2,11 @@
 
 Every reader starts here, so the checks that do not depend on the format (missing, directory,
 symlink, empty, too large) give the same message whatever the suffix.
+
+Symlinks are refused: an inbox file must be the file itself, not a pointer to wherever the daemon
+may read (another participant's folder, a key file). Only the last path component is checked, so
+a data folder reached through a linked parent folder still works; O_NOFOLLOW closes the window
+between the check and the open.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ inside table cells, where TAB separates cells); the cells of a row are joined by
 paragraphs of a cell by a space, and a nested table's cells are flattened into its cell.
 
 Tracked changes are accepted: insertions (w:ins, w:moveTo) are kept, deletions (w:del, w:moveFrom,
-deleted rows) are dropped, and a deleted paragraph left empty disappears; the counts go to
-``notes``. Comments are never transcript content: their part is only counted. Field codes and
+deleted rows) are dropped, and a deleted paragraph left empty disappears (one whose mark alone
+is deleted keeps its own line instead of merging with the next); the counts go to ``notes``. Comments are never transcript content: their part is only counted. Field codes and
 hyperlink targets are not visible text and are skipped; field results and link text are kept.
 Images and embedded objects are only counted. A document with an altChunk (an embedded foreign
 document Word merges on save) is refused, since its text could not be read or checked.

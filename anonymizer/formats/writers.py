@@ -18,7 +18,7 @@ from pathlib import Path
 from anonymizer.transcript import BlockKind, Transcript
 
 
-def write_clean_text(clean_text: str, path: Path, *, transcript: Transcript | None = None) -> None:
+def write_clean_text(clean_text: str, path: Path, transcript: Transcript | None = None) -> None:
     """Write ``clean_text`` as UTF-8 with LF and a final newline.
 
     With the ``transcript`` it came from, subtitle cues get their start time: ``[hh:mm:ss] text``.

@@ -60,7 +60,7 @@ def test_line_count_must_match_the_blocks(tmp_path: Path) -> None:
         blocks=(Block(BlockKind.PARAGRAPH), Block(BlockKind.PARAGRAPH)),
     )
     with pytest.raises(ValueError, match="3 lines but the transcript's blocks cover 2"):
-        write_clean_text("a\nb\nc", tmp_path / "x.txt", transcript=transcript)
+        write_clean_text("a\nb\nc", tmp_path / "x.txt", transcript)  # positional, as the CLI calls it
     with pytest.raises(ValueError):
         write_clean_docx("a", transcript, tmp_path / "x.docx")
     assert list(tmp_path.iterdir()) == []
