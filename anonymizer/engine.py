@@ -23,6 +23,7 @@ from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterDetector
 from anonymizer.detectors.speakers import parse_turns, speaker_findings
 from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replacement
+from anonymizer.labels import outside, own_output_pattern
 from anonymizer.keystore import Identity, InMemoryKeyStore, KeyStore, OverlayKeyStore
 from anonymizer.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.resolve import Resolver, accept, attach_titles, settle_overlaps
@@ -95,6 +96,7 @@ class Engine:
                                  self.terms, self.titles)
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words)
+        self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
 
     @classmethod
     def from_settings(cls, settings: Settings, *, language: str | None = None,
@@ -116,12 +118,13 @@ class Engine:
         turns = parse_turns(doc.text, self.rulebook.speaker_roles, self.rulebook.max_label_words,
                             lower_case=doc.lower_case)
         source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
-        doc.findings = [
+        found = [
             *speaker_findings(turns),
             *RosterDetector(source.roster).detect(doc.text),
             *self.presidio.detect(doc.chunks),
             *self.gendered.detect(doc.chunks),
         ]
+        doc.findings = outside(self.own_output, doc.text, found)
 
     def _accept(self, doc: Analysis) -> None:
         doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,

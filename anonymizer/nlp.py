@@ -28,8 +28,9 @@ _NER_TO_PRESIDIO = {
 }
 _IGNORED = ["NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT",
             "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT", "PRODUCT", "MISC", "PROD", "EVT", "DRV"]
-# Components no detector reads; leaving them out is pure speed.
-_UNUSED_COMPONENTS = ("lemmatizer", "textcat", "senter")
+# Components no detector reads; leaving them out is pure speed. (The attribute ruler only maps
+# fine tags to coarse POS for the lemmatizer; our detectors read the fine tags.)
+_UNUSED_COMPONENTS = ("lemmatizer", "attribute_ruler", "textcat", "senter")
 
 
 @dataclass(frozen=True)

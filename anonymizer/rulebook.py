@@ -50,10 +50,17 @@ class LabelSet(_Strict):
     generalised: str | None = None
 
 
+class PronounGrammar(_Strict):
+    object_if_next: list[str] = []
+    two_object_verbs: list[str] = []
+    object_after_verb_if_next: list[str] = []
+
+
 class PronounFile(_Strict):
     version: int
     forms: dict[str, str]
     words: dict[str, list[str]]
+    grammar: PronounGrammar = PronounGrammar()
 
     @field_validator("words")
     @classmethod
@@ -77,6 +84,7 @@ class SpeakerFile(_Strict):
     version: int
     max_label_words: int = Field(ge=1, le=8)
     roles: list[str]
+    headers: list[str] = []
 
 
 class PatternDef(_Strict):
@@ -128,6 +136,7 @@ class Rulebook:
     labels: dict[str, LabelSet]  # EntityKind value, or PARTICIPANT
     pronoun_forms: dict[str, str]
     pronoun_words: dict[str, tuple[str, ...]]
+    pronoun_grammar: PronounGrammar
     term_groups: dict[str, TermGroup]
     speaker_roles: frozenset[str]
     max_label_words: int
@@ -263,8 +272,9 @@ def load_rulebook(
         labels=labels,
         pronoun_forms=dict(pronouns.forms),
         pronoun_words={w.casefold(): tuple(f) for w, f in pronouns.words.items()},
+        pronoun_grammar=pronouns.grammar,
         term_groups=term_groups,
-        speaker_roles=frozenset(r.casefold() for r in speakers.roles),
+        speaker_roles=frozenset(r.casefold() for r in speakers.roles + speakers.headers),
         max_label_words=speakers.max_label_words,
         presidio=tuple(common.presidio + local.presidio),
         patterns=_compile(rules_dir, [common, local]),

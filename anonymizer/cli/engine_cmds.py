@@ -62,6 +62,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             continue
         if args.output is None:
             sys.stdout.write(outcome.clean_text)
+            if not outcome.clean_text.endswith("\n"):
+                sys.stdout.write("\n")
             print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]

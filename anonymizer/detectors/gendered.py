@@ -9,6 +9,7 @@ rules/<lang>/pronouns.toml and gendered_terms.toml.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from spacy.tokens import Token
 
@@ -18,13 +19,52 @@ from anonymizer.rulebook import Rulebook
 from anonymizer.verify import pronoun_pattern
 
 DETERMINER = "possessive_determiner"
-_POSSESSED = frozenset({"NOUN", "PROPN", "ADJ", "NUM", "ADV"})
+# Penn tags of words a possessive determiner stands before: nouns, adjectives, numbers,
+# adverbs ("her very own") and gerunds ("his entering the world").
+_POSSESSED = ("NN", "JJ", "CD", "RB", "VBG")
 
 
-def choose_form(token: Token, forms: tuple[str, ...]) -> str:
+@dataclass(frozen=True)
+class ObjectCues:
+    """When "her" is an object although a tagger would call it possessive (rules data)."""
+
+    next_words: frozenset[str] = frozenset()
+    verbs: frozenset[str] = frozenset()
+    after_verb_next: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_rules(cls, rulebook: Rulebook) -> ObjectCues:
+        g = rulebook.pronoun_grammar
+        return cls(frozenset(g.object_if_next), frozenset(g.two_object_verbs),
+                   frozenset(g.object_after_verb_if_next))
+
+    def says_object(self, token: Token) -> bool:
+        doc = token.doc
+        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if _ends_phrase(following):
+            return True
+        assert following is not None
+        if following.lower_ in self.next_words:
+            return True
+        previous = doc[token.i - 1].lower_ if token.i > 0 else ""
+        return previous in self.verbs and (
+            following.tag_ in ("NNS", "NNPS", "CD", "DT", "PDT")
+            or following.lower_ in self.after_verb_next
+        )
+
+
+def _ends_phrase(following: Token | None) -> bool:
+    """Nothing possessed can follow: end of text or punctuation (a quote may open a name)."""
+    return following is None or (following.is_punct and not following.is_quote)
+
+
+def choose_form(token: Token, forms: tuple[str, ...], cues: ObjectCues = ObjectCues()) -> str:
     if len(forms) == 1 or DETERMINER not in forms:
         return forms[0]
     other = next(f for f in forms if f != DETERMINER)
+    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    if _ends_phrase(following) or (other == "object" and cues.says_object(token)):
+        return other
     if token.dep_ == "poss":
         return DETERMINER
     if token.dep_:  # parsed, and not a possessor: the other form ("told her", "is his")
@@ -39,9 +79,9 @@ def _next_is_possessed(token: Token) -> bool:
     if token.i + 1 >= len(token.doc):
         return False
     following = token.doc[token.i + 1]
-    if following.tag_ == "VBG":  # "his entering the world": a gerund is possessed too
-        return True
-    return following.pos_ in _POSSESSED if following.pos_ else following.is_alpha
+    if following.tag_:
+        return following.tag_.startswith(_POSSESSED)
+    return following.is_alpha
 
 
 def active_terms(rulebook: Rulebook, groups: list[str] | None) -> dict[str, tuple[str, str]]:
@@ -62,6 +102,7 @@ class GenderedDetector:
         self.words = rulebook.pronoun_words if pronouns else {}
         self.terms = active_terms(rulebook, groups)
         self.pattern = pronoun_pattern(self.words)
+        self.cues = ObjectCues.from_rules(rulebook)
 
     def detect(self, chunks: Iterable[AnalysedChunk]) -> list[Finding]:
         findings: list[Finding] = []
@@ -95,7 +136,7 @@ class GenderedDetector:
             if forms:
                 findings.append(Finding(
                     start, start + len(token.text), EntityKind.PRONOUN, "pronoun_table", 1.0,
-                    form=choose_form(token, forms),
+                    form=choose_form(token, forms, self.cues),
                 ))
                 continue
             term = self.terms.get(lower)
