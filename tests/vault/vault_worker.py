@@ -17,6 +17,7 @@ from vault import Secret, Vault
 
 def main(argv: list[str]) -> int:
     directory, project, env_name, mode, prefix, count = argv
+    print("starting", flush=True)
     vault = Vault.open(directory, project, Secret.from_env(env_name), lock_timeout=120)
     print("ready", flush=True)
     if count.startswith("wait:"):
