@@ -12,7 +12,12 @@ from typing import TextIO
 from anonymizer.cli.common import add_language, open_keystore, settings_from
 from anonymizer.engine import Engine, Scan
 from anonymizer.errors import AnonymizerError, ExitCode, InputError
-from anonymizer.formats import read_transcript, write_clean_docx, write_clean_text
+from anonymizer.formats import (
+    read_transcript,
+    render_clean_text,
+    write_clean_docx,
+    write_clean_text,
+)
 from anonymizer.transcript import TranscriptFormat
 
 
@@ -61,9 +66,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             worst = max(worst, exc.exit_code)
             continue
         if args.output is None:
-            sys.stdout.write(outcome.clean_text)
-            if not outcome.clean_text.endswith("\n"):
-                sys.stdout.write("\n")
+            rendered = render_clean_text(outcome.clean_text, transcript)
+            sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
             print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
