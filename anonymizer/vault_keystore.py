@@ -28,7 +28,10 @@ def _kind(kind: IdentityKind) -> Kind:
 
 
 def _identity(entry: Entry) -> Identity:
-    return Identity(IdentityKind(entry.kind.value), entry.number, entry.names)
+    # Participants always count as a roster, as in InMemoryKeyStore: a transcript's interviewee
+    # is matched in every later transcript even if the engine numbered them first.
+    registered = entry.registered or entry.kind is Kind.PARTICIPANT
+    return Identity(IdentityKind(entry.kind.value), entry.number, entry.names, registered)
 
 
 def _refused(error: VaultError) -> KeyStoreError:
@@ -61,12 +64,11 @@ class VaultKeyStore:
         return _identity(_call(lambda: self._vault.assign(_kind(kind), names)))
 
     def add(self, kind: IdentityKind, names: Sequence[str], number: int | None = None) -> Identity:
-        """Register an identity, optionally with a fixed number (steward's roster).
+        """Register an identity (steward's roster), optionally with a fixed number.
 
-        Without a number this behaves like ``assign``, as ``InMemoryKeyStore.add`` does.
+        Stricter than ``InMemoryKeyStore.add``: a name another identity of that kind already
+        holds is refused (``name_taken``), because lookups by name must stay unambiguous.
         """
-        if number is None:
-            return self.assign(kind, names)
         return _identity(_call(lambda: self._vault.add(_kind(kind), names, number)))
 
     def note_wave(self, number: int, wave: str) -> None:

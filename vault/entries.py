@@ -51,7 +51,8 @@ class Consent:
 class Entry:
     """One identity: its number, its names (canonical first, then aliases in order found).
 
-    ``waves`` and ``consent`` are kept for participants only.
+    ``registered`` says a steward registered it (``add``) rather than the engine finding it
+    (``assign``). ``waves`` and ``consent`` are kept for participants only.
     """
 
     kind: Kind
@@ -59,6 +60,7 @@ class Entry:
     names: tuple[str, ...] = field(repr=False)
     waves: tuple[str, ...] = ()
     consent: Consent | None = None
+    registered: bool = False
 
     @property
     def label(self) -> str:

@@ -13,8 +13,8 @@ the shared data key. Plaintext: canonical JSON padded with spaces to a multiple 
 ciphertext's length says little about the length of the names in it::
 
     participant: {"consent": {"scope": str|null, "since": "YYYY-MM-DD", "status": ...},
-                  "names": [...], "waves": [...]}
-    other kinds: {"names": [...]}
+                  "names": [...], "registered": bool, "waves": [...]}
+    other kinds: {"names": [...], "registered": bool}
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def _sort_key(rid: str) -> tuple[int, int]:
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
     if entry.kind is not Kind.PARTICIPANT:
-        return {"names": list(entry.names)}
+        return {"names": list(entry.names), "registered": entry.registered}
     consent = entry.consent
     if consent is None:  # the state always sets one; a participant without one is a bug
         raise VaultError(Reason.INVALID, "participant record without consent")
@@ -123,27 +123,33 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
             "status": consent.status.value,
         },
         "names": list(entry.names),
+        "registered": entry.registered,
         "waves": list(entry.waves),
     }
 
 
 def _entry_from(kind: Kind, number: int, obj: dict[str, Any], rid: str) -> Entry:
+    registered = obj.get("registered")
+    if not isinstance(registered, bool):
+        raise VaultError(Reason.TAMPERED, rid)
     if kind is not Kind.PARTICIPANT:
-        names = text_list(fields(obj, {"names"}, rid)["names"], rid)
-        return Entry(kind, number, _names(names, rid))
-    fields(obj, {"consent", "names", "waves"}, rid)
+        names = text_list(fields(obj, {"names", "registered"}, rid)["names"], rid)
+        return Entry(kind, number, _names(names, rid), registered=registered)
+    fields(obj, {"consent", "names", "registered", "waves"}, rid)
     raw = fields(obj["consent"], {"scope", "since", "status"}, rid)
     try:
         status = ConsentStatus(raw["status"])
         since = date.fromisoformat(text(raw["since"], rid))
     except ValueError:
         raise VaultError(Reason.TAMPERED, rid) from None
+    if since.isoformat() != raw["since"]:
+        raise VaultError(Reason.TAMPERED, rid)
     scope = raw["scope"]
     if scope is not None and not isinstance(scope, str):
         raise VaultError(Reason.TAMPERED, rid)
     waves = tuple(text_list(obj["waves"], rid))
     names = _names(text_list(obj["names"], rid), rid)
-    return Entry(kind, number, names, waves, Consent(status, scope, since))
+    return Entry(kind, number, names, waves, Consent(status, scope, since), registered)
 
 
 def _names(names: list[str], rid: str) -> tuple[str, ...]:

@@ -99,6 +99,8 @@ class VaultState:
         number: int | None,
         today: date,
         randbytes: RandBytes,
+        *,
+        registered: bool = True,
     ) -> Entry:
         cleaned = clean_names(names)
         for name in cleaned:
@@ -114,7 +116,7 @@ class VaultState:
         if kind is Kind.PARTICIPANT:
             self.ring.participant_keys[number] = randbytes(KEY_BYTES)
             consent = Consent(ConsentStatus.PENDING, None, today)
-        entry = Entry(kind, number, cleaned, (), consent)
+        entry = Entry(kind, number, cleaned, (), consent, registered)
         self._put(entry)
         return entry
 
@@ -122,7 +124,7 @@ class VaultState:
         cleaned = clean_names(names)
         found = next((e for e in map(lambda n: self.find(kind, n), cleaned) if e), None)
         if found is None:
-            return self.add(kind, cleaned, None, today, randbytes)
+            return self.add(kind, cleaned, None, today, randbytes, registered=False)
         # Names that already belong to another identity stay where they are: a name is never
         # moved between people silently; a steward merges identities on purpose.
         new = tuple(n for n in cleaned if self.index[kind].get(normalise_name(n)) is None)
@@ -162,7 +164,8 @@ class VaultState:
         waves = kept.waves + tuple(w for w in absorbed.waves if w not in kept.waves)
         self._drop(absorbed)
         self.ring.retired[(kind, absorb)] = Retired(kind, absorb, RetiredReason.MERGED, today, keep)
-        merged = replace(kept, names=kept.names + extra, waves=waves)
+        registered = kept.registered or absorbed.registered
+        merged = replace(kept, names=kept.names + extra, waves=waves, registered=registered)
         self._put(merged)
         return merged
 

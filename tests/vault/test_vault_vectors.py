@@ -69,6 +69,7 @@ def make_vectors(directory: Path) -> None:
         clock.day = date(2024, 3, 1)
         v.withdraw(7)
         v.add("person", ["Ola Hansen", "Ola"])
+        v.assign("person", ["Lise Berg"])
         v.add("place", ["Tromsø"])
         v.add("organisation", ["NAV"])
         v.rotate()
@@ -78,15 +79,17 @@ def make_vectors(directory: Path) -> None:
 EXPECTED = {
     "entries": [
         ["participant", 1, ["Kari Nordmann", "Kari", "K. Nordmann"], ["wave-1", "wave-2"],
-         ["given", None, "2024-02-01"]],
-        ["participant", 5, ["Åse Ødegård"], [], ["restricted", "no direct quotes", "2024-02-01"]],
-        ["person", 1, ["Ola Hansen", "Ola"], [], None],
-        ["place", 1, ["Tromsø"], [], None],
-        ["organisation", 1, ["NAV"], [], None],
+         ["given", None, "2024-02-01"], True],
+        ["participant", 5, ["Åse Ødegård"], [], ["restricted", "no direct quotes", "2024-02-01"],
+         True],
+        ["person", 1, ["Ola Hansen", "Ola"], [], None, True],
+        ["person", 2, ["Lise Berg"], [], None, False],
+        ["place", 1, ["Tromsø"], [], None, True],
+        ["organisation", 1, ["NAV"], [], None, True],
     ],
     "retired": [["participant", 6, "merged", "2024-02-01", 1],
                 ["participant", 7, "withdrawn", "2024-03-01", None]],
-    "next": {"participant": 8, "person": 2, "place": 2, "organisation": 2},
+    "next": {"participant": 8, "person": 3, "place": 2, "organisation": 2},
 }
 
 
@@ -105,7 +108,8 @@ def as_table(v: Vault) -> dict:
         "entries": [
             [e.kind.value, e.number, list(e.names), list(e.waves),
              None if e.consent is None
-             else [e.consent.status.value, e.consent.scope, e.consent.since.isoformat()]]
+             else [e.consent.status.value, e.consent.scope, e.consent.since.isoformat()],
+             e.registered]
             for e in v.entries()
         ],
         "retired": [[r.kind.value, r.number, r.reason.value, r.on.isoformat(), r.into]
