@@ -34,8 +34,8 @@ import tempfile
 import unicodedata
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 # Sources read as plain archives (never imported). Bump a pin, rebuild, update the READMEs.
 DATA_PINS = {
@@ -57,14 +57,15 @@ LANGS = ("en", "nb")
 # Cities: every place in GeoNames cities500 for Norway; >= 1,000 inhabitants for the
 # English-speaking countries, the Nordics and the EU; >= 15,000 anywhere else.
 NORWAY = "NO"
-FOCUS_COUNTRIES = frozenset(
-    "GB IE US CA AU NZ SE DK FI IS FO GL AX SJ "
-    "AT BE BG HR CY CZ DE EE ES FR GR HU IT LT LU LV MT NL PL PT RO SI SK CH LI".split()
-)
+FOCUS_COUNTRIES = frozenset({
+    "GB", "IE", "US", "CA", "AU", "NZ", "SE", "DK", "FI", "IS", "FO", "GL", "AX", "SJ",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DE", "EE", "ES", "FR", "GR", "HU", "IT", "LT", "LU",
+    "LV", "MT", "NL", "PL", "PT", "RO", "SI", "SK", "CH", "LI",
+})
 FOCUS_MIN_POPULATION = 1_000
 WORLD_MIN_POPULATION = 15_000
 # Subdivisions: admin level 1 everywhere, level 2 (counties, municipalities) here.
-ADMIN2_COUNTRIES = frozenset("NO SE DK FI IS GB IE US".split())
+ADMIN2_COUNTRIES = frozenset({"NO", "SE", "DK", "FI", "IS", "GB", "IE", "US"})
 
 # ---------------------------------------------------------------------------------------------
 # Curated lists. Facts (names of official districts, regions, exonyms) written by the team;
@@ -108,6 +109,17 @@ NB_SUPRANATIONAL = [
     "Amerika", "Latin-Amerika", "Sør-Amerika", "Nord-Amerika", "Mellom-Amerika", "Karibia",
     "Oseania", "Europa", "Asia", "Afrika", "Eurasia", "EU", "Den europeiske union", "EØS",
     "Schengen", "Schengen-området", "Afrikas horn", "Maghreb", "Levanten",
+]
+# English regions that are not administrative units (or not any longer) but name a place.
+EN_REGIONS = [
+    "Yorkshire", "the Midlands", "East Midlands", "East Anglia", "the Lake District",
+    "Lake District", "the Highlands", "Scottish Highlands", "the Cotswolds", "Cotswolds",
+    "the Home Counties", "Home Counties", "the Black Country", "the Peak District",
+    "Peak District", "the Fens", "the Borders", "Scottish Borders", "the Hebrides",
+    "the West Country", "West Country", "Tyneside", "Merseyside", "Teesside", "Wearside",
+    "New England", "the Midwest", "Midwest", "the Deep South", "the Pacific Northwest",
+    "Pacific Northwest", "Silicon Valley", "the Bay Area", "Bay Area", "the Outback",
+    "the Rust Belt", "Appalachia", "the Great Plains", "the Rockies",
 ]
 # Norwegian exonyms for foreign cities that GeoNames lists under another primary name.
 NB_EXONYMS = [
@@ -591,6 +603,7 @@ def build(out_root: Path, src: dict[str, Path]) -> dict[str, int]:
         "en/gazetteer/supranational.tsv": ("SUPRANATIONAL",
                                            cldr_supranational("en", EN_SUPRANATIONAL)),
         "en/gazetteer/street_words.tsv": ("STREET_WORD", en_street_words(src)),
+        "en/gazetteer/regions.tsv": ("REGION", simple(EN_REGIONS)),
         "nb/gazetteer/first_names.tsv": ("FIRST_NAME", nb_first_names(src)),
         "nb/gazetteer/surnames.tsv": ("SURNAME", nb_surnames(src)),
         "nb/gazetteer/surnames_patronymic.tsv": ("SURNAME", nb_patronymics(src)),
