@@ -1,0 +1,74 @@
+"""Shared fixtures: one real engine per test session, cheap engines around it.
+
+Loading the spaCy model takes seconds, so the session loads it once (``session_engine``) and
+every other engine reuses its pipeline and rulebook: ``Engine(settings, rulebook, pipeline,
+keystore)`` costs a few milliseconds. Nothing here loads the model unless a test asks for it,
+so fast unit tests (validators, phrases, rules) stay fast.
+
+Names in fixtures are invented.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from anonymizer.keystore import InMemoryKeyStore, KeyStore
+from anonymizer.rulebook import Rulebook, default_rules_dir
+from anonymizer.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def session_engine():
+    """The real engine with default settings and the shipped rules (model loaded once)."""
+    from anonymizer.engine import Engine
+
+    return Engine.from_settings(Settings(), keystore=InMemoryKeyStore())
+
+
+EngineFactory = Callable[..., "object"]
+
+
+@pytest.fixture
+def make_engine(session_engine) -> EngineFactory:
+    """Build an engine around the session's pipeline: ``make_engine(keystore=..., settings=...,
+    rulebook=...)``. Each call gets its own key store (fresh ``InMemoryKeyStore`` by default)."""
+    from anonymizer.engine import Engine
+
+    def build(keystore: KeyStore | None = None, settings: Settings | None = None,
+              rulebook: Rulebook | None = None) -> Engine:
+        return Engine(settings or session_engine.settings, rulebook or session_engine.rulebook,
+                      session_engine.pipeline, keystore if keystore is not None
+                      else InMemoryKeyStore())
+
+    return build
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped rules (without the large gazetteer data) to edit freely."""
+    target = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), target, ignore=shutil.ignore_patterns("gazetteer"))
+    return target
+
+
+@pytest.fixture
+def cached_model(session_engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process CLI runs reuse the session's loaded spaCy model instead of loading it again.
+
+    Only the load is cached: settings, rules, Presidio and the engine are built by the CLI as
+    usual."""
+    import anonymizer.nlp as nlp_module
+
+    real = nlp_module.load_model
+    loaded = session_engine.pipeline.nlp
+
+    def load(name: str):
+        return loaded if name == session_engine.pipeline.model_name else real(name)
+
+    monkeypatch.setattr(nlp_module, "load_model", load)
