@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import csv
 import filecmp
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -225,17 +225,22 @@ LATIN_RE = re.compile(r"^[\sA-Za-z\u00C0-\u024F\u1E00-\u1EFF.'’\-]+$")
 # ---------------------------------------------------------------------------------------------
 # Build environment
 # ---------------------------------------------------------------------------------------------
-def ensure_tools(argv: list[str]) -> None:
-    """Re-run inside a temp venv that has wordfreq and Babel, unless we already have them."""
+def have_tools() -> bool:
     try:
         import babel  # noqa: F401
         import wordfreq  # noqa: F401
     except ImportError:
-        venv = Path(tempfile.mkdtemp(prefix="gazetteer-build-venv-"))
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        py = venv / "bin" / "python"
-        subprocess.run([str(py), "-m", "pip", "install", "--quiet", *TOOL_PINS], check=True)
-        os.execv(str(py), [str(py), __file__, *argv])
+        return False
+    return True
+
+
+def run_in_tool_venv(argv: list[str]) -> int:
+    """Run this script again inside a throw-away venv that has wordfreq and Babel."""
+    with tempfile.TemporaryDirectory(prefix="gazetteer-build-venv-") as tmp:
+        subprocess.run([sys.executable, "-m", "venv", tmp], check=True)
+        py = str(Path(tmp) / "bin" / "python")
+        subprocess.run([py, "-m", "pip", "install", "--quiet", *TOOL_PINS], check=True)
+        return subprocess.run([py, __file__, *argv], check=False).returncode
 
 
 def download_sources(dest: Path) -> dict[str, Path]:
@@ -640,20 +645,27 @@ def main(argv: list[str]) -> int:
                         help="build into a temp dir and fail if the committed files differ")
     parser.add_argument("--sources", type=Path, help="reuse a folder of downloaded archives")
     args = parser.parse_args(argv)
-    ensure_tools(argv)
-    sources_dir = args.sources or Path(tempfile.mkdtemp(prefix="gazetteer-sources-"))
-    sources_dir.mkdir(parents=True, exist_ok=True)
-    src = download_sources(sources_dir)
-    out = Path(tempfile.mkdtemp(prefix="gazetteer-out-")) if args.check else args.rules
-    counts = build(out, src)
-    for rel, n in counts.items():
-        print(f"{n:>7}  {rel}")
-    if args.check:
-        differ = [rel for rel in counts if not filecmp.cmp(out / rel, args.rules / rel,
-                                                           shallow=False)]
-        if differ:
-            print("differs from the committed data:", *differ, sep="\n  ")
-            return 1
+    if not have_tools():
+        return run_in_tool_venv(argv)
+    with contextlib.ExitStack() as temp:
+        def tempdir(prefix: str) -> Path:
+            return Path(temp.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
+
+        sources_dir = args.sources or tempdir("gazetteer-sources-")
+        sources_dir.mkdir(parents=True, exist_ok=True)
+        src = download_sources(sources_dir)
+        out = tempdir("gazetteer-out-") if args.check else args.rules
+        counts = build(out, src)
+        for rel, n in counts.items():
+            print(f"{n:>7}  {rel}")
+        if args.check:
+            differ = [rel for rel in counts
+                      if not (args.rules / rel).is_file()
+                      or not filecmp.cmp(out / rel, args.rules / rel, shallow=False)]
+            if differ:
+                print("differs from the committed data:", *differ, sep="\n  ")
+                return 1
+            print("committed gazetteer data is up to date")
     return 0
 
 
