@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from vault.encoding import b64d, b64e, canonical_json, fields, integer
 from vault.errors import Reason, VaultError
-from vault.secret import Secret, SecretKind
+from vault.secret import MIN_PASSPHRASE_CHARS, Secret, SecretKind
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -150,3 +150,12 @@ def derive_kek(spec: KdfSpec, secret: Secret) -> bytes:
         raise VaultError(Reason.WRONG_SECRET, "this vault is unlocked by a passphrase")
     p = spec.scrypt
     return Scrypt(salt=spec.salt, length=KEY_BYTES, n=p.n, r=p.r, p=p.p).derive(secret.material)
+
+
+def check_new_secret(secret: Secret, kdf: ScryptParams | None) -> None:
+    """Refuse a new passphrase that is short, or scrypt parameters below the minimum."""
+    if secret.kind is SecretKind.PASSPHRASE:
+        if secret.passphrase_chars() < MIN_PASSPHRASE_CHARS:
+            raise VaultError(Reason.WEAK_SECRET, f"at least {MIN_PASSPHRASE_CHARS} characters")
+        if kdf is not None and not (kdf.strong_enough or kdf.insecure_for_tests):
+            raise VaultError(Reason.WEAK_SECRET, "scrypt below N*r*p = 2^20 with r >= 8")

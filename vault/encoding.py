@@ -19,12 +19,20 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def parse_canonical(payload: bytes, where: str) -> dict[str, Any]:
+def parse_json(payload: bytes, where: str) -> dict[str, Any]:
+    """A JSON object; for bytes already authenticated, or checked for canonical form after."""
     try:
         value = json.loads(payload.decode("utf-8"))
     except ValueError:  # the decode error would quote the document: never chain it
         raise VaultError(Reason.TAMPERED, where) from None
-    if not isinstance(value, dict) or canonical_json(value) != payload:
+    if not isinstance(value, dict):
+        raise VaultError(Reason.TAMPERED, where)
+    return value
+
+
+def parse_canonical(payload: bytes, where: str) -> dict[str, Any]:
+    value = parse_json(payload, where)
+    if canonical_json(value) != payload:
         raise VaultError(Reason.TAMPERED, where)
     return value
 
@@ -37,10 +45,10 @@ def b64d(text: object, where: str, *, size: int | None = None) -> bytes:
     if not isinstance(text, str):
         raise VaultError(Reason.TAMPERED, where)
     try:
-        data = base64.b64decode(text.encode("ascii"), validate=True)
+        data = binascii.a2b_base64(text, strict_mode=True)
     except (ValueError, binascii.Error):
         raise VaultError(Reason.TAMPERED, where) from None
-    if b64e(data) != text or (size is not None and len(data) != size):
+    if (size is not None and len(data) != size) or b64e(data) != text:
         raise VaultError(Reason.TAMPERED, where)
     return data
 

@@ -70,4 +70,5 @@ def peek_write_id(head: bytes, magic: bytes) -> bytes | None:
     """The write id from the first bytes of a file, or None if they are not a frame header."""
     if len(head) < HEADER_BYTES or head[: len(magic)] != magic:
         return None
-    return _HEAD.unpack_from(head)[2]
+    write_id: bytes = _HEAD.unpack_from(head)[2]
+    return write_id

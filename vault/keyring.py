@@ -37,7 +37,16 @@ from vault.crypto import (
     seal,
     unseal,
 )
-from vault.encoding import b64d, b64e, canonical_json, fields, integer, parse_canonical, text
+from vault.encoding import (
+    b64d,
+    b64e,
+    canonical_json,
+    fields,
+    integer,
+    parse_canonical,
+    parse_json,
+    text,
+)
 from vault.entries import Kind, Retired, RetiredReason
 from vault.errors import Reason, VaultError
 from vault.names import MAX_NUMBER
@@ -102,9 +111,7 @@ class RingBody:
         return cls(
             audit_key=b64d(obj["audit_key"], WHERE, size=KEY_BYTES),
             shared_key=b64d(obj["shared_key"], WHERE, size=KEY_BYTES),
-            participant_keys={
-                _number(n): b64d(k, WHERE, size=KEY_BYTES) for n, k in pkeys.items()
-            },
+            participant_keys={_number(n): b64d(k, WHERE, size=KEY_BYTES) for n, k in pkeys.items()},
             next_number={k: integer(nxt[k.value], WHERE, low=1) for k in Kind},
             retired={(r.kind, r.number): r for r in retired},
             records_digest=_digest(records["digest"]),
@@ -140,9 +147,7 @@ def seal_keyring(
     return frame.pack(frame.KEYRING_MAGIC, write_id, canonical_json(payload)), write_id
 
 
-def open_keyring(
-    data: bytes, *, project: str, kek_for: Callable[[KdfSpec], bytes]
-) -> OpenedRing:
+def open_keyring(data: bytes, *, project: str, kek_for: Callable[[KdfSpec], bytes]) -> OpenedRing:
     """Check, unwrap and unseal a key-ring; ``kek_for`` derives (or recalls) the KEK."""
     framed = frame.unpack(data, frame.KEYRING_MAGIC, WHERE)
     obj = fields(
@@ -164,7 +169,7 @@ def open_keyring(
         "qrvault/v1/keyring-body", header.vault_id, header.project, framed.write_id
     )
     plain = unseal(master, sealed_body, body_ad, reason=Reason.TAMPERED, where=WHERE)
-    body = RingBody.from_json(parse_canonical(plain, WHERE))
+    body = RingBody.from_json(parse_json(plain, WHERE))  # authenticated: structure checked only
     return OpenedRing(header, framed.write_id, kek, master, body)
 
 

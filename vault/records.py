@@ -21,26 +21,50 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from vault import frame
 from vault.crypto import RandBytes, Sealed, associated_data, seal, unseal
-from vault.encoding import canonical_json, fields, parse_canonical, text, text_list
+from vault.encoding import b64e, canonical_json, fields, parse_json, text, text_list
 from vault.entries import Consent, ConsentStatus, Entry, Kind
 from vault.errors import Reason, VaultError
-from vault.names import MAX_NUMBER, normalise_name
+from vault.names import MAX_NUMBER
 
 PAD_TO = 64
 WHERE = "records"
 _RECORD_ID = re.compile(r"(participant|person|place|organisation):([1-9][0-9]{0,9})")
 
 
+_KINDS = {kind.value: kind for kind in Kind}
+_KIND_ORDER = {kind: index for index, kind in enumerate(Kind)}
+
+
 @dataclass(frozen=True)
 class SealedRecord:
-    record_id: str
+    kind: Kind
+    number: int
     sealed: Sealed
+    # Its canonical JSON text in the record file, kept so a write joins strings instead of
+    # re-encoding ten thousand records.
+    fragment: str = field(compare=False, repr=False)
+
+    @classmethod
+    def of(cls, kind: Kind, number: int, sealed: Sealed) -> SealedRecord:
+        fragment = (
+            f'{{"ct":"{b64e(sealed.ciphertext)}","id":"{record_id(kind, number)}",'
+            f'"nonce":"{b64e(sealed.nonce)}"}}'
+        )
+        return cls(kind, number, sealed, fragment)
+
+    @property
+    def record_id(self) -> str:
+        return record_id(self.kind, self.number)
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return _KIND_ORDER[self.kind], self.number
 
 
 def record_id(kind: Kind, number: int) -> str:
@@ -51,63 +75,65 @@ def parse_record_id(value: object) -> tuple[Kind, int]:
     match = _RECORD_ID.fullmatch(value) if isinstance(value, str) else None
     if match is None or int(match[2]) > MAX_NUMBER:
         raise VaultError(Reason.TAMPERED, WHERE)
-    return Kind(match[1]), int(match[2])
+    return _KINDS[match[1]], int(match[2])
 
 
-def _ad(vault_id: str, project: str, rid: str) -> bytes:
-    return associated_data("qrvault/v1/record", vault_id, project, rid)
+class RecordSealer:
+    """Seals and opens the records of one vault (whose ids go into every record's AD)."""
 
+    def __init__(self, vault_id: str, project: str) -> None:
+        self._ad_prefix = associated_data("qrvault/v1/record", vault_id, project)
 
-def seal_entry(
-    entry: Entry, key: bytes, *, vault_id: str, project: str, randbytes: RandBytes
-) -> SealedRecord:
-    plain = canonical_json(_entry_json(entry))
-    plain += b" " * (-len(plain) % PAD_TO)
-    rid = record_id(entry.kind, entry.number)
-    return SealedRecord(rid, seal(key, plain, _ad(vault_id, project, rid), randbytes))
+    def _ad(self, rid: str) -> bytes:
+        raw = rid.encode("ascii")  # same bytes as associated_data(label, vault, project, rid)
+        return self._ad_prefix + len(raw).to_bytes(4, "big") + raw
 
+    def seal(self, entry: Entry, key: bytes, randbytes: RandBytes) -> SealedRecord:
+        plain = canonical_json(_entry_json(entry))
+        plain += b" " * (-len(plain) % PAD_TO)
+        rid = record_id(entry.kind, entry.number)
+        return SealedRecord.of(entry.kind, entry.number, seal(key, plain, self._ad(rid), randbytes))
 
-def open_entry(record: SealedRecord, key: bytes, *, vault_id: str, project: str) -> Entry:
-    rid = record.record_id
-    kind, number = parse_record_id(rid)
-    ad = _ad(vault_id, project, rid)
-    plain = unseal(key, record.sealed, ad, reason=Reason.TAMPERED, where=rid)
-    return _entry_from(kind, number, parse_canonical(plain.rstrip(b" "), rid), rid)
+    def open(self, record: SealedRecord, key: bytes) -> Entry:
+        rid = record.record_id
+        plain = unseal(key, record.sealed, self._ad(rid), reason=Reason.TAMPERED, where=rid)
+        # Authenticated bytes we wrote ourselves: structure is checked, canonical form is not.
+        return _entry_from(record.kind, record.number, parse_json(plain.rstrip(b" "), rid), rid)
 
 
 def pack_records(
     vault_id: str, project: str, records: Iterable[SealedRecord], write_id: bytes
 ) -> bytes:
-    ordered = sorted(records, key=lambda r: _sort_key(r.record_id))
-    payload = {
-        "project": project,
-        "records": [{"id": r.record_id, **r.sealed.to_json()} for r in ordered],
-        "vault": vault_id,
-    }
-    return frame.pack(frame.RECORDS_MAGIC, write_id, canonical_json(payload))
+    ordered = sorted(records, key=lambda r: r.order)
+    return frame.pack(frame.RECORDS_MAGIC, write_id, _payload(vault_id, project, ordered))
+
+
+def _payload(vault_id: str, project: str, ordered: list[SealedRecord]) -> bytes:
+    head = canonical_json({"project": project})[:-1]
+    tail = canonical_json({"vault": vault_id})[1:]
+    body = ",".join(r.fragment for r in ordered)
+    return head + f',"records":[{body}],'.encode() + tail
 
 
 def unpack_records(data: bytes) -> tuple[str, str, list[SealedRecord]]:
     """Vault id, project id and the sealed records of a record file (nothing decrypted)."""
     framed = frame.unpack(data, frame.RECORDS_MAGIC, WHERE)
-    obj = fields(parse_canonical(framed.payload, WHERE), {"project", "records", "vault"}, WHERE)
+    obj = fields(parse_json(framed.payload, WHERE), {"project", "records", "vault"}, WHERE)
     if not isinstance(obj["records"], list):
         raise VaultError(Reason.TAMPERED, WHERE)
     records = []
     for item in obj["records"]:
         rec = fields(item, {"ct", "id", "nonce"}, WHERE)
-        parse_record_id(rec["id"])
+        kind, number = parse_record_id(rec["id"])
         sealed = Sealed.from_json({"ct": rec["ct"], "nonce": rec["nonce"]}, WHERE)
-        records.append(SealedRecord(rec["id"], sealed))
-    ids = [r.record_id for r in records]
-    if ids != sorted(set(ids), key=_sort_key):  # one order, no duplicates
+        records.append(SealedRecord.of(kind, number, sealed))
+    orders = [r.order for r in records]
+    if any(a >= b for a, b in zip(orders, orders[1:], strict=False)):  # one order, no duplicates
         raise VaultError(Reason.TAMPERED, WHERE)
-    return text(obj["vault"], WHERE), text(obj["project"], WHERE), records
-
-
-def _sort_key(rid: str) -> tuple[int, int]:
-    kind, number = parse_record_id(rid)
-    return list(Kind).index(kind), number
+    vault_id, project = text(obj["vault"], WHERE), text(obj["project"], WHERE)
+    if _payload(vault_id, project, records) != framed.payload:  # the one canonical encoding
+        raise VaultError(Reason.TAMPERED, WHERE)
+    return vault_id, project, records
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -148,11 +174,13 @@ def _entry_from(kind: Kind, number: int, obj: dict[str, Any], rid: str) -> Entry
     if scope is not None and not isinstance(scope, str):
         raise VaultError(Reason.TAMPERED, rid)
     waves = tuple(text_list(obj["waves"], rid))
-    names = _names(text_list(obj["names"], rid), rid)
-    return Entry(kind, number, names, waves, Consent(status, scope, since), registered)
+    consent = Consent(status, scope, since)
+    return Entry(
+        kind, number, _names(text_list(obj["names"], rid), rid), waves, consent, registered
+    )
 
 
 def _names(names: list[str], rid: str) -> tuple[str, ...]:
-    if not names or any(not normalise_name(n) for n in names):
+    if not names or any(not n.strip() for n in names):
         raise VaultError(Reason.TAMPERED, rid)
     return tuple(names)

@@ -26,7 +26,7 @@ from vault.entries import (
 from vault.errors import Reason, VaultError
 from vault.keyring import RingBody, RingHeader
 from vault.names import check_number, clean_names, clean_scope, clean_wave, normalise_name
-from vault.records import SealedRecord, record_id
+from vault.records import SealedRecord
 
 Key = tuple[Kind, int]
 
@@ -38,11 +38,11 @@ class VaultState:
     master: bytes = field(repr=False)
     ring: RingBody
     entries: dict[Key, Entry]
-    sealed: dict[str, SealedRecord]  # what the record file holds (or will, after the next write)
+    sealed: dict[Key, SealedRecord]  # what the record file holds (or will, after the next write)
     keys_write_id: bytes
     disk_digest: str | None  # SHA-256 of the record file as last read or written
     needs_records_write: bool = False  # leftovers of an interrupted write or a recovery
-    dirty: set[str] = field(default_factory=set)
+    dirty: set[Key] = field(default_factory=set)
     index: dict[Kind, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -189,7 +189,7 @@ class VaultState:
         for name in entry.names:
             index.setdefault(normalise_name(name), entry.number)
         self.entries[(entry.kind, entry.number)] = entry
-        self.dirty.add(record_id(entry.kind, entry.number))
+        self.dirty.add((entry.kind, entry.number))
 
     def _drop(self, entry: Entry) -> None:
         index = self.index[entry.kind]
@@ -201,4 +201,4 @@ class VaultState:
             # The crypto-shredding step: once the key-ring is rewritten without this key, no copy
             # of the record file can give this participant's record back.
             self.ring.participant_keys.pop(entry.number, None)
-        self.dirty.add(record_id(entry.kind, entry.number))
+        self.dirty.add((entry.kind, entry.number))

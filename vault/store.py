@@ -18,17 +18,10 @@ from pathlib import Path
 
 from vault import frame
 from vault.crypto import KEY_BYTES, KdfSpec, RandBytes
-from vault.entries import Entry, Kind, Problem
+from vault.entries import Entry, Kind, Problem, VerifyReport
 from vault.errors import Reason, VaultError
 from vault.keyring import RingBody, RingHeader, open_keyring, seal_keyring
-from vault.records import (
-    SealedRecord,
-    open_entry,
-    pack_records,
-    parse_record_id,
-    seal_entry,
-    unpack_records,
-)
+from vault.records import RecordSealer, SealedRecord, pack_records, unpack_records
 from vault.state import VaultState
 from vault.storage import atomic_write, check_private, read_file, read_head, remove_stale_temps
 
@@ -106,11 +99,12 @@ def load_state(
         if file_project != project:
             raise VaultError(Reason.WRONG_PROJECT, "records")
     reuse = cache if cache is not None and cache.header.vault_id == header.vault_id else None
+    sealer = RecordSealer(header.vault_id, project)
     entries: dict[tuple[Kind, int], Entry] = {}
-    sealed: dict[str, SealedRecord] = {}
+    sealed: dict[tuple[Kind, int], SealedRecord] = {}
     leftovers = False
     for record in records:
-        kind, number = parse_record_id(record.record_id)
+        kind, number = record.kind, record.number
         if (kind, number) in body.retired:
             leftovers = True  # shredded or merged by a write that did not finish; dropped later
             continue
@@ -118,15 +112,15 @@ def load_state(
         if key is None or number >= body.next_number[kind]:
             fail(record.record_id, Reason.TAMPERED)
             continue
-        entry = _cached(reuse, record, kind, number, key)
+        entry = _cached(reuse, record, key)
         if entry is None:
             try:
-                entry = open_entry(record, key, vault_id=header.vault_id, project=project)
+                entry = sealer.open(record, key)
             except VaultError as error:
                 fail(record.record_id, error.reason)
                 continue
         entries[(kind, number)] = entry
-        sealed[record.record_id] = record
+        sealed[(kind, number)] = record
     digest = None if pair.records is None else hashlib.sha256(pair.records).hexdigest()
     interrupted = digest == body.previous_digest and digest != body.records_digest
     if digest != body.records_digest and not interrupted and not recover:
@@ -144,20 +138,17 @@ def load_state(
     )
 
 
-def _cached(
-    cache: VaultState | None, record: SealedRecord, kind: Kind, number: int, key: bytes
-) -> Entry | None:
+def _cached(cache: VaultState | None, record: SealedRecord, key: bytes) -> Entry | None:
     """The entry decrypted before from these very bytes under this very key, if any."""
-    if cache is None or cache.sealed.get(record.record_id) != record:
+    where = (record.kind, record.number)
+    if cache is None or cache.sealed.get(where) != record:
         return None
-    if cache.key_for(kind, number) != key:
+    if cache.key_for(record.kind, record.number) != key:
         return None
-    return cache.entries.get((kind, number))
+    return cache.entries.get(where)
 
 
-def new_state(
-    header: RingHeader, kek: bytes, master: bytes, randbytes: RandBytes
-) -> VaultState:
+def new_state(header: RingHeader, kek: bytes, master: bytes, randbytes: RandBytes) -> VaultState:
     body = RingBody(
         audit_key=randbytes(KEY_BYTES),
         shared_key=randbytes(KEY_BYTES),
@@ -183,19 +174,16 @@ def write_state(
     body = state.ring
     records_bytes = b""
     if not keys_only:
-        for rid in sorted(state.dirty):
-            kind, number = parse_record_id(rid)
-            entry = state.entries.get((kind, number))
+        sealer = RecordSealer(state.header.vault_id, state.header.project)
+        for where in sorted(state.dirty, key=lambda k: (list(Kind).index(k[0]), k[1])):
+            entry = state.entries.get(where)
             if entry is None:
-                state.sealed.pop(rid, None)
+                state.sealed.pop(where, None)
                 continue
-            key = state.key_for(kind, number)
+            key = state.key_for(*where)
             if key is None:
-                raise VaultError(Reason.INVALID, f"no data key for {rid}")
-            state.sealed[rid] = seal_entry(
-                entry, key, vault_id=state.header.vault_id, project=state.header.project,
-                randbytes=randbytes,
-            )
+                raise VaultError(Reason.INVALID, f"no data key for {entry.label}")
+            state.sealed[where] = sealer.seal(entry, key, randbytes)
         # Keys of participants with no record (left by an interrupted add) go: their numbers
         # stay burnt, because the counter already moved past them.
         body.participant_keys = {
@@ -221,3 +209,17 @@ def write_state(
         state.disk_digest = body.records_digest
         state.dirty.clear()
         state.needs_records_write = False
+
+
+def verify_pair(
+    pair: DiskPair, *, project: str, kek_for: Callable[[KdfSpec], bytes]
+) -> VerifyReport:
+    """Decrypt and check every record; problems name record ids and reason codes only."""
+    problems: list[Problem] = []
+    try:
+        found = load_state(pair, project=project, kek_for=kek_for, problems=problems)
+    except VaultError as error:  # the key-ring or the record file as a whole
+        where = "records" if "records" in error.detail or ".db" in error.detail else "keyring"
+        return VerifyReport(0, (*problems, Problem(where, error.reason)))
+    failed = [p for p in problems if p.where not in ("keyring", "records")]
+    return VerifyReport(len(found.entries) + len(failed), tuple(problems))

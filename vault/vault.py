@@ -11,27 +11,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from threading import RLock
 from types import TracebackType
 from typing import TypeVar
 
 from vault import store
-from vault.crypto import KEY_BYTES, KdfSpec, RandBytes, ScryptParams, derive_kek
-from vault.entries import (
-    ConsentStatus,
-    Entry,
-    Kind,
-    Problem,
-    Retired,
-    VerifyReport,
-    WithdrawalReceipt,
-)
+from vault.crypto import KEY_BYTES, KdfSpec, RandBytes, ScryptParams, check_new_secret, derive_kek
+from vault.entries import ConsentStatus, Entry, Kind, Retired, VerifyReport, WithdrawalReceipt
 from vault.errors import Reason, VaultError
 from vault.keyring import RingHeader
 from vault.names import check_project_id
-from vault.secret import MIN_PASSPHRASE_CHARS, Secret, SecretKind
+from vault.secret import Secret
 from vault.state import VaultState
 from vault.storage import FileLock, make_private_dir
 
@@ -41,7 +33,7 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Vault:
@@ -85,7 +77,7 @@ class Vault:
     ) -> Vault:
         """A new, empty vault in folder ``path`` (created with mode 0700 if missing)."""
         project = check_project_id(project_id)
-        _check_new_secret(secret, kdf)
+        check_new_secret(secret, kdf)
         directory = Path(path)
         make_private_dir(directory)
         lock = FileLock(directory / store.LOCK_FILE, lock_timeout)
@@ -132,7 +124,9 @@ class Vault:
             with lock.shared():
                 pair = store.read_pair(directory)
             state = store.load_state(
-                pair, project=project, kek_for=lambda spec: derive_kek(spec, secret),
+                pair,
+                project=project,
+                kek_for=lambda spec: derive_kek(spec, secret),
                 recover=recover,
             )
         except BaseException:
@@ -176,7 +170,9 @@ class Vault:
         with self._mutex:
             state = self._live()
             kinds = list(Kind) if kind is None else [Kind.of(kind)]
-            return tuple(state.entries[k] for k in sorted(state.entries, key=_order) if k[0] in kinds)
+            return tuple(
+                state.entries[k] for k in sorted(state.entries, key=_order) if k[0] in kinds
+            )
 
     def retired(self, kind: Kind | str | None = None) -> tuple[Retired, ...]:
         """Numbers that are never handed out again: withdrawals and merges, with dates."""
@@ -259,7 +255,7 @@ class Vault:
     def change_secret(self, new_secret: Secret, *, kdf: ScryptParams | None = None) -> None:
         """Re-wrap the master key under a new passphrase or key file (new salt); records and data
         keys are untouched. ``kdf`` raises the scrypt parameters; by default they are kept."""
-        _check_new_secret(new_secret, kdf)
+        check_new_secret(new_secret, kdf)
         with self._rekey() as state:
             # Keeping the parameters the vault already has is no weakening, so they are not
             # re-checked (vaults made for tests keep their cheap ones).
@@ -279,18 +275,7 @@ class Vault:
             state = self._live()
             with self._lock.shared():
                 pair = store.read_pair(self._dir)
-            problems: list[Problem] = []
-            checked = 0
-            try:
-                found = store.load_state(
-                    pair, project=state.header.project, kek_for=self._known_kek, problems=problems
-                )
-                failed = [p for p in problems if p.where not in ("keyring", "records")]
-                checked = len(found.entries) + len(failed)
-            except VaultError as error:  # the key-ring or the record file as a whole
-                where = "records" if "records" in error.detail or ".db" in error.detail else "keyring"
-                problems.append(Problem(where, error.reason))
-            return VerifyReport(checked, tuple(problems))
+            return store.verify_pair(pair, project=state.header.project, kek_for=self._known_kek)
 
     # -- internals ---------------------------------------------------------------------------
     def _live(self) -> VaultState:
@@ -342,14 +327,6 @@ class Vault:
         if spec != state.header.kdf:
             raise VaultError(Reason.WRONG_SECRET, "the secret was changed by another process")
         return state.kek
-
-
-def _check_new_secret(secret: Secret, kdf: ScryptParams | None) -> None:
-    if secret.kind is SecretKind.PASSPHRASE:
-        if secret.passphrase_chars() < MIN_PASSPHRASE_CHARS:
-            raise VaultError(Reason.WEAK_SECRET, f"at least {MIN_PASSPHRASE_CHARS} characters")
-        if kdf is not None and not (kdf.strong_enough or kdf.insecure_for_tests):
-            raise VaultError(Reason.WEAK_SECRET, "scrypt below N*r*p = 2^20 with r >= 8")
 
 
 def _order(key: tuple[Kind, int]) -> tuple[int, int]:

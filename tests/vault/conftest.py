@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from vault import ScryptParams, Secret, Vault
-from vault import frame
+from vault import ScryptParams, Secret, Vault, frame
 
 PASSPHRASE = "correct horse battery staple"
 PROJECT = "study-2024"
@@ -39,7 +38,7 @@ class Clock:
         self.day = day
 
     def __call__(self) -> datetime:
-        return datetime(self.day.year, self.day.month, self.day.day, 12, tzinfo=timezone.utc)
+        return datetime(self.day.year, self.day.month, self.day.day, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -96,8 +95,12 @@ def reopen(vault_dir: Path, secret: Secret, clock: Clock) -> Iterator[Callable[.
 def name_patterns(name: str) -> dict[str, bytes]:
     """Every way a careless write could put ``name`` in a file."""
     patterns: dict[str, bytes] = {}
-    for label, text in (("as is", name), ("lower", name.lower()), ("casefold", name.casefold()),
-                        ("upper", name.upper())):
+    for label, text in (
+        ("as is", name),
+        ("lower", name.lower()),
+        ("casefold", name.casefold()),
+        ("upper", name.upper()),
+    ):
         raw = text.encode("utf-8")
         patterns[f"utf-8 {label}"] = raw
         patterns[f"utf-16-le {label}"] = text.encode("utf-16-le")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import PROJECT, SCAN_NAMES
 
 from anonymizer.errors import ExitCode, KeyStoreError
 from anonymizer.keystore import IdentityKind, InMemoryKeyStore
@@ -10,10 +11,12 @@ from anonymizer.keystore import normalise_name as engine_normalise
 from anonymizer.vault_keystore import VaultKeyStore
 from vault import normalise_name as vault_normalise
 
-from conftest import PROJECT, SCAN_NAMES
-
-P, PERSON, PLACE, ORG = (IdentityKind.PARTICIPANT, IdentityKind.PERSON, IdentityKind.PLACE,
-                         IdentityKind.ORGANISATION)
+P, PERSON, PLACE, ORG = (
+    IdentityKind.PARTICIPANT,
+    IdentityKind.PERSON,
+    IdentityKind.PLACE,
+    IdentityKind.ORGANISATION,
+)
 
 
 @pytest.fixture
@@ -141,8 +144,17 @@ def test_refresh_sees_other_handles(store, reopen):
 
 @pytest.mark.parametrize(
     "name",
-    ["Kari Nordmann", "  KARI\tnordmann ", "A\u030ase", "Straße", "ǅemal", "İstanbul",
-     "ﬁona", "Ø\u00a0Ødegård", "ΣΊΣΥΦΟΣ"],
+    [
+        "Kari Nordmann",
+        "  KARI\tnordmann ",
+        "A\u030ase",
+        "Straße",
+        "ǅemal",
+        "İstanbul",
+        "ﬁona",
+        "Ø\u00a0Ødegård",
+        "ΣΊΣΥΦΟΣ",
+    ],
 )
 def test_vault_and_engine_normalise_names_alike(name):
     assert vault_normalise(name) == engine_normalise(name)

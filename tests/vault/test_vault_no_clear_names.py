@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from conftest import PROJECT, SCAN_NAMES, find_names_in_files
 
 from vault import ScryptParams, Secret, Vault, VaultError, generate_key_file
-
-from conftest import PROJECT, SCAN_NAMES, find_names_in_files
 
 
 def test_a_whole_life_cycle_leaves_no_name_in_clear(tmp_path, secret, clock, capsys, caplog):

@@ -12,10 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import PASSPHRASE, PROJECT
 
 from vault import Reason, Vault, VaultError, store
-
-from conftest import PASSPHRASE, PROJECT
 
 WORKER = Path(__file__).with_name("vault_worker.py")
 REPO = Path(__file__).resolve().parents[2]
@@ -28,9 +27,20 @@ class Worker:
     def __init__(self, vault_dir: Path, mode: str, prefix: str, count: str) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "TEST_VAULT_PASSPHRASE": PASSPHRASE}
         self.proc = subprocess.Popen(
-            [sys.executable, str(WORKER), str(vault_dir), PROJECT, "TEST_VAULT_PASSPHRASE",
-             mode, prefix, count],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            [
+                sys.executable,
+                str(WORKER),
+                str(vault_dir),
+                PROJECT,
+                "TEST_VAULT_PASSPHRASE",
+                mode,
+                prefix,
+                count,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
         )
         self._buffer = b""
         self.lines: list[str] = []
@@ -95,8 +105,12 @@ def test_a_writer_waits_for_the_lock_then_succeeds(shared_vault, reopen):
     holder = Worker(shared_vault, "hold", "Holder", "1")
     holder.expect("holding")
     with pytest.raises(VaultError) as err:
-        Vault.open(shared_vault, PROJECT, __import__("vault").Secret.from_passphrase(PASSPHRASE),
-                   lock_timeout=0.05)
+        Vault.open(
+            shared_vault,
+            PROJECT,
+            __import__("vault").Secret.from_passphrase(PASSPHRASE),
+            lock_timeout=0.05,
+        )
     assert err.value.reason is Reason.LOCKED
     waiter = Worker(shared_vault, "add", "Waiter", "1")
     waiter.expect("starting")  # it is now trying to get in, while the holder is inside

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import PROJECT
 
-from vault import Reason, ScryptParams, Secret, VaultError, generate_key_file, store
-from vault import frame
+from vault import Reason, ScryptParams, Secret, VaultError, frame, generate_key_file, store
 from vault.crypto import Sealed, associated_data, derive_kek, unseal
 from vault.keyring import open_keyring
-
-from conftest import PROJECT
 
 NEW = Secret.from_passphrase("a brand new passphrase")
 
@@ -58,8 +56,9 @@ def test_change_secret_rewraps_only_the_master_key(filled, vault_dir, secret, re
     assert again.verify().ok
 
 
-def test_rotate_rewraps_every_data_key_under_a_new_master(filled, vault_dir, secret, reopen,
-                                                          writes):
+def test_rotate_rewraps_every_data_key_under_a_new_master(
+    filled, vault_dir, secret, reopen, writes
+):
     records = (vault_dir / "vault.db").read_bytes()
     master = master_key(vault_dir, secret)
     filled.rotate()

@@ -7,6 +7,7 @@ import stat
 from datetime import date
 
 import pytest
+from conftest import PROJECT
 
 from vault import (
     ConsentStatus,
@@ -18,8 +19,6 @@ from vault import (
     Vault,
     VaultError,
 )
-
-from conftest import PROJECT
 
 
 def test_add_lookup_get_survive_reopen(vault, reopen):
@@ -35,7 +34,10 @@ def test_add_lookup_get_survive_reopen(vault, reopen):
     assert again.lookup("place", "OSLO").kind is Kind.PLACE
     assert again.lookup("organisation", "nav").number == 1
     assert [e.label for e in again.entries()] == [
-        "Participant 1", "Person 1", "Place 1", "Organisation 1",
+        "Participant 1",
+        "Person 1",
+        "Place 1",
+        "Organisation 1",
     ]
     assert [e.number for e in again.entries("person")] == [1]
 
@@ -93,7 +95,10 @@ def test_assign_without_change_writes_nothing(vault, vault_dir):
     before = (vault_dir / "vault.keys").read_bytes(), (vault_dir / "vault.db").read_bytes()
     vault.assign("person", ["ola"])
     vault.assign("person", ["OLA HANSEN", "ola"])
-    assert ((vault_dir / "vault.keys").read_bytes(), (vault_dir / "vault.db").read_bytes()) == before
+    assert (
+        (vault_dir / "vault.keys").read_bytes(),
+        (vault_dir / "vault.db").read_bytes(),
+    ) == before
 
 
 def test_add_refuses_known_name_and_taken_number(vault):
@@ -249,8 +254,14 @@ def test_project_id_is_plain(tmp_path, secret, project):
 def test_closed_vault_refuses_everything(vault):
     vault.add("person", ["Ola Hansen"])
     vault.close()
-    for call in (lambda: vault.lookup("person", "x"), lambda: vault.add("person", ["y z"]),
-                 vault.entries, vault.audit_key, vault.verify, vault.rotate):
+    for call in (
+        lambda: vault.lookup("person", "x"),
+        lambda: vault.add("person", ["y z"]),
+        vault.entries,
+        vault.audit_key,
+        vault.verify,
+        vault.rotate,
+    ):
         with pytest.raises(VaultError) as err:
             call()
         assert err.value.reason is Reason.CLOSED

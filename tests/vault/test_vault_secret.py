@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import PROJECT
 
 from vault import Reason, Secret, SecretKind, Vault, VaultError, generate_key_file
-
-from conftest import PROJECT
 
 
 def private_file(path, data: bytes, mode: int = 0o600):

@@ -8,11 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import PASSPHRASE, PROJECT, SCAN_NAMES, rewrite_frame
 
 from vault import Reason, ScryptParams, Secret, Vault, VaultError, frame
 from vault.encoding import canonical_json
-
-from conftest import PASSPHRASE, PROJECT, SCAN_NAMES, rewrite_frame
 
 FILES = ("vault.keys", "vault.db")
 MAGIC = {"vault.keys": frame.KEYRING_MAGIC, "vault.db": frame.RECORDS_MAGIC}
@@ -37,8 +36,9 @@ def files(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
 
-def refused(directory: Path, secret: Secret | None = None, project: str = PROJECT,
-            **kwargs: object) -> VaultError:
+def refused(
+    directory: Path, secret: Secret | None = None, project: str = PROJECT, **kwargs: object
+) -> VaultError:
     """Open must fail with a VaultError and leave every file exactly as it was."""
     before = files(directory)
     with pytest.raises(VaultError) as err:
@@ -94,8 +94,12 @@ def test_every_flipped_byte_is_caught(filled, name):
         reasons.add(refused(filled).reason)
         poke(path, {i: original[i : i + 1]})
     assert path.read_bytes() == original
-    assert reasons <= {Reason.TAMPERED, Reason.NOT_A_VAULT, Reason.UNSUPPORTED_VERSION,
-                       Reason.TRUNCATED}
+    assert reasons <= {
+        Reason.TAMPERED,
+        Reason.NOT_A_VAULT,
+        Reason.UNSUPPORTED_VERSION,
+        Reason.TRUNCATED,
+    }
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -113,17 +117,23 @@ def test_every_forged_byte_is_caught(filled, name):
         poke(path, {i: original[i : i + 1], end: original[end:]})
     assert path.read_bytes() == original
     assert Reason.TAMPERED in reasons
-    assert reasons <= {Reason.TAMPERED, Reason.NOT_A_VAULT, Reason.UNSUPPORTED_VERSION,
-                       Reason.TRUNCATED, Reason.WRONG_SECRET, Reason.WRONG_PROJECT,
-                       Reason.WRONG_VAULT, Reason.STALE_RECORDS}
+    assert reasons <= {
+        Reason.TAMPERED,
+        Reason.NOT_A_VAULT,
+        Reason.UNSUPPORTED_VERSION,
+        Reason.TRUNCATED,
+        Reason.WRONG_SECRET,
+        Reason.WRONG_PROJECT,
+        Reason.WRONG_VAULT,
+        Reason.STALE_RECORDS,
+    }
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_truncated_files(filled, name):
     path = filled / name
     original = path.read_bytes()
-    for size in (0, 1, 7, 8, 29, 30, 31, len(original) // 2, len(original) - 33,
-                 len(original) - 1):
+    for size in (0, 1, 7, 8, 29, 30, 31, len(original) // 2, len(original) - 33, len(original) - 1):
         path.write_bytes(original[:size])
         assert refused(filled).reason is Reason.TRUNCATED, size
     path.write_bytes(original + b"\0")
@@ -165,6 +175,7 @@ def test_newer_format_version(filled):
 @pytest.fixture
 def other(tmp_path, secret):
     """A second vault, same passphrase, same names, same project: only its keys differ."""
+
     def make(project: str = PROJECT) -> Path:
         directory = tmp_path / f"other-{project}"
         with Vault.create(directory, project, secret, kdf=ScryptParams.for_tests()) as v:
@@ -173,6 +184,7 @@ def other(tmp_path, secret):
             v.add("person", ["Ola Hansen"])
             v.add("person", ["Per Olsen"])
         return directory
+
     return make
 
 
@@ -196,8 +208,9 @@ def test_record_moved_between_record_ids(filled):
 def test_participant_record_moved_to_another_participant(filled):
     def move(payload: dict) -> None:
         recs = {r["id"]: r for r in payload["records"]}
-        recs["participant:2"].update(ct=recs["participant:1"]["ct"],
-                                     nonce=recs["participant:1"]["nonce"])
+        recs["participant:2"].update(
+            ct=recs["participant:1"]["ct"], nonce=recs["participant:1"]["nonce"]
+        )
 
     edit_payload(filled / "vault.db", move)
     assert refused(filled, recover=True).reason is Reason.TAMPERED
@@ -206,8 +219,9 @@ def test_participant_record_moved_to_another_participant(filled):
 @pytest.mark.parametrize("project", [PROJECT, "study-2025"])
 def test_record_moved_between_vaults_and_projects(filled, other, project):
     donor_dir = other(project)
-    donor = json.loads(frame.unpack((donor_dir / "vault.db").read_bytes(),
-                                    frame.RECORDS_MAGIC, "t").payload)
+    donor = json.loads(
+        frame.unpack((donor_dir / "vault.db").read_bytes(), frame.RECORDS_MAGIC, "t").payload
+    )
     stolen = {r["id"]: r for r in donor["records"]}
 
     def plant(payload: dict) -> None:
@@ -286,7 +300,8 @@ def test_verify_lists_damaged_records_by_id(filled, reopen):
     report = v.verify()
     assert not report.ok
     assert {(p.where, p.reason) for p in report.problems} == {
-        ("person:2", Reason.TAMPERED), ("records", Reason.STALE_RECORDS)
+        ("person:2", Reason.TAMPERED),
+        ("records", Reason.STALE_RECORDS),
     }
     (filled / "vault.keys").write_bytes(b"garbage")
     assert v.verify().problems[0].where == "keyring"

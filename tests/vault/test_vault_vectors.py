@@ -14,7 +14,7 @@ import hashlib
 import json
 import shutil
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ class StepClock:
         self.day = date(2024, 1, 15)
 
     def __call__(self) -> datetime:
-        return datetime(self.day.year, self.day.month, self.day.day, tzinfo=timezone.utc)
+        return datetime(self.day.year, self.day.month, self.day.day, tzinfo=UTC)
 
 
 def make_vectors(directory: Path) -> None:
@@ -78,17 +78,31 @@ def make_vectors(directory: Path) -> None:
 
 EXPECTED = {
     "entries": [
-        ["participant", 1, ["Kari Nordmann", "Kari", "K. Nordmann"], ["wave-1", "wave-2"],
-         ["given", None, "2024-02-01"], True],
-        ["participant", 5, ["Åse Ødegård"], [], ["restricted", "no direct quotes", "2024-02-01"],
-         True],
+        [
+            "participant",
+            1,
+            ["Kari Nordmann", "Kari", "K. Nordmann"],
+            ["wave-1", "wave-2"],
+            ["given", None, "2024-02-01"],
+            True,
+        ],
+        [
+            "participant",
+            5,
+            ["Åse Ødegård"],
+            [],
+            ["restricted", "no direct quotes", "2024-02-01"],
+            True,
+        ],
         ["person", 1, ["Ola Hansen", "Ola"], [], None, True],
         ["person", 2, ["Lise Berg"], [], None, False],
         ["place", 1, ["Tromsø"], [], None, True],
         ["organisation", 1, ["NAV"], [], None, True],
     ],
-    "retired": [["participant", 6, "merged", "2024-02-01", 1],
-                ["participant", 7, "withdrawn", "2024-03-01", None]],
+    "retired": [
+        ["participant", 6, "merged", "2024-02-01", 1],
+        ["participant", 7, "withdrawn", "2024-03-01", None],
+    ],
     "next": {"participant": 8, "person": 3, "place": 2, "organisation": 2},
 }
 
@@ -106,14 +120,21 @@ def v1_copy(tmp_path):
 def as_table(v: Vault) -> dict:
     return {
         "entries": [
-            [e.kind.value, e.number, list(e.names), list(e.waves),
-             None if e.consent is None
-             else [e.consent.status.value, e.consent.scope, e.consent.since.isoformat()],
-             e.registered]
+            [
+                e.kind.value,
+                e.number,
+                list(e.names),
+                list(e.waves),
+                None
+                if e.consent is None
+                else [e.consent.status.value, e.consent.scope, e.consent.since.isoformat()],
+                e.registered,
+            ]
             for e in v.entries()
         ],
-        "retired": [[r.kind.value, r.number, r.reason.value, r.on.isoformat(), r.into]
-                    for r in v.retired()],
+        "retired": [
+            [r.kind.value, r.number, r.reason.value, r.on.isoformat(), r.into] for r in v.retired()
+        ],
     }
 
 
@@ -132,8 +153,11 @@ def test_v1_intermediate_keys(v1_copy):
     """For an independent reader: the KEK and master key the vectors must unwrap to."""
     expected = json.loads((V1 / "expected.json").read_text())
     secret = Secret.from_passphrase(PASSPHRASE)
-    ring = open_keyring((v1_copy / "vault.keys").read_bytes(), project=PROJECT,
-                        kek_for=lambda spec: derive_kek(spec, secret))
+    ring = open_keyring(
+        (v1_copy / "vault.keys").read_bytes(),
+        project=PROJECT,
+        kek_for=lambda spec: derive_kek(spec, secret),
+    )
     assert ring.kek.hex() == expected["kek"]
     assert ring.master.hex() == expected["master_key"]
     assert ring.body.shared_key.hex() == expected["shared_key"]
@@ -150,8 +174,11 @@ def test_the_writer_still_produces_the_v1_bytes(tmp_path):
 
 def write_expected(directory: Path) -> None:
     secret = Secret.from_passphrase(PASSPHRASE)
-    ring = open_keyring((directory / "vault.keys").read_bytes(), project=PROJECT,
-                        kek_for=lambda spec: derive_kek(spec, secret))
+    ring = open_keyring(
+        (directory / "vault.keys").read_bytes(),
+        project=PROJECT,
+        kek_for=lambda spec: derive_kek(spec, secret),
+    )
     facts = {
         "passphrase": PASSPHRASE,
         "project": PROJECT,

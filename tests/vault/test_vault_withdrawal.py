@@ -7,13 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT, find_names_in_files
 
 from vault import Reason, RetiredReason, Vault, VaultError
 from vault.crypto import derive_kek
 from vault.keyring import open_keyring
-from vault.records import SealedRecord, open_entry, unpack_records
-
-from conftest import PROJECT, find_names_in_files
+from vault.records import RecordSealer, SealedRecord, unpack_records
 
 WITHDRAWN = "Kari Nordmann"
 ALIAS = "Kåri"
@@ -33,7 +32,9 @@ def study(vault, clock):
 def test_receipt_names_the_number_and_waves_to_purge(study):
     receipt = study.withdraw(1)
     assert (receipt.number, receipt.waves, receipt.withdrawn_on) == (
-        1, ("wave-1", "wave-2"), date(2024, 6, 30)
+        1,
+        ("wave-1", "wave-2"),
+        date(2024, 6, 30),
     )
     tomb = study.retired("participant")[0]
     assert (tomb.number, tomb.reason, tomb.on) == (1, RetiredReason.WITHDRAWN, date(2024, 6, 30))
@@ -46,10 +47,14 @@ def test_after_withdrawal_no_api_yields_the_participant(study, reopen):
     assert v.lookup("participant", WITHDRAWN) is None
     assert v.lookup("participant", ALIAS) is None
     assert [e.number for e in v.entries("participant")] == [2]
-    for call in (lambda: v.get("participant", 1), lambda: v.note_wave(1, "wave-3"),
-                 lambda: v.set_consent(1, "given"), lambda: v.withdraw(1),
-                 lambda: v.merge("participant", 2, 1),
-                 lambda: v.add("participant", ["Someone Else"], number=1)):
+    for call in (
+        lambda: v.get("participant", 1),
+        lambda: v.note_wave(1, "wave-3"),
+        lambda: v.set_consent(1, "given"),
+        lambda: v.withdraw(1),
+        lambda: v.merge("participant", 2, 1),
+        lambda: v.add("participant", ["Someone Else"], number=1),
+    ):
         with pytest.raises(VaultError) as err:
             call()
         assert err.value.reason is Reason.WITHDRAWN
@@ -61,29 +66,30 @@ def test_after_withdrawal_no_api_yields_the_participant(study, reopen):
 def every_key(keys_bytes: bytes, secret) -> list[bytes]:
     ring = open_keyring(keys_bytes, project=PROJECT, kek_for=lambda s: derive_kek(s, secret))
     body = ring.body
-    return [ring.kek, ring.master, body.audit_key, body.shared_key,
-            *body.participant_keys.values()]
+    return [ring.kek, ring.master, body.audit_key, body.shared_key, *body.participant_keys.values()]
 
 
 def readable_records(records_bytes: bytes, keys: list[bytes]) -> dict[str, tuple[str, ...]]:
     """Every record any of ``keys`` opens, under any record id of the file: brute force."""
     vault_id, project, records = unpack_records(records_bytes)
-    ids = [r.record_id for r in records]
+    sealer = RecordSealer(vault_id, project)
     found = {}
     for record in records:
-        for rid in ids:  # also as if it had been filed under another id
+        for other in records:  # also as if it had been filed under another id
             for key in keys:
                 try:
-                    entry = open_entry(SealedRecord(rid, record.sealed), key,
-                                       vault_id=vault_id, project=project)
+                    entry = sealer.open(
+                        SealedRecord.of(other.kind, other.number, record.sealed), key
+                    )
                 except VaultError:
                     continue
                 found[record.record_id] = entry.names
     return found
 
 
-def test_old_record_file_with_current_key_ring_cannot_yield_the_name(study, vault_dir, secret,
-                                                                     tmp_path, reopen):
+def test_old_record_file_with_current_key_ring_cannot_yield_the_name(
+    study, vault_dir, secret, tmp_path, reopen
+):
     backup = tmp_path / "backup"
     shutil.copytree(vault_dir, backup)
     study.withdraw(1)
@@ -92,8 +98,12 @@ def test_old_record_file_with_current_key_ring_cannot_yield_the_name(study, vaul
     old_records = (backup / "vault.db").read_bytes()
     current_keys = (vault_dir / "vault.keys").read_bytes()
     # The test can fail: with the old key-ring the old file still yields the name ...
-    assert WITHDRAWN in readable_records(old_records, every_key(
-        (backup / "vault.keys").read_bytes(), secret))["participant:1"]
+    assert (
+        WITHDRAWN
+        in readable_records(old_records, every_key((backup / "vault.keys").read_bytes(), secret))[
+            "participant:1"
+        ]
+    )
     # ... with the current key-ring, no key opens that record under any id.
     opened = readable_records(old_records, every_key(current_keys, secret))
     assert "participant:1" not in opened
@@ -127,8 +137,9 @@ def test_record_file_from_just_before_withdrawal(study, vault_dir, secret, reope
     v = reopen()
     assert v.lookup("participant", WITHDRAWN) is None
     assert [e.number for e in v.entries("participant")] == [2]
-    assert readable_records(before, every_key((vault_dir / "vault.keys").read_bytes(), secret)
-                            ).keys() == {"participant:2", "person:1"}
+    assert readable_records(
+        before, every_key((vault_dir / "vault.keys").read_bytes(), secret)
+    ).keys() == {"participant:2", "person:1"}
     v.add("person", ["Per Olsen"])  # the next write drops the undecryptable leftover
     ids = [r.record_id for r in unpack_records((vault_dir / "vault.db").read_bytes())[2]]
     assert ids == ["participant:2", "person:1", "person:2"]
@@ -143,8 +154,11 @@ def test_withdrawal_removes_stale_temp_files_holding_older_key_rings(study, vaul
 
 
 def test_key_ring_shrinks_by_the_deleted_key(study, vault_dir, secret):
-    keys = lambda: open_keyring((vault_dir / "vault.keys").read_bytes(), project=PROJECT,
-                                kek_for=lambda s: derive_kek(s, secret)).body.participant_keys
+    def keys() -> dict[int, bytes]:
+        data = (vault_dir / "vault.keys").read_bytes()
+        ring = open_keyring(data, project=PROJECT, kek_for=lambda s: derive_kek(s, secret))
+        return ring.body.participant_keys
+
     assert set(keys()) == {1, 2}
     study.withdraw(1)
     assert set(keys()) == {2}
