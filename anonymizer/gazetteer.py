@@ -32,7 +32,7 @@ from anonymizer.errors import RulesError
 
 MANIFEST = "gazetteer.toml"
 HEADER = ("entry", "rank", "population", "country", "word_en", "word_nb")
-_LINE = re.compile(r"[^\t\n]++\t\d*+\t\d*+\t(?:[A-Z]{2})?+\t(?:0|\d\.\d)\t(?:0|\d\.\d)")
+_LINE = re.compile(r"[^\t\n]++\t[0-9]*+\t[0-9]*+\t(?:[A-Z]{2})?+\t(?:0|[0-9]\.[0-9])\t(?:0|[0-9]\.[0-9])")
 _ENTRY = re.compile(r"^[^\t\n]+", re.MULTILINE)
 _FILE = re.compile(f"(?:{_LINE.pattern}\n)+")
 # Words: letters and digits (not "_"), keeping combining accents of NFD text inside the word.
