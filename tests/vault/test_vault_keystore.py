@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PROJECT, SCAN_NAMES
+from vault_testkit import PROJECT, SCAN_NAMES
 
 from anonymizer.errors import ExitCode, KeyStoreError
 from anonymizer.keystore import IdentityKind, InMemoryKeyStore

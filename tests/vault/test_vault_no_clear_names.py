@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import PROJECT, SCAN_NAMES, find_names_in_files
+from vault_testkit import PROJECT, SCAN_NAMES, find_names_in_files
 
 from vault import ScryptParams, Secret, Vault, VaultError, generate_key_file
 

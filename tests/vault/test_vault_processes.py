@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, PROJECT
+from vault_testkit import PASSPHRASE, PROJECT
 
 from vault import Reason, Vault, VaultError, store
 

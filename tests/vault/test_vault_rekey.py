@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PROJECT
+from vault_testkit import PROJECT
 
 from vault import Reason, ScryptParams, Secret, VaultError, frame, generate_key_file, store
 from vault.crypto import Sealed, associated_data, derive_kek, unseal

@@ -7,7 +7,7 @@ import stat
 from datetime import date
 
 import pytest
-from conftest import PROJECT
+from vault_testkit import PROJECT
 
 from vault import (
     ConsentStatus,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import PROJECT
+from vault_testkit import PROJECT
 
 from vault import Reason, Secret, SecretKind, Vault, VaultError, generate_key_file
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, PROJECT, SCAN_NAMES, rewrite_frame
+from vault_testkit import PASSPHRASE, PROJECT, SCAN_NAMES, rewrite_frame
 
 from vault import Reason, ScryptParams, Secret, Vault, VaultError, frame
 from vault.encoding import canonical_json

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, find_names_in_files
+from vault_testkit import PROJECT, find_names_in_files
 
 from vault import Reason, RetiredReason, Vault, VaultError
 from vault.crypto import derive_kek
