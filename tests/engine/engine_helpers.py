@@ -49,7 +49,7 @@ def with_digit(number: str, index: int, delta: int = 1) -> str:
     return number[:index] + str(digit) + number[index + 1:]
 
 
-_MARK = re.compile(r"⟦(.*?)⟧")
+_MARK = re.compile(r"⟦(.*?)⟧", re.DOTALL)
 
 
 def marked(text: str) -> tuple[str, int, int]:

@@ -1,0 +1,256 @@
+"""Detection per rule kind through the real engine (``Engine.scan``, real spaCy model).
+
+Each row marks the expected finding with ⟦…⟧ in its text: the scan must hold a replacement
+with exactly that span, that kind, and a replacement text matching the pattern.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from engine_helpers import d_number, fnr, h_number, marked
+
+from anonymizer.findings import EntityKind
+from anonymizer.keystore import IdentityKind, InMemoryKeyStore
+
+pytestmark = pytest.mark.integration
+
+PERSON, LOCATION, ORGANISATION = EntityKind.PERSON, EntityKind.LOCATION, EntityKind.ORGANISATION
+ADDRESS, EMAIL, URL, PHONE = EntityKind.ADDRESS, EntityKind.EMAIL, EntityKind.URL, EntityKind.PHONE
+ID_NUMBER, DATE, AGE = EntityKind.ID_NUMBER, EntityKind.DATE, EntityKind.AGE
+
+SPEAKER = r"Participant \d+"
+PERSON_LABEL = r"\[Person \d+\]"
+PLACE = r"\[Place \d+\]"
+ORG = r"\[Organisation \d+\]"
+
+
+def model_gap(reason: str):
+    return pytest.mark.xfail(strict=True, reason=f"model recall/labelling: {reason}")
+
+
+def bug(reason: str):
+    return pytest.mark.xfail(strict=True, reason=f"bug: {reason}")
+
+
+# id: (marked text, kind, replacement pattern, roster names registered before the scan)
+ROWS = {
+    # people
+    "speaker label, full name": (
+        "⟦Kari Nordmann⟧: I was tired.\nInterviewer: Why?", PERSON, SPEAKER, ()),
+    "speaker label, timestamp first": (
+        "[00:01:02] ⟦Kari⟧: Hello.\n[00:01:05] I: Hi.", PERSON, SPEAKER, ()),
+    "speaker label, timestamp after": (
+        "⟦Kari⟧ (00:01:02): Hello.\nInterviewer (00:01:05): Hi.", PERSON, SPEAKER, ()),
+    "speaker label, tab separated": (
+        "⟦Kari⟧\tHello.\nInterviewer\tHi.", PERSON, SPEAKER, ()),
+    "person mentioned, full name": (
+        "Yesterday I met ⟦Kari Nordmann⟧ in town.", PERSON, PERSON_LABEL, ()),
+    "possessive": (
+        "I met Kari Nordmann yesterday. ⟦Kari⟧'s car was red.", PERSON, PERSON_LABEL, ()),
+    "possessive, typographic apostrophe": (
+        "I met Kari Nordmann yesterday. ⟦Kari⟧’s car was red.", PERSON, PERSON_LABEL, ()),
+    "first name only after the full name": (
+        "I met Kari Nordmann yesterday. Later ⟦Kari⟧ called.", PERSON, PERSON_LABEL, ()),
+    "surname only after the full name": (
+        "I met Kari Nordmann yesterday. Later ⟦Nordmann⟧ called.", PERSON, PERSON_LABEL, ()),
+    "title kept out of the label": (
+        "Then ⟦Mr. Hansen⟧ came in.", PERSON, PERSON_LABEL, ()),
+    # the roster
+    "roster name, lower case with possessive": (
+        "Evening came, and ⟦eve⟧'s bag was gone.", PERSON, PERSON_LABEL, ("Eve",)),
+    "roster name, all capitals": (
+        "I shouted ⟦EVE⟧ twice.", PERSON, PERSON_LABEL, ("Eve",)),
+    "roster name the model does not know": (
+        "the reports from ⟦Qwylla Brannigax⟧ were late", PERSON, PERSON_LABEL,
+        ("Qwylla Brannigax",)),
+    # places, addresses, organisations
+    "city": ("We drove to ⟦Oslo⟧ and then on to London.", LOCATION, PLACE, ()),
+    "Norwegian town with ø": ("I grew up in ⟦Tromsø⟧, near Bodø.", LOCATION, PLACE, ()),
+    "city at the end of a sentence": ("I live in ⟦Trondheim⟧.", LOCATION, PLACE, ()),
+    "Norwegian street with number": (
+        "Her clinic is in ⟦Munkegata 12⟧, near the river.", ADDRESS, r"\[address\]", ()),
+    "Norwegian street, number with letter": (
+        "The flat in ⟦Storgata 3B⟧ was cold.", ADDRESS, r"\[address\]", ()),
+    "Norwegian address with postcode": (
+        "It is in ⟦Munkegata 12, 7011 Trondheim⟧, so it was easy.", ADDRESS, r"\[address\]", ()),
+    "English street with number": (
+        "He lived at ⟦12 Baker Street⟧ in London.", ADDRESS, r"\[address\]", ()),
+    "organisation": ("She works at ⟦Microsoft⟧ now.", ORGANISATION, ORG, ()),
+    "organisation, several words": (
+        "We met at ⟦Oslo University Hospital⟧.", ORGANISATION, ORG, ()),
+    # contact data
+    "e-mail": ("Write to ⟦ola.hansen@example.com⟧ today.", EMAIL, r"\[e-mail\]", ()),
+    "e-mail at the end of a sentence": (
+        "My email is ⟦ola.hansen@example.com⟧.", EMAIL, r"\[e-mail\]", ()),
+    "URL with scheme": ("See ⟦https://example.org/page⟧ for more.", URL, r"\[URL\]", ()),
+    "URL with www": ("See ⟦www.example.no⟧ for more.", URL, r"\[URL\]", ()),
+    "phone 915 55 123": ("Call me on ⟦915 55 123⟧ tomorrow.", PHONE, r"\[phone\]", ()),
+    "phone +47 91555123": ("Call me on ⟦+47 91555123⟧ tomorrow.", PHONE, r"\[phone\]", ()),
+    "phone 91 55 51 23": ("Call me on ⟦91 55 51 23⟧ tomorrow.", PHONE, r"\[phone\]", ()),
+    "phone 0047 prefix": ("Also ⟦0047 91555123⟧ works.", PHONE, r"\[phone\]", ()),
+    "phone, landline with +47": ("Ring ⟦+47 22 33 44 55⟧ please.", PHONE, r"\[phone\]", ()),
+    "phone, UK": ("Call me on ⟦+44 20 7946 0958⟧ tomorrow.", PHONE, r"\[phone\]", ()),
+    "phone, US": ("Call me on ⟦(212) 555-0187⟧ tomorrow.", PHONE, r"\[phone\]", ()),
+    "phone, US international": ("Call me on ⟦+1 212 555 0187⟧ tomorrow.", PHONE, r"\[phone\]", ()),
+    # identity numbers
+    "fødselsnummer": (f"My fødselsnummer is ⟦{fnr()}⟧, yes.", ID_NUMBER, r"\[ID number\]", ()),
+    "fødselsnummer DDMMYY NNNNN": (
+        f"It is ⟦{fnr()[:6]} {fnr()[6:]}⟧ on the form.", ID_NUMBER, r"\[ID number\]", ()),
+    "D-number": (f"My D-number is ⟦{d_number()}⟧ and that is it.", ID_NUMBER,
+                 r"\[ID number\]", ()),
+    "H-number": (f"The H-number ⟦{h_number()}⟧ was used.", ID_NUMBER, r"\[ID number\]", ()),
+    # dates and ages
+    "date, day month year": ("It started on ⟦12 March 2013⟧, after a shift.", DATE,
+                             r"\[2013\]", ()),
+    "date, month day year": ("We met on ⟦March 12, 2013⟧ in the evening.", DATE, r"\[2013\]", ()),
+    "date, numeric": ("I was born ⟦01.02.1985⟧ in the north.", DATE, r"\[1985\]", ()),
+    "date, numeric US order": ("Also ⟦03/25/2010⟧ was a Thursday.", DATE, r"\[2010\]", ()),
+    "date without a year": ("Then on the ⟦12th of March⟧ we left.", DATE, r"\[date\]", ()),
+    "age in digits": ("I am ⟦47⟧ years old.", AGE, "40–49", ()),
+    "age in words": ("I was ⟦forty-two⟧ years old then.", AGE, "40–49", ()),
+    "age after 'aged'": ("He is aged ⟦34⟧ now.", AGE, "30–39", ()),
+    "age of a teenager": ("My son was ⟦twelve⟧ years old.", AGE, "10–19", ()),
+}
+
+KNOWN_GAPS = [
+    pytest.param("She moved to ⟦Stavanger⟧ last year.", LOCATION, PLACE, (),
+                 marks=model_gap("the Norwegian city Stavanger is not detected at all"),
+                 id="city the model misses"),
+    pytest.param("She moved to ⟦Bergen⟧ last year.", LOCATION, PLACE, (),
+                 marks=model_gap("Bergen is tagged ORGANISATION -> [Organisation 1]"),
+                 id="city the model mislabels"),
+    pytest.param("He works at ⟦Telenor⟧.", ORGANISATION, ORG, (),
+                 marks=model_gap("the company Telenor is not detected; it stays in the text"),
+                 id="organisation the model misses"),
+    pytest.param(f"My fødselsnummer is ⟦{fnr()}⟧.", ID_NUMBER, r"\[ID number\]", (),
+                 marks=bug("norwegian_national_id regex ends with (?![\\d.]): a number "
+                           "followed by a full stop is not matched (here Presidio's phone "
+                           "recognizer takes it: [phone])"),
+                 id="fødselsnummer at the end of a sentence"),
+    pytest.param(f"My D-number is ⟦{d_number()}⟧.", ID_NUMBER, r"\[ID number\]", (),
+                 marks=bug("D-number followed by a full stop is not detected at all and "
+                           "LEAKS into the clean text (same (?![\\d.]) look-ahead)"),
+                 id="D-number at the end of a sentence"),
+    pytest.param("We married on ⟦2013-06-15⟧ in June.", DATE, r"\[2013\]", (),
+                 marks=bug("ISO date is also matched by norwegian_phone_spoken (8 digits "
+                           "starting with 2) and PHONE outranks DATE: [phone]"),
+                 id="ISO date"),
+    pytest.param("My son was ⟦seven⟧ years old.", AGE, "0–9", (),
+                 marks=bug("rules gap: en/patterns.toml words_years_old has twenty..ninety "
+                           "and ten..nineteen but not one..nine, so 'seven years old' stays"),
+                 id="age one to nine in words"),
+]
+
+
+def _scan(make_engine, text: str, roster: tuple[str, ...]):
+    keystore = InMemoryKeyStore()
+    for name in roster:
+        keystore.add(IdentityKind.PERSON, [name])
+    return make_engine(keystore=keystore).scan(text)
+
+
+@pytest.mark.parametrize(("source", "kind", "label", "roster"),
+                         [*ROWS.values(), *KNOWN_GAPS],
+                         ids=[*ROWS.keys(), *(p.id for p in KNOWN_GAPS)])
+def test_detection(make_engine, source: str, kind: EntityKind, label: str,
+                   roster: tuple[str, ...]) -> None:
+    text, start, end = marked(source)
+    scan = _scan(make_engine, text, roster)
+    found = {(r.start, r.end): r for r in scan.replacements}
+    assert (start, end) in found, (
+        f"no replacement at {text[start:end]!r}; got "
+        f"{[(text[r.start:r.end], r.entity.value, r.text) for r in scan.replacements]}")
+    replacement = found[(start, end)]
+    assert replacement.entity is kind
+    assert re.fullmatch(label, replacement.text), replacement.text
+
+
+# -- what must NOT be found -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My account number is 12345678903, at the bank.",
+     "My account number is 1234.56.78903, at the bank.",
+     "The reference 98765432109 is on the letter."],
+)
+def test_bank_account_numbers_are_not_id_numbers(make_engine, text: str) -> None:
+    scan = make_engine().scan(text)
+    assert not [r for r in scan.replacements if r.entity is ID_NUMBER]
+
+
+def test_roster_name_is_never_matched_inside_a_longer_word(make_engine) -> None:
+    keystore = InMemoryKeyStore()
+    keystore.add(IdentityKind.PERSON, ["Eve"])
+    text = "Evening came. In the evening we left. Eventually Eve's sister came."
+    outcome = make_engine(keystore=keystore).anonymize(text)
+    assert outcome.clean_text == (
+        "Evening came. In the evening we left. Eventually [Person 1]'s sister came.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We moved in 2013 and stayed.",  # a year alone is not a calendar date
+     "It was last spring, I think.",
+     "The code was 1234 and the room 12345678.",
+     "There were 47 people and 3 doctors.",
+     "It took 47 years.",
+     "I use Facebook and Zoom every day.",  # allow list
+     "Interviewer: Thank you.\nP: Yes."],
+)
+def test_ordinary_text_is_left_alone(make_engine, text: str) -> None:
+    assert make_engine().anonymize(text).clean_text == text
+
+
+def test_allow_listed_names_are_reported_as_kept(make_engine) -> None:
+    text = "I told my GP about it on Facebook."
+    scan = make_engine().scan(text)
+    assert not [r for r in scan.replacements if r.entity.is_name_like]
+    assert any(text[f.start:f.end] in ("GP", "Facebook") for f in scan.kept)
+
+
+def test_lower_case_transcript_names_are_found(make_engine) -> None:
+    text = ("interviewer: so how was it\nkari: fine i guess\ninterviewer: and then\n"
+            "kari: then i called ola and kari's sister\n")
+    clean = make_engine().anonymize(text).clean_text
+    assert "kari" not in clean.casefold()
+    assert clean.splitlines()[1].startswith("Participant 1: ")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: resolve.tidy cuts every name at a line end, also a "
+                   "roster match that PhraseIndex found across one, so the surname after the "
+                   "break stays in the clean text and verification (full phrase only) passes")
+def test_roster_name_broken_over_two_lines_leaves_nothing(make_engine) -> None:
+    keystore = InMemoryKeyStore()
+    keystore.add(IdentityKind.PERSON, ["Qwylla Brannigax"])
+    text = "we asked Qwylla\nBrannigax about it"  # a hard-wrapped transcript
+    clean = make_engine(keystore=keystore).anonymize(text).clean_text
+    assert clean.count("\n") == 1
+    assert "brannigax" not in clean.casefold() and "qwylla" not in clean.casefold()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Her clinic is in Munkegata 12, 7011 Trondheim, so it was easy.",
+         "Her clinic is in [address], so it was easy."),
+        ("He lived at 12 Baker Street in London.", "He/she lived at [address] in [Place 1]."),
+        pytest.param(
+            "They live at Kongens gate 5 now.", "They live at [address] now.",
+            marks=bug("norwegian_street_address ends with \\s?[A-Za-z]?...\\b, so the match "
+                      "swallows the space after the number: '[address]now'"),
+            id="address followed by a word"),
+        ("Write to ola.hansen@example.com.", "Write to [e-mail]."),
+        pytest.param(
+            "See https://example.org/page.", "See [URL].",
+            marks=bug("Presidio's UrlRecognizer takes the sentence's full stop into the URL, "
+                      "so the full stop disappears from the clean text"),
+            id="URL at the end of a sentence"),
+        ("Call me on 915 55 123.", "Call me on [phone]."),
+    ],
+)
+def test_replacements_leave_the_surrounding_text_exactly(make_engine, text: str,
+                                                         expected: str) -> None:
+    assert make_engine().anonymize(text).clean_text == expected
