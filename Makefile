@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m anonymizer.bench
+	$(PY) -m anonymizer.benchmarks
 
 clean:
 	rm -rf $(VENV) $(DEMO)

@@ -125,6 +125,7 @@ class Engine:
             *self.gendered.detect(doc.chunks),
         ]
         doc.findings = outside(self.own_output, doc.text, found)
+        doc.findings += self.gendered.detect_neutral(doc.text)
 
     def _accept(self, doc: Analysis) -> None:
         doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,

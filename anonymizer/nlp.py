@@ -30,7 +30,7 @@ _IGNORED = ["NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", 
             "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT", "PRODUCT", "MISC", "PROD", "EVT", "DRV"]
 # Components no detector reads; leaving them out is pure speed. (The attribute ruler only maps
 # fine tags to coarse POS for the lemmatizer; our detectors read the fine tags.)
-_UNUSED_COMPONENTS = ("lemmatizer", "attribute_ruler", "textcat", "senter")
+_UNUSED_COMPONENTS = ("lemmatizer", "attribute_ruler", "parser", "textcat", "senter")
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ class NlpPipeline:
     """A loaded spaCy pipeline for one language plus the Presidio engine wrapped around it."""
 
     def __init__(
-        self, model_name: str, language: str, *, max_chunk_chars: int = 20_000,
-        batch_size: int = 32,
+        self, model_name: str, language: str, *, max_chunk_chars: int = 10_000,
+        batch_size: int = 8,
     ) -> None:
         ensure_offline()
         self.model_name = model_name

@@ -54,6 +54,7 @@ class PronounGrammar(_Strict):
     object_if_next: list[str] = []
     two_object_verbs: list[str] = []
     object_after_verb_if_next: list[str] = []
+    independent_if_next: list[str] = []
 
 
 class PronounFile(_Strict):

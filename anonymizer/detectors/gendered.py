@@ -8,6 +8,7 @@ rules/<lang>/pronouns.toml and gendered_terms.toml.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,69 +20,107 @@ from anonymizer.rulebook import Rulebook
 from anonymizer.verify import pronoun_pattern
 
 DETERMINER = "possessive_determiner"
-# Penn tags of words a possessive determiner stands before: nouns, adjectives, numbers,
-# adverbs ("her very own") and gerunds ("his entering the world").
-_POSSESSED = ("NN", "JJ", "CD", "RB", "VBG")
+OBJECT = "object"
+# Penn tags of words a possessive determiner stands before: nouns, adjectives, numbers and
+# gerunds ("his entering the world").
+_POSSESSED = ("NN", "JJ", "CD", "VBG")
+
+
+def _next_word(token: Token) -> Token | None:
+    """The word after ``token``, looking past opening quotes (his "autobiography")."""
+    doc = token.doc
+    i = token.i + 1
+    while i < len(doc) and doc[i].is_quote and i + 1 < len(doc) and not doc[i + 1].is_punct:
+        i += 1
+    return doc[i] if i < len(doc) else None
+
+
+def _ends_phrase(following: Token | None) -> bool:
+    """Nothing possessed can follow: end of text or punctuation."""
+    return following is None or following.is_punct
+
+
+def _is_possessed(following: Token | None) -> bool:
+    if following is None:
+        return False
+    if following.tag_:
+        return following.tag_.startswith(_POSSESSED)
+    return following.is_alpha  # no tagger: any word may be the thing possessed
 
 
 @dataclass(frozen=True)
 class ObjectCues:
-    """When "her" is an object although a tagger would call it possessive (rules data)."""
+    """Word cues for ambiguous pronouns, from rules data: when "her" is an object although a
+    tagger would call it possessive, and when "his" stands alone."""
 
     next_words: frozenset[str] = frozenset()
     verbs: frozenset[str] = frozenset()
     after_verb_next: frozenset[str] = frozenset()
+    independent_next: frozenset[str] = frozenset()
 
     @classmethod
     def from_rules(cls, rulebook: Rulebook) -> ObjectCues:
         g = rulebook.pronoun_grammar
         return cls(frozenset(g.object_if_next), frozenset(g.two_object_verbs),
-                   frozenset(g.object_after_verb_if_next))
+                   frozenset(g.object_after_verb_if_next), frozenset(g.independent_if_next))
 
-    def says_object(self, token: Token) -> bool:
-        doc = token.doc
-        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+    def says_object(self, token: Token, following: Token | None) -> bool:
         if _ends_phrase(following):
             return True
         assert following is not None
         if following.lower_ in self.next_words:
             return True
-        previous = doc[token.i - 1].lower_ if token.i > 0 else ""
+        previous = token.doc[token.i - 1].lower_ if token.i > 0 else ""
         return previous in self.verbs and (
             following.tag_ in ("NNS", "NNPS", "CD", "DT", "PDT")
             or following.lower_ in self.after_verb_next
         )
 
 
-def _ends_phrase(following: Token | None) -> bool:
-    """Nothing possessed can follow: end of text or punctuation (a quote may open a name)."""
-    return following is None or (following.is_punct and not following.is_quote)
-
-
 def choose_form(token: Token, forms: tuple[str, ...], cues: ObjectCues = ObjectCues()) -> str:
+    """The grammatical form of an ambiguous pronoun, from the tagger (and parser if present).
+
+    "her": object or possessive determiner — the tagger's PRP/PRP$ decides, corrected by the
+    cues in rules (two-object verbs, words that cannot follow a determiner). "his": determiner
+    or possessive pronoun — it is a determiner only when something possessed follows.
+    """
     if len(forms) == 1 or DETERMINER not in forms:
         return forms[0]
     other = next(f for f in forms if f != DETERMINER)
-    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-    if _ends_phrase(following) or (other == "object" and cues.says_object(token)):
-        return other
-    if token.dep_ == "poss":
-        return DETERMINER
-    if token.dep_:  # parsed, and not a possessor: the other form ("told her", "is his")
-        if token.tag_ == "PRP$" and _next_is_possessed(token):
+    following = _next_word(token)
+    if other == OBJECT:
+        if cues.says_object(token, following):
+            return OBJECT
+        if token.dep_ == "poss" or token.tag_ == "PRP$":
             return DETERMINER
+        if token.tag_ or token.dep_:
+            return OBJECT
+        return DETERMINER if _is_possessed(following) else OBJECT
+    if _ends_phrase(following):
         return other
-    # No parser (e.g. a language whose model only has NER): look at the next word.
-    return DETERMINER if _next_is_possessed(token) else other
+    assert following is not None
+    return other if following.lower_ in cues.independent_next else DETERMINER
 
 
-def _next_is_possessed(token: Token) -> bool:
-    if token.i + 1 >= len(token.doc):
-        return False
-    following = token.doc[token.i + 1]
-    if following.tag_:
-        return following.tag_.startswith(_POSSESSED)
-    return following.is_alpha
+def _alternation_key(phrase: str) -> frozenset[str]:
+    return frozenset(re.split(r"\s*/\s*|\s+or\s+", phrase.casefold()))
+
+
+def _neutral_pattern(rulebook: Rulebook) -> tuple[re.Pattern[str] | None, dict]:
+    """"he/she", "he or she", "she or he" ... for every slash form in the pronoun table."""
+    forms: dict[frozenset[str], str] = {}
+    alternatives = []
+    for name, form in rulebook.pronoun_forms.items():
+        parts = [p.strip() for p in form.split("/")]
+        if len(parts) != 2:
+            continue
+        a, b = (re.escape(p) for p in parts)
+        alternatives.append(rf"{a}\s*/\s*{b}|{a}\s+or\s+{b}|{b}\s+or\s+{a}")
+        forms[frozenset(p.casefold() for p in parts)] = name
+    if not alternatives:
+        return None, {}
+    pattern = re.compile(rf"(?<![\w/])(?:{'|'.join(alternatives)})(?![\w/])", re.IGNORECASE)
+    return pattern, forms
 
 
 def active_terms(rulebook: Rulebook, groups: list[str] | None) -> dict[str, tuple[str, str]]:
@@ -103,6 +142,18 @@ class GenderedDetector:
         self.terms = active_terms(rulebook, groups)
         self.pattern = pronoun_pattern(self.words)
         self.cues = ObjectCues.from_rules(rulebook)
+        self.neutral, self.neutral_forms = _neutral_pattern(rulebook) if pronouns else (None, {})
+
+    def detect_neutral(self, text: str) -> list[Finding]:
+        """Gender-neutral forms already in the text ("he/she", "his or her"): findings whose
+        replacement is the study's slash form, so they are counted and written consistently."""
+        if self.neutral is None:
+            return []
+        return [
+            Finding(m.start(), m.end(), EntityKind.PRONOUN, "already_neutral", 1.0,
+                    form=self.neutral_forms[_alternation_key(m.group())])
+            for m in self.neutral.finditer(text)
+        ]
 
     def detect(self, chunks: Iterable[AnalysedChunk]) -> list[Finding]:
         findings: list[Finding] = []
