@@ -234,8 +234,8 @@ def test_roster_name_broken_over_two_lines_leaves_nothing(make_engine) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Her clinic is in Munkegata 12, 7011 Trondheim, so it was easy.",
-         "Her clinic is in [address], so it was easy."),
+        ("The clinic is in Munkegata 12, 7011 Trondheim, so it was easy.",
+         "The clinic is in [address], so it was easy."),
         ("He lived at 12 Baker Street in London.", "He/she lived at [address] in [Place 1]."),
         pytest.param(
             "They live at Kongens gate 5 now.", "They live at [address] now.",
