@@ -43,6 +43,10 @@ class VaultState:
     disk_digest: str | None  # SHA-256 of the record file as last read or written
     needs_records_write: bool = False  # leftovers of an interrupted write or a recovery
     dirty: set[Key] = field(default_factory=set)
+    # Numbers merged away whose record may still be in the record file on disk: their data key
+    # stays in the key-ring until a record file without them is durable, so that a crash in
+    # between can still finish the merge (see ``store.load_state``).
+    pending_merged: set[Key] = field(default_factory=set)
     index: dict[Kind, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -59,6 +63,7 @@ class VaultState:
             entries=dict(self.entries),
             sealed=dict(self.sealed),
             dirty=set(self.dirty),
+            pending_merged=set(self.pending_merged),
             index={kind: dict(names) for kind, names in self.index.items()},
         )
 
@@ -159,19 +164,22 @@ class VaultState:
         if check_number(keep) == check_number(absorb):
             raise VaultError(Reason.INVALID, "cannot merge a number into itself")
         kept, absorbed = self.get(kind, keep), self.get(kind, absorb)
-        known = {normalise_name(n) for n in kept.names}
-        extra = tuple(n for n in absorbed.names if normalise_name(n) not in known)
-        waves = kept.waves + tuple(w for w in absorbed.waves if w not in kept.waves)
-        self._drop(absorbed)
+        self._drop(absorbed, shred=False)
+        self.pending_merged.add((kind, absorb))
         self.ring.retired[(kind, absorb)] = Retired(kind, absorb, RetiredReason.MERGED, today, keep)
-        registered = kept.registered or absorbed.registered
-        merged = replace(kept, names=kept.names + extra, waves=waves, registered=registered)
+        merged = merged_entry(kept, absorbed)
         self._put(merged)
         return merged
 
     def withdraw(self, number: int, today: date) -> WithdrawalReceipt:
         entry = self.get(Kind.PARTICIPANT, number)
-        self._drop(entry)
+        self._drop(entry, shred=True)
+        # A number merged into this one whose key is still kept for crash recovery is the same
+        # person: its key goes in the same key-ring write, or an old record file would keep them.
+        for key in [k for k in self.pending_merged if k[0] is Kind.PARTICIPANT]:
+            if merge_root(self.ring.retired, key) == number:
+                self.ring.participant_keys.pop(key[1], None)
+                self.pending_merged.discard(key)
         self.ring.retired[(Kind.PARTICIPANT, number)] = Retired(
             Kind.PARTICIPANT, number, RetiredReason.WITHDRAWN, today
         )
@@ -191,14 +199,34 @@ class VaultState:
         self.entries[(entry.kind, entry.number)] = entry
         self.dirty.add((entry.kind, entry.number))
 
-    def _drop(self, entry: Entry) -> None:
+    def _drop(self, entry: Entry, *, shred: bool) -> None:
         index = self.index[entry.kind]
         for name in entry.names:
             if index.get(normalise_name(name)) == entry.number:
                 del index[normalise_name(name)]
         del self.entries[(entry.kind, entry.number)]
-        if entry.kind is Kind.PARTICIPANT:
+        if shred and entry.kind is Kind.PARTICIPANT:
             # The crypto-shredding step: once the key-ring is rewritten without this key, no copy
             # of the record file can give this participant's record back.
             self.ring.participant_keys.pop(entry.number, None)
         self.dirty.add((entry.kind, entry.number))
+
+
+def merged_entry(kept: Entry, absorbed: Entry) -> Entry:
+    """``kept`` with ``absorbed``'s new names and waves; its own consent wins."""
+    known = {normalise_name(n) for n in kept.names}
+    extra = tuple(n for n in absorbed.names if normalise_name(n) not in known)
+    waves = kept.waves + tuple(w for w in absorbed.waves if w not in kept.waves)
+    registered = kept.registered or absorbed.registered
+    return replace(kept, names=kept.names + extra, waves=waves, registered=registered)
+
+
+def merge_root(retired: dict[Key, Retired], key: Key) -> int | None:
+    """The number a merged-away number ended up in, following later merges; None if none."""
+    kind, number = key
+    for _ in range(len(retired) + 1):  # bounded: a corrupt cycle cannot loop forever
+        step = retired.get((kind, number))
+        if step is None or step.reason is not RetiredReason.MERGED or step.into is None:
+            return number if (kind, number) != key else None
+        number = step.into
+    return None

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from vault import frame
 from vault.crypto import KEY_BYTES, KdfSpec, RandBytes
-from vault.entries import Entry, Kind, Problem, VerifyReport
+from vault.entries import Entry, Kind, Problem, RetiredReason, VerifyReport
 from vault.errors import Reason, VaultError
 from vault.keyring import RingBody, RingHeader, open_keyring, seal_keyring
 from vault.records import RecordSealer, SealedRecord, pack_records, unpack_records
-from vault.state import VaultState
+from vault.state import VaultState, merge_root, merged_entry
 from vault.storage import atomic_write, check_private, read_file, read_head, remove_stale_temps
 
 KEYS_FILE = "vault.keys"
@@ -103,12 +103,19 @@ def load_state(
     entries: dict[tuple[Kind, int], Entry] = {}
     sealed: dict[tuple[Kind, int], SealedRecord] = {}
     leftovers = False
+    merged_away: list[Entry] = []
     for record in records:
         kind, number = record.kind, record.number
-        if (kind, number) in body.retired:
-            leftovers = True  # shredded or merged by a write that did not finish; dropped later
-            continue
         key = body.participant_keys.get(number) if kind is Kind.PARTICIPANT else body.shared_key
+        retired = body.retired.get((kind, number))
+        if retired is not None:
+            leftovers = True  # withdrawn or merged by a write whose record file is not yet on disk
+            if retired.reason is RetiredReason.MERGED and key is not None:
+                try:
+                    merged_away.append(sealer.open(record, key))
+                except VaultError as error:
+                    fail(record.record_id, error.reason)
+            continue
         if key is None or number >= body.next_number[kind]:
             fail(record.record_id, Reason.TAMPERED)
             continue
@@ -125,6 +132,7 @@ def load_state(
     interrupted = digest == body.previous_digest and digest != body.records_digest
     if digest != body.records_digest and not interrupted and not recover:
         fail("records", Reason.STALE_RECORDS)
+    pending = _finish_merges(merged_away, entries, body)
     return VaultState(
         header=header,
         kek=ring.kek,
@@ -135,7 +143,25 @@ def load_state(
         keys_write_id=ring.write_id,
         disk_digest=digest,
         needs_records_write=leftovers or interrupted or digest != body.records_digest,
+        dirty=set(pending),
+        pending_merged=set(pending),
     )
+
+
+def _finish_merges(
+    merged_away: list[Entry], entries: dict[tuple[Kind, int], Entry], body: RingBody
+) -> list[tuple[Kind, int]]:
+    """Fold records the key-ring says were merged, but which a crash left in the record file,
+    into the identity that absorbed them (following later merges); returns what changed."""
+    touched = []
+    for absorbed in merged_away:
+        target = merge_root(body.retired, (absorbed.kind, absorbed.number))
+        kept = entries.get((absorbed.kind, target or 0))
+        if kept is not None:  # a withdrawn target took everything with it
+            entries[(kept.kind, kept.number)] = merged_entry(kept, absorbed)
+            touched.append((kept.kind, kept.number))
+        touched.append((absorbed.kind, absorbed.number))
+    return touched
 
 
 def _cached(cache: VaultState | None, record: SealedRecord, key: bytes) -> Entry | None:
@@ -185,10 +211,12 @@ def write_state(
                 raise VaultError(Reason.INVALID, f"no data key for {entry.label}")
             state.sealed[where] = sealer.seal(entry, key, randbytes)
         # Keys of participants with no record (left by an interrupted add) go: their numbers
-        # stay burnt, because the counter already moved past them.
-        body.participant_keys = {
-            n: k for n, k in body.participant_keys.items() if (Kind.PARTICIPANT, n) in state.entries
+        # stay burnt, because the counter already moved past them. Keys of merged-away
+        # participants stay until the record file written below, without them, is on disk.
+        keep = {
+            n for kind, n in (*state.entries, *state.pending_merged) if kind is Kind.PARTICIPANT
         }
+        body.participant_keys = {n: k for n, k in body.participant_keys.items() if n in keep}
         records_bytes = pack_records(
             state.header.vault_id,
             state.header.project,
@@ -208,6 +236,7 @@ def write_state(
             atomic_write(directory / RECORDS_FILE, records_bytes, randbytes(_TOKEN_BYTES))
         state.disk_digest = body.records_digest
         state.dirty.clear()
+        state.pending_merged.clear()
         state.needs_records_write = False
 
 

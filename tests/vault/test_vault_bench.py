@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from vault.bench import bench
 from vault_testkit import CHEAP_KDF
+
+from vault.bench import bench
 
 
 def test_bench_reports_its_figures(tmp_path):

@@ -184,3 +184,48 @@ def test_crash_before_rename_leaves_only_a_temp_file(vault, vault_dir, reopen, m
     v = reopen()
     assert [e.number for e in v.entries("person")] == [1]
     assert v.add("person", ["Per Olsen"]).number == 2
+
+
+@pytest.mark.parametrize("kind", ["participant", "person"])
+def test_crash_during_a_merge_finishes_the_merge(vault, vault_dir, reopen, monkeypatch, kind):
+    vault.add(kind, ["Kari Nordmann"])
+    vault.add(kind, ["K. Nordmann", "Kari N."])
+    real = store.atomic_write
+
+    def crash_on_records(target, data, token):
+        if target.name == "vault.db":
+            raise OSError("simulated power loss")
+        real(target, data, token)
+
+    monkeypatch.setattr(store, "atomic_write", crash_on_records)
+    with pytest.raises(OSError):
+        vault.merge(kind, 1, 2)
+    monkeypatch.setattr(store, "atomic_write", real)
+    other = reopen()  # key-ring says "2 merged into 1"; the record file still holds record 2
+    assert other.get(kind, 1).names == ("Kari Nordmann", "K. Nordmann", "Kari N.")
+    assert other.lookup(kind, "kari n.").number == 1
+    with pytest.raises(VaultError) as err:
+        other.get(kind, 2)
+    assert err.value.reason is Reason.MERGED
+    other.add(kind, ["Per Olsen"])  # the next write makes the record file agree
+    other.close()
+    final = reopen()
+    assert final.get(kind, 1).names == ("Kari Nordmann", "K. Nordmann", "Kari N.")
+    assert final.verify().ok
+
+
+def test_withdrawing_right_after_a_merge_shreds_both_keys(vault, vault_dir, secret):
+    from vault.crypto import derive_kek
+    from vault.keyring import open_keyring
+
+    vault.add("participant", ["Kari Nordmann"])
+    vault.add("participant", ["K. Nordmann"])
+    with vault.transaction():
+        vault.merge("participant", 1, 2)
+        vault.withdraw(1)
+    keys = open_keyring(
+        (vault_dir / "vault.keys").read_bytes(),
+        project=PROJECT,
+        kek_for=lambda spec: derive_kek(spec, secret),
+    ).body.participant_keys
+    assert keys == {}
