@@ -12,13 +12,17 @@ withdrawn participant (and quarantining it) is the daemon's job, not this adapte
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from anonymizer.errors import KeyStoreError
+from anonymizer.errors import KeyStoreError, SettingsError
 from anonymizer.keystore import Identity, IdentityKind
 from vault import Entry, Kind, Secret, Vault, VaultError
+
+if TYPE_CHECKING:
+    from anonymizer.settings import Settings, VaultSettings
 
 T = TypeVar("T")
 
@@ -102,3 +106,46 @@ def _call(action: Callable[[], T]) -> T:
         return action()
     except VaultError as error:
         raise _refused(error) from error
+
+
+def secret_from_settings(
+    vault: VaultSettings,
+    *,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+) -> Secret:
+    """The vault secret from the first source the settings name that is there: a key file, a
+    passphrase file, the systemd credential, the environment variable, else a prompt on a
+    terminal. Never from the command line."""
+    env = os.environ if environ is None else environ
+    try:
+        if vault.key_file is not None:
+            return Secret.from_key_file(vault.key_file)
+        if vault.passphrase_file is not None:
+            return Secret.from_file(vault.passphrase_file)
+        credentials = env.get("CREDENTIALS_DIRECTORY")
+        if credentials and os.path.isfile(os.path.join(credentials, vault.credential)):
+            return Secret.from_credential(vault.credential, environ=env)
+        if env.get(vault.passphrase_env):
+            return Secret.from_env(vault.passphrase_env, environ=env)
+        if interactive if interactive is not None else sys.stdin.isatty():
+            return Secret.prompt()
+    except VaultError as error:
+        raise _refused(error) from error
+    raise KeyStoreError(
+        "no vault secret: set vault.key_file or vault.passphrase_file, provide the systemd "
+        f"credential {vault.credential!r}, or set the variable {vault.passphrase_env!r}"
+    )
+
+
+def open_vault_keystore(
+    settings: Settings,
+    *,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+) -> VaultKeyStore:
+    """Unlock the vault the settings point at (``vault.dir``, ``project.id``)."""
+    if settings.vault.dir is None:
+        raise SettingsError("vault.dir: required when vault.backend is 'vault'")
+    secret = secret_from_settings(settings.vault, environ=environ, interactive=interactive)
+    return VaultKeyStore.open(settings.vault.dir, settings.project.id, secret)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from vault_testkit import PROJECT, SCAN_NAMES
+from vault_testkit import PASSPHRASE, PROJECT, SCAN_NAMES
 
 from anonymizer.errors import ExitCode, KeyStoreError
 from anonymizer.keystore import IdentityKind, InMemoryKeyStore
@@ -158,3 +158,64 @@ def test_refresh_sees_other_handles(store, reopen):
 )
 def test_vault_and_engine_normalise_names_alike(name):
     assert vault_normalise(name) == engine_normalise(name)
+
+
+def vault_settings(vault_dir, **vault):
+    from anonymizer.settings import KeyStoreBackend, ProjectSettings, Settings, VaultSettings
+
+    return Settings(
+        project=ProjectSettings(id=PROJECT),
+        vault=VaultSettings(backend=KeyStoreBackend.VAULT, dir=vault_dir, **vault),
+    )
+
+
+def test_open_vault_keystore_from_settings_and_environment(vault, vault_dir):
+    from anonymizer.vault_keystore import open_vault_keystore
+
+    vault.add("participant", ["Kari Nordmann"])
+    settings = vault_settings(vault_dir, passphrase_env="STUDY_VAULT_PASS")
+    with open_vault_keystore(
+        settings, environ={"STUDY_VAULT_PASS": PASSPHRASE}, interactive=False
+    ) as keystore:
+        assert keystore.lookup(P, "kari nordmann").number == 1
+
+
+def test_secret_sources_in_order(tmp_path, vault_dir):
+    from anonymizer.settings import VaultSettings
+    from anonymizer.vault_keystore import secret_from_settings
+
+    key = tmp_path / "daemon.key"
+    key.write_bytes(bytes(32))
+    key.chmod(0o600)
+    pass_file = tmp_path / "pass"
+    pass_file.write_text("from a file, long enough\n")
+    pass_file.chmod(0o600)
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "vault-passphrase").write_text("from systemd, long enough")
+    env = {"CREDENTIALS_DIRECTORY": str(creds), "ANONYMIZER_VAULT_PASSPHRASE": "from env var"}
+
+    def source(environ=env, **vault):
+        return secret_from_settings(VaultSettings(**vault), environ=environ, interactive=False)
+
+    assert source(key_file=key, passphrase_file=pass_file).source.startswith("keyfile:")
+    assert source(passphrase_file=pass_file).material == b"from a file, long enough"
+    assert source().material == b"from systemd, long enough"
+    assert source(environ={"ANONYMIZER_VAULT_PASSPHRASE": "from env var"}).material == (
+        b"from env var"
+    )
+    with pytest.raises(KeyStoreError) as err:
+        source(environ={})
+    assert "ANONYMIZER_VAULT_PASSPHRASE" in str(err.value)
+    pass_file.chmod(0o644)
+    with pytest.raises(KeyStoreError) as err:
+        source(passphrase_file=pass_file)
+    assert "bad_permissions" in str(err.value)
+
+
+def test_open_vault_keystore_needs_a_folder():
+    from anonymizer.errors import SettingsError
+    from anonymizer.vault_keystore import open_vault_keystore
+
+    with pytest.raises(SettingsError):
+        open_vault_keystore(vault_settings(None), environ={}, interactive=False)
