@@ -82,6 +82,32 @@ class VaultSettings(_Section):
     credential: str = "vault-passphrase"  # systemd LoadCredential= name
 
 
+class PathSettings(_Section):
+    """Where the data lives. Everything defaults to a folder under ``data_dir``."""
+
+    data_dir: Path | None = None
+    inbox: Path | None = None
+    work: Path | None = None
+    store: Path | None = None
+    quarantine: Path | None = None
+    originals: Path | None = None
+
+    def folder(self, name: str) -> Path:
+        explicit = getattr(self, name)
+        if explicit is not None:
+            return Path(explicit)
+        if self.data_dir is None:
+            raise SettingsError(f"paths.{name}: not set, and no paths.data_dir to put it under")
+        return Path(self.data_dir) / name
+
+
+class AuditSettings(_Section):
+    # Append-only JSON Lines; default <paths.data_dir>/audit/audit.jsonl
+    path: Path | None = None
+    # a file larger than this is rotated (the hash chain continues in the next file)
+    max_bytes: int = Field(10_000_000, ge=10_000)
+
+
 class Settings(_Section):
     project: ProjectSettings = ProjectSettings()
     ethics: EthicsSettings = EthicsSettings()
@@ -90,7 +116,16 @@ class Settings(_Section):
     rewrite: RewriteSettings = RewriteSettings()
     pseudonyms: PseudonymSettings = PseudonymSettings()
     vault: VaultSettings = VaultSettings()
+    paths: PathSettings = PathSettings()
+    audit: AuditSettings = AuditSettings()
     source: Path | None = None  # the file these settings came from
+
+    def audit_path(self) -> Path:
+        if self.audit.path is not None:
+            return Path(self.audit.path)
+        if self.paths.data_dir is None:
+            raise SettingsError("audit.path: not set, and no paths.data_dir to put it under")
+        return Path(self.paths.data_dir) / "audit" / "audit.jsonl"
 
     def model_name(self, language: str) -> str:
         try:
