@@ -154,3 +154,22 @@ def test_policy_keep_leaves_a_kind_in_place(make_engine, rules_copy: Path) -> No
 def test_a_first_name_mislabelled_by_the_model_still_joins_its_person(make_engine) -> None:
     clean = make_engine().anonymize("My friend Ingrid Solberg said so. Ingrid agreed.").clean_text
     assert clean == "My friend [Person 1] said so. [Person 1] agreed."
+
+
+@pytest.mark.xfail(strict=True, reason="bug/leak: when the model tags a full name as an "
+                   "ORGANISATION, its parts are not propagated (consistency.name_index splits "
+                   "PERSON names only) and verification does not look for them, so a later "
+                   "first-name-only mention the model misses stays in the clean text")
+def test_the_first_name_of_a_mislabelled_full_name_does_not_leak(make_engine) -> None:
+    text = ("Sigrid Halvorsen: My manager, Astrid Lunde, moved me to the day shift. "
+            "Astrid is kind.\n")
+    clean = make_engine().anonymize(text).clean_text
+    assert "Astrid" not in clean
+
+
+@pytest.mark.xfail(strict=True, reason="bug: in a tab-separated transcript the model tags "
+                   "'Respondent<TAB>Tired' as one ORGANISATION; resolve.tidy cuts names at "
+                   "':' and line ends but not at the turn's TAB, so the role label is replaced")
+def test_a_role_label_before_a_tab_is_never_replaced(make_engine) -> None:
+    text = "Interviewer\tHow do you feel?\nRespondent\tTired. I slept badly.\n"
+    assert make_engine().anonymize(text).clean_text == text

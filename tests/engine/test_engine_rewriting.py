@@ -126,3 +126,14 @@ def test_pronoun_findings_are_part_of_the_scan(make_engine) -> None:
     pronouns = [(text[r.start:r.end], r.text, r.detector) for r in scan.replacements
                 if r.entity.value == "PRONOUN"]
     assert pronouns == [("She", "He/she", "pronoun_table"), ("her", "him/her", "pronoun_table")]
+
+
+@pytest.mark.xfail(strict=True, reason="bug: the titles group matches by lower-cased token with "
+                   "no grammar check, so the VERB 'miss' becomes the title 'Mx': "
+                   "'I Mx him/her.', 'We Mx the bus every day.'")
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I miss her.", "I miss him/her."),
+    ("We miss the bus every day.", "We miss the bus every day."),
+])
+def test_the_verb_miss_is_not_a_title(make_engine, text: str, expected: str) -> None:
+    assert make_engine().anonymize(text).clean_text == expected
