@@ -2,7 +2,14 @@
 
 The engine speaks ``IdentityKind`` and ``Identity``; the vault speaks its own ``Kind`` and
 ``Entry``. Every refusal of the vault becomes a ``KeyStoreError`` whose message holds the vault's
-reason code only -- never a name.
+reason code and its name-free detail (numbers, record ids, file roles, secret sources) -- never a
+name.
+
+The engine refuses rather than invents: if the vault cannot be opened (missing, wrong secret,
+tampered, truncated, another project's, locked) ``open_vault_keystore`` raises and no number is
+handed out. Opening authenticates every record (the vault decrypts all of them at unlock), so an
+opened vault is a verified one. ``transcript_batch`` groups one transcript's assignments into one
+vault write; if anything fails inside it, none of that transcript's names or numbers are kept.
 
 A withdrawn participant's name is gone from the vault, so if one of their transcripts arrives
 later, ``assign`` gives that name a new number. Deciding whether a transcript belongs to a
@@ -11,14 +18,16 @@ withdrawn participant (and quarantining it) is the daemon's job, not this adapte
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from anonymizer.errors import KeyStoreError, SettingsError
-from anonymizer.keystore import Identity, IdentityKind
+from anonymizer.keystore import Identity, IdentityKind, KeyStore
 from vault import Entry, Kind, Secret, Vault, VaultError
 
 if TYPE_CHECKING:
@@ -39,7 +48,9 @@ def _identity(entry: Entry) -> Identity:
 
 
 def _refused(error: VaultError) -> KeyStoreError:
-    return KeyStoreError(f"the key vault refused: {error.reason.value}")
+    # str(error) is the reason code, its fixed text and a detail of numbers, record ids, file
+    # roles or secret sources only (the vault's contract): safe to show, and it says what to fix.
+    return KeyStoreError(f"the key vault refused: {error}")
 
 
 class VaultKeyStore:
@@ -108,15 +119,22 @@ def _call(action: Callable[[], T]) -> T:
         raise _refused(error) from error
 
 
+def ask_passphrase(prompt: str) -> str:
+    """The terminal prompt (no echo). Looked up when called, so tests can replace getpass."""
+    return getpass.getpass(prompt)
+
+
 def secret_from_settings(
     vault: VaultSettings,
     *,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
+    confirm: bool = False,
+    prompt: str = "Vault passphrase: ",
 ) -> Secret:
     """The vault secret from the first source the settings name that is there: a key file, a
     passphrase file, the systemd credential, the environment variable, else a prompt on a
-    terminal. Never from the command line."""
+    terminal (asked twice with ``confirm``, for a new vault). Never from the command line."""
     env = os.environ if environ is None else environ
     try:
         if vault.key_file is not None:
@@ -129,7 +147,7 @@ def secret_from_settings(
         if env.get(vault.passphrase_env):
             return Secret.from_env(vault.passphrase_env, environ=env)
         if interactive if interactive is not None else sys.stdin.isatty():
-            return Secret.prompt()
+            return Secret.prompt(prompt, confirm=confirm, ask=ask_passphrase)
     except VaultError as error:
         raise _refused(error) from error
     raise KeyStoreError(
@@ -138,14 +156,46 @@ def secret_from_settings(
     )
 
 
+def vault_dir(settings: Settings) -> Path:
+    if settings.vault.dir is None:
+        raise SettingsError("vault.dir: required for the key vault")
+    return Path(settings.vault.dir)
+
+
+def open_vault(
+    settings: Settings,
+    *,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+) -> Vault:
+    """The unlocked ``Vault`` itself, for the stewards' commands: its refusals stay
+    ``VaultError`` (the CLI prints them as one line, exit 4)."""
+    directory = vault_dir(settings)
+    secret = secret_from_settings(settings.vault, environ=environ, interactive=interactive)
+    return Vault.open(directory, settings.project.id, secret)
+
+
 def open_vault_keystore(
     settings: Settings,
     *,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
 ) -> VaultKeyStore:
-    """Unlock the vault the settings point at (``vault.dir``, ``project.id``)."""
+    """Unlock the vault the settings point at (``vault.dir``, ``project.id``) for the engine.
+
+    Any refusal is a ``KeyStoreError`` (exit 4): the engine never falls back to numbering on
+    its own when the vault cannot be opened."""
     if settings.vault.dir is None:
         raise SettingsError("vault.dir: required when vault.backend is 'vault'")
     secret = secret_from_settings(settings.vault, environ=environ, interactive=interactive)
     return VaultKeyStore.open(settings.vault.dir, settings.project.id, secret)
+
+
+def transcript_batch(keystore: KeyStore) -> AbstractContextManager[None]:
+    """One transcript's assignments as one vault write (a no-op for other key stores).
+
+    Wrap ``engine.anonymize`` in it, and write the clean file after it: the numbers are durable
+    before any file names them, and a transcript that fails (verification, a vault refusal)
+    leaves neither names nor burnt numbers behind."""
+    batch = getattr(keystore, "batch", None)
+    return batch() if callable(batch) else nullcontext()
