@@ -11,7 +11,7 @@ Names in fixtures are invented.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,35 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def session_engine():
+def _shared_gazetteers() -> Iterator[None]:
+    """Engines built in tests share one loaded gazetteer per rules folder and language.
+
+    ``Engine.__init__`` loads the name and place gazetteers (~2 s). A gazetteer is immutable
+    after loading, so tests reuse it; the cache key is the resolved data folders, so a rules
+    copy whose gazetteer folders link to the shipped ones shares them too."""
+    import anonymizer.engine as engine_module
+
+    real = getattr(engine_module, "load_gazetteer", None)
+    if real is None:  # an engine without gazetteers: nothing to share
+        yield
+        return
+    cache: dict[tuple, object] = {}
+
+    def shared(rulebook):  # noqa: ANN202 - whatever the engine's loader returns
+        root = Path(rulebook.directory)
+        key = (rulebook.language, *(
+            (root / part / "gazetteer").resolve() for part in ("common", rulebook.language)))
+        if key not in cache:
+            cache[key] = real(rulebook)
+        return cache[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine_module, "load_gazetteer", shared)
+        yield
+
+
+@pytest.fixture(scope="session")
+def session_engine(_shared_gazetteers):
     """The real engine with default settings and the shipped rules (model loaded once)."""
     from anonymizer.engine import Engine
 
@@ -51,9 +79,14 @@ def make_engine(session_engine) -> EngineFactory:
 
 @pytest.fixture
 def rules_copy(tmp_path: Path) -> Path:
-    """A private copy of the shipped rules (without the large gazetteer data) to edit freely."""
+    """A private copy of the shipped rules to edit freely; the large gazetteer folders are
+    symbolic links to the shipped ones (read-only data, never edited by a test)."""
+    source = default_rules_dir()
     target = tmp_path / "rules"
-    shutil.copytree(default_rules_dir(), target, ignore=shutil.ignore_patterns("gazetteer"))
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("gazetteer"))
+    for gazetteer in source.glob("*/gazetteer"):
+        (target / gazetteer.parent.name / "gazetteer").symlink_to(gazetteer,
+                                                                  target_is_directory=True)
     return target
 
 
