@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,10 +40,9 @@ def _audit_log(settings: Settings, vault: Vault) -> Record:
     from anonymizer.audit import AuditEvent, open_audit_log
 
     log = open_audit_log(settings, vault.audit_key())
-    actor = f"uid:{os.getuid()}"
 
     def record(event: str, **fields: Any) -> None:
-        log.append(AuditEvent[event], actor=actor, **fields)
+        log.append(AuditEvent[event], **fields)  # the log adds the actor (the OS user) itself
 
     return record
 
@@ -128,7 +126,7 @@ def cmd_vault_init(args: argparse.Namespace) -> int:
             generated.unlink(missing_ok=True)  # a key that unlocks nothing is only clutter
         raise
     with vault:
-        _audit_log(settings, vault)("VAULT_CREATED", secret=secret.kind.value)
+        _audit_log(settings, vault)("VAULT_CREATED", secret_kind=secret.kind)
     print(f"created the vault of project {settings.project.id} in {directory} "
           f"(secret: {secret.source})")
     if settings.vault.backend is not KeyStoreBackend.VAULT:
@@ -156,7 +154,7 @@ def cmd_vault_passwd(args: argparse.Namespace) -> int:
         record = _audit_log(settings, vault)
         new = _new_secret(args)
         vault.change_secret(new)
-        record("VAULT_PASSPHRASE_CHANGED", secret=new.kind.value)
+        record("VAULT_PASSPHRASE_CHANGED", secret_kind=new.kind)
     print(f"the vault now opens with the new secret ({new.source}); the old one no longer does")
     return 0
 
@@ -193,7 +191,7 @@ def _add(args: argparse.Namespace, kind: str) -> int:
     with open_vault(settings) as vault:
         record = _audit_log(settings, vault)
         entry = vault.add(kind, names, args.number)
-        record("PARTICIPANT_ADDED", kind=kind, number=entry.number, names=len(entry.names))
+        record("PARTICIPANT_ADDED", kind=kind, number=entry.number, name_count=len(entry.names))
     print(f"registered {entry.label} ({len(entry.names)} name(s))")
     return 0
 
@@ -229,7 +227,7 @@ def cmd_participants_list(args: argparse.Namespace) -> int:
         if args.reveal:
             _audit_log(settings, vault)(
                 "REIDENTIFIED", kind="participant", numbers=[e.number for e in entries],
-                command="participants list --reveal")
+                command="participants_list_reveal")
     rows = sorted([(e.number, _row(e, None), e) for e in entries]
                   + [(r.number, _row(None, r), None) for r in retired], key=lambda t: t[0])
     for _, row, entry in rows:
@@ -256,7 +254,7 @@ def cmd_participants_reveal(args: argparse.Namespace) -> int:
     with open_vault(settings) as vault:
         entry = vault.get("participant", args.number)  # refuses withdrawn, merged, unknown
         _audit_log(settings, vault)("REIDENTIFIED", kind="participant", numbers=[entry.number],
-                                    command="participants reveal")
+                                    command="participants_reveal")
     print(f"{entry.label}: {entry.names[0]}")
     for alias in entry.names[1:]:
         print(f"  also: {alias}")
@@ -271,7 +269,8 @@ def cmd_participants_withdraw(args: argparse.Namespace) -> int:
             return int(ExitCode.USAGE)
         record = _audit_log(settings, vault)
         receipt = vault.withdraw(args.number)
-        record("WITHDRAWN", kind="participant", number=receipt.number, waves=list(receipt.waves))
+        record("WITHDRAWN", kind="participant", number=receipt.number,
+               wave_count=len(receipt.waves))
     purge = {"event": "withdrawn", "project": settings.project.id, "participant": receipt.number,
              "waves": list(receipt.waves), "withdrawn_on": receipt.withdrawn_on.isoformat()}
     if args.json:
