@@ -1,0 +1,544 @@
+"""The audit log: append-only, hash-chained, HMAC-authenticated JSON Lines. No names, ever.
+
+Record (one line, canonical JSON: keys sorted, no spaces, ASCII)::
+
+    {"actor":"svc-anon","event":"released","fields":{...},"mac":"<64 hex>",
+     "prev":"<64 hex>","seq":42,"time":"2024-03-01T12:00:00.000000Z","v":1}
+
+* ``seq`` counts from 1 across all files; ``time`` is UTC; ``actor`` the OS user name.
+* ``prev`` is SHA-256 of the previous record's line (without its newline). The first record's
+  ``prev`` is the **anchor** ``HMAC-SHA256(key, "qr-audit/v1/genesis")``: the audit key is random
+  per vault and a vault belongs to one project, so the anchor ties the chain to that project's key
+  and nobody without the key can start a forged log. Deleting the oldest records is detected.
+* ``mac`` is ``HMAC-SHA256(key, "qr-audit/v1/record\\0" + canonical JSON of every other key)``;
+  the key is ``vault.Vault.audit_key()``. A line must be byte-for-byte the canonical encoding of
+  what it parses to, so whitespace edits are caught too.
+
+**Appending** takes ``flock(LOCK_EX)`` on ``<log>.lock``, re-reads the last record under the lock
+(its MAC is checked: we never chain onto garbage), writes the line with one ``write`` and fsyncs
+the file (and the folder when a file is created or renamed). Two processes therefore never fork
+the chain. Readers take ``LOCK_SH`` just long enough to open the files.
+
+**Rotation**: when the next line would take ``audit.jsonl`` past ``max_bytes``, a ``log_rotated``
+record (``file_index`` N) closes it, it is renamed to ``audit.00000N.jsonl`` (``link`` + ``unlink``:
+never overwriting), and the next record opens a new ``audit.jsonl`` chained onto that closing
+record. A rotated file must end with its closing record naming its own number, so a rotated file
+cut short, deleted, or renamed is detected. A crash between the closing record and the rename is
+finished by the next append.
+
+**A partial last line** (a crash or ``kill -9`` mid-write): ``verify_log`` reports ``TRUNCATED``
+there. The next ``append`` *repairs* it: the fragment is appended to ``<log>.corrupt`` (fsynced),
+cut from the log, and a ``log_repaired`` record (line number, byte count and SHA-256 of the
+fragment) is chained in before the caller's record. Refusing instead would stop an unattended
+daemon after every power cut, while gaining nothing: whoever can cut a line can already delete
+whole trailing records (the one thing a hash chain cannot show), and the repair is itself
+recorded and authenticated. Anything else wrong with the last complete record (bad MAC, bad JSON,
+wrong key) makes ``append`` refuse with ``AuditError`` naming the file, line and reason.
+
+**Keeping names out** (checked on every ``append``; a refused append writes nothing):
+
+* field names are snake_case (``[a-z][a-z0-9_]{0,47}``);
+* numbers, booleans and ``None`` are allowed under any field name;
+* members of an ``Enum`` are allowed anywhere (their values are written in source code, not taken
+  from data), e.g. ``reason=ReadFailure.ENCRYPTED``;
+* plain text is allowed only under a field whose name (its last ``_`` word, singular or plural)
+  declares a shape, and must have that shape: ``sha256``/``digest``/``hash``/``checksum``: hex;
+  ``version``: starts with a digit; ``model``/``package``: a lowercase package name;
+  ``reason``/``code``/``status``/``decision``/``kind``/``detector``/``action``/...: a code in
+  ``lower_snake`` or ``UPPER_SNAKE`` (so never a Capitalised or CamelCase word); ``wave``: up to 32
+  letters, digits, ``._-`` and single spaces with at least one digit; ``date``/``at``/``since``:
+  ISO-8601; ``language``/``lang``: 2-3 lowercase letters; ``id``: hex or a UUID;
+* lists take the shape of their field; dict keys must be codes or numbers, and dict values take
+  the shape of the field, else of their own key.
+
+So a path, a file name, a sentence, an exception message or a Capitalised name is refused, and a
+caller must log a participant number, a checksum or an enum. Messages name the field, never the
+value. (A single lower-case word in a code field would pass; that is the residual risk.)
+
+Errors: ``AuditError`` (exit code 1, ``ExitCode.FAILED``) and its subclasses ``AuditFieldError``
+(a field refused) and ``AuditLogBroken`` (``.bad``: the first bad record, from reading).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import hashlib
+import math
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+from anonymizer.errors import AnonymizerError, ExitCode
+
+if TYPE_CHECKING:
+    from anonymizer.settings import Settings
+
+MAX_LINE_BYTES = 64 * 1024
+MIN_MAX_BYTES = 1024
+
+FieldValue = Union[str, int, float, bool, None, list["FieldValue"], dict[str, "FieldValue"]]
+
+
+class AuditEvent(str, Enum):
+    DAEMON_STARTED = "daemon_started"
+    DAEMON_STOPPED = "daemon_stopped"
+    RECEIVED = "received"
+    RELEASED = "released"
+    QUARANTINED = "quarantined"
+    DUPLICATE = "duplicate"
+    REVIEW_DECISION = "review_decision"
+    RULES_CHANGED = "rules_changed"
+    PARTICIPANT_ADDED = "participant_added"
+    PARTICIPANTS_MERGED = "participants_merged"
+    CONSENT_CHANGED = "consent_changed"
+    REIDENTIFIED = "reidentified"  # participants reveal
+    WITHDRAWN = "withdrawn"
+    PURGED = "purged"
+    VAULT_CREATED = "vault_created"
+    VAULT_PASSPHRASE_CHANGED = "vault_passphrase_changed"
+    VAULT_ROTATED = "vault_rotated"
+    # written by the log itself; ``append`` refuses them
+    LOG_ROTATED = "log_rotated"
+    LOG_REPAIRED = "log_repaired"
+
+
+INTERNAL_EVENTS = frozenset({AuditEvent.LOG_ROTATED, AuditEvent.LOG_REPAIRED})
+
+
+class AuditReason(str, Enum):
+    """Why ``verify_log`` (or ``append``) found a record bad."""
+
+    EDITED = "EDITED"  # a record changed in place (its MAC fails, its neighbours are intact)
+    DELETED = "DELETED"  # records missing before this one
+    REORDERED = "REORDERED"  # the expected record comes later (records or files swapped)
+    INSERTED = "INSERTED"  # a forged record, or a replayed copy of an earlier one
+    TRUNCATED = "TRUNCATED"  # a partial last line, or a rotated file cut short
+    BAD_JSON = "BAD_JSON"  # not a record at all
+    BAD_MAC = "BAD_MAC"  # fails authentication and nothing more can be said (the last record)
+    CHAIN_BROKEN = "CHAIN_BROKEN"  # an authentic record with the wrong predecessor
+    ROTATION_GAP = "ROTATION_GAP"  # records missing at a file boundary (a rotated file gone)
+    WRONG_KEY = "WRONG_KEY"  # no record verifies under this key
+
+
+class AuditError(AnonymizerError):
+    exit_code = ExitCode.FAILED
+
+
+class AuditFieldError(AuditError):
+    """A field ``append`` refuses; the message names the field, never its value."""
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    file: Path
+    line: int
+    reason: AuditReason
+    detail: str = ""  # numbers and codes only
+
+    def __str__(self) -> str:
+        more = f" ({self.detail})" if self.detail else ""
+        return f"{self.file} line {self.line}: {self.reason.value}{more}"
+
+
+class AuditLogBroken(AuditError):
+    def __init__(self, bad: BadRecord) -> None:
+        super().__init__(f"audit log broken at {bad}")
+        self.bad = bad
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    time: datetime
+    event: AuditEvent | str  # a str only for an event this version does not know
+    actor: str
+    fields: Mapping[str, Any]
+    prev: str
+    mac: str
+    file: Path | None = field(default=None, compare=False)
+    line: int | None = field(default=None, compare=False)  # None for a record just appended
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    records: int
+    files: int
+    first_bad: BadRecord | None = None
+    repairs: int = 0  # log_repaired records among the good ones
+    last_seq: int = 0
+
+
+# The format and the reader live in audit_verify, which imports the types above; imported here,
+# after them, so that either module can be imported first.
+from anonymizer import audit_verify as _disk  # noqa: E402
+
+# -- keeping names out ---------------------------------------------------------------------------
+
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,47}")
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,47}|[A-Z][A-Z0-9_]{0,47}")
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,47}|[A-Z][A-Z0-9_]{0,47}|[0-9]{1,12}")
+_ENUM_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_ .:/-]{0,63}")
+_ACTOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")
+_WAVE = re.compile(r"[^\W_](?:[\w.-]| (?! ))*")
+_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?"
+)
+
+
+def _is_wave(v: str) -> bool:
+    return len(v) <= 32 and bool(_WAVE.fullmatch(v)) and any(c.isdigit() for c in v)
+
+
+_SHAPES: dict[str, Callable[[str], bool]] = {
+    "hex": re.compile(r"[0-9a-f]{8,128}").fullmatch,  # type: ignore[dict-item]
+    "version": re.compile(r"[0-9][0-9A-Za-z.+-]{0,39}").fullmatch,  # type: ignore[dict-item]
+    "package": re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+){0,9}").fullmatch,  # type: ignore
+    "code": _CODE.fullmatch,  # type: ignore[dict-item]
+    "wave": _is_wave,
+    "date": _DATE.fullmatch,  # type: ignore[dict-item]
+    "language": re.compile(r"[a-z]{2,3}").fullmatch,  # type: ignore[dict-item]
+    "id": re.compile(  # type: ignore[dict-item]
+        r"[0-9a-f]{8,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    ).fullmatch,
+}
+_WORD_SHAPES = {
+    **dict.fromkeys(("sha256", "sha1", "digest", "hash", "checksum", "mac", "fingerprint"), "hex"),
+    "version": "version",
+    **dict.fromkeys(("model", "package", "pipeline"), "package"),
+    **dict.fromkeys(
+        ("code", "reason", "status", "decision", "kind", "detector", "action", "outcome",
+         "event", "format", "backend", "mode", "role", "entity", "stage", "command", "type",
+         "consent", "operation", "result"),
+        "code",
+    ),
+    "wave": "wave",
+    **dict.fromkeys(("date", "at", "on", "since", "until", "time"), "date"),
+    **dict.fromkeys(("language", "lang"), "language"),
+    "id": "id",
+}
+_PLURALS = {"entities": "entity", "statuses": "status", "sha256s": "sha256"}
+
+
+def _shape_of(name: str) -> str | None:
+    word = name.rsplit("_", 1)[-1]
+    word = _PLURALS.get(word, word)
+    if word not in _WORD_SHAPES and word.endswith("s"):
+        word = word[:-1]
+    return _WORD_SHAPES.get(word)
+
+
+def check_fields(fields: Mapping[str, object]) -> dict[str, Any]:
+    """The fields as they will be written, or ``AuditFieldError`` (see the module docstring)."""
+    clean: dict[str, Any] = {}
+    for position, (name, value) in enumerate(fields.items(), 1):
+        if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
+            raise AuditFieldError(f"field #{position}: field names are snake_case, 1-48 chars")
+        clean[name] = _clean(value, _shape_of(name), name, 0)
+    return clean
+
+
+def _clean(value: object, shape: str | None, where: str, depth: int) -> Any:
+    if depth > 4:
+        raise AuditFieldError(f"field {where}: nested too deeply")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, Enum):
+        inner = value.value
+        if isinstance(inner, int) and not isinstance(inner, bool):
+            return int(inner)
+        if isinstance(inner, str) and _ENUM_VALUE.fullmatch(inner):
+            return inner
+        raise AuditFieldError(f"field {where}: an enum whose value is not a short code")
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise AuditFieldError(f"field {where}: not a finite number")
+        return value
+    if isinstance(value, str):
+        if shape is None:
+            raise AuditFieldError(
+                f"field {where}: text is allowed only in fields named for its shape "
+                "(..._sha256, ..._version, ..._reason, wave, ...); log a number, digest or enum"
+            )
+        if not _SHAPES[shape](value):
+            raise AuditFieldError(f"field {where}: text is not a valid {shape}")
+        return value
+    if isinstance(value, (list, tuple)):
+        if len(value) > 10_000:
+            raise AuditFieldError(f"field {where}: more than 10000 items")
+        return [_clean(item, shape, where, depth + 1) for item in value]
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, Enum):
+                key = key.value
+            if isinstance(key, int) and not isinstance(key, bool):
+                key = str(key)
+            if not isinstance(key, str) or not _KEY.fullmatch(key):
+                raise AuditFieldError(f"field {where}: keys must be codes or numbers")
+            own = _shape_of(key) if _FIELD_NAME.fullmatch(key) else None
+            out[key] = _clean(item, shape or own, where, depth + 1)
+        return out
+    raise AuditFieldError(f"field {where}: a {type(value).__name__} is not a field value")
+
+
+# -- the writer ----------------------------------------------------------------------------------
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_actor() -> str:
+    """The OS user name, or ``uid-N`` if it is not a plain account name."""
+    try:
+        name = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in a container, say
+        name = ""
+    return name if _ACTOR.fullmatch(name) else f"uid-{os.getuid()}"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class _Head:
+    """Where the next record goes: after record ``seq`` whose line hashes to ``digest``."""
+
+    seq: int
+    digest: str
+    live_size: int  # bytes of complete records in the live file
+
+
+class AuditLog:
+    """Appends records to the log at ``path`` (rotating at ``max_bytes``) and reads them back.
+
+    Safe to share between threads; any number of processes may append to one log at once."""
+
+    def __init__(
+        self,
+        path: Path,
+        key: bytes,
+        *,
+        max_bytes: int = 10_000_000,
+        clock: Callable[[], datetime] = _utc_now,
+        actor: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self._key = _disk.check_key(key)
+        if max_bytes < MIN_MAX_BYTES:
+            raise AuditError(f"audit max_bytes must be at least {MIN_MAX_BYTES}")
+        self.max_bytes = max_bytes
+        self._clock = clock
+        if actor is not None and not _ACTOR.fullmatch(actor):
+            raise AuditError("audit actor must be an account name (letters, digits, _ . -)")
+        self.actor = actor if actor is not None else default_actor()
+        self._mutex = threading.Lock()
+
+    def append(self, event: AuditEvent, /, **fields: FieldValue) -> AuditRecord:
+        """Write one record, durable (fsynced) before this returns."""
+        try:
+            kind = AuditEvent(event)
+        except ValueError:
+            raise AuditError("not an audit event") from None
+        if kind in INTERNAL_EVENTS:
+            raise AuditError(f"{kind.value} records are written by the audit log itself")
+        clean = check_fields(fields)
+        with self._mutex:
+            self._make_dir()
+            with _disk.file_lock(self.path, fcntl.LOCK_EX):
+                head, repaired = self._head()
+                if repaired is not None:
+                    head, _ = self._put(head, AuditEvent.LOG_REPAIRED, repaired)
+                return self._put(head, kind, clean)[1]
+
+    def records(self) -> Iterator[AuditRecord]:
+        """All records, oldest first, each verified as it is read: ``AuditLogBroken`` at the
+        first bad one, after the authentic records before it."""
+        return _disk.iter_records(self.path, self._key)
+
+    def verify(self) -> VerifyResult:
+        return _disk.verify(self.path, self._key)
+
+    # -- under the lock ------------------------------------------------------------------------
+    def _head(self) -> tuple[_Head, dict[str, Any] | None]:
+        """The last record, after finishing an interrupted rotation and moving a partial last
+        line aside (then the fields of the ``log_repaired`` record to write first)."""
+        tail = _disk.read_tail(self.path)
+        last = None if tail is None or tail.last is None else self._checked(self.path, tail)
+        repaired = self._move_aside(tail) if tail is not None and tail.fragment else None
+        if last is not None and tail is not None:
+            head = _Head(last["seq"], _disk.line_digest(tail.last or b""), tail.size)
+            if last["event"] == AuditEvent.LOG_ROTATED.value:
+                self._rename_live(last["fields"].get("file_index"))
+                head = _Head(head.seq, head.digest, 0)
+            return head, repaired
+        rotated = _disk.rotated_files(self.path)
+        if not rotated:
+            return _Head(0, _disk.genesis(self._key), 0), repaired
+        index, path = rotated[-1]
+        closing = _disk.read_tail(path)
+        if closing is None or closing.last is None or closing.fragment:
+            raise self._refusal(path, 1, AuditReason.TRUNCATED)
+        record = self._checked(path, closing)
+        if record["event"] != AuditEvent.LOG_ROTATED.value or (
+            record["fields"].get("file_index") != index
+        ):
+            raise self._refusal(path, _disk.count_lines(path, closing.size) + 1,
+                                AuditReason.TRUNCATED)
+        return _Head(record["seq"], _disk.line_digest(closing.last), 0), repaired
+
+    def _checked(self, path: Path, tail: _disk.Tail) -> dict[str, Any]:
+        """The last complete record of a file, if it is authentic; we never chain onto garbage."""
+        assert tail.last is not None
+        record = _disk.decode_line(tail.last)
+        reason = None
+        if record is None:
+            reason = AuditReason.BAD_JSON
+        elif not _disk.mac_ok(self._key, record):
+            reason = AuditReason.BAD_MAC
+        elif _disk.canonical(record) != tail.last:
+            reason = AuditReason.EDITED
+        if reason is not None or record is None:
+            raise self._refusal(path, _disk.count_lines(path, tail.size), reason)
+        return record
+
+    def _refusal(self, path: Path, line: int, reason: AuditReason | None) -> AuditError:
+        code = reason.value if reason else "BAD_RECORD"
+        return AuditError(
+            f"{path} line {line}: {code}; nothing was appended (run 'anonymizer audit verify')"
+        )
+
+    def _move_aside(self, tail: _disk.Tail) -> dict[str, Any]:
+        """Keep a partial last line in ``<log>.corrupt`` and cut it from the log."""
+        side = self.path.with_name(self.path.name + ".corrupt")
+        created = not side.exists()
+        fd = os.open(side, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            _write_all(fd, tail.fragment + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_dir(self.path.parent)
+        line = _disk.count_lines(self.path, tail.size) + 1
+        fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.ftruncate(fd, tail.size)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return {
+            "file_index": 0,  # the live file
+            "line": line,
+            "fragment_bytes": len(tail.fragment),
+            "fragment_sha256": hashlib.sha256(tail.fragment).hexdigest(),
+        }
+
+    def _put(
+        self, head: _Head, event: AuditEvent, fields: dict[str, Any]
+    ) -> tuple[_Head, AuditRecord]:
+        record, line = self._build(head, event, fields)
+        if head.live_size and head.live_size + len(line) + 1 > self.max_bytes:
+            index = max((i for i, _ in _disk.rotated_files(self.path)), default=0) + 1
+            _, closing = self._build(head, AuditEvent.LOG_ROTATED, {"file_index": index})
+            self._append_line(closing)
+            self._rename_live(index)
+            head = _Head(head.seq + 1, _disk.line_digest(closing), 0)
+            record, line = self._build(head, event, fields)
+        self._append_line(line)
+        return _Head(record.seq, _disk.line_digest(line), head.live_size + len(line) + 1), record
+
+    def _build(
+        self, head: _Head, event: AuditEvent, fields: dict[str, Any]
+    ) -> tuple[AuditRecord, bytes]:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise AuditError("the audit clock must give timezone-aware times")
+        body: dict[str, Any] = {
+            "v": _disk.FORMAT_VERSION,
+            "seq": head.seq + 1,
+            "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "event": event.value,
+            "actor": self.actor,
+            "fields": fields,
+            "prev": head.digest,
+        }
+        body["mac"] = _disk.record_mac(self._key, body)
+        line = _disk.canonical(body)
+        if len(line) > MAX_LINE_BYTES:
+            raise AuditError(f"an audit record may not exceed {MAX_LINE_BYTES} bytes")
+        return _disk.to_record(body, self.path, None), line
+
+    def _append_line(self, line: bytes) -> None:
+        created = not self.path.exists()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            _write_all(fd, line + b"\n")  # one write: a crash leaves at most a partial last line
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_dir(self.path.parent)
+
+    def _rename_live(self, index: object) -> None:
+        """The live file, closed by its ``log_rotated`` record, becomes rotated file ``index``."""
+        if type(index) is not int or index < 1:
+            raise self._refusal(self.path, 0, AuditReason.BAD_JSON)
+        target = _disk.rotated_path(self.path, index)
+        if target.exists():
+            if not os.path.samefile(target, self.path):  # never overwrite a rotated file
+                raise AuditError(f"{target} exists; {self.path} cannot be rotated onto it")
+            os.unlink(self.path)  # a crash came between link and unlink
+        else:
+            try:
+                os.link(self.path, target)  # fails if the target exists: never overwrites
+            except FileExistsError:
+                raise
+            except OSError:  # a filesystem without hard links; we checked under the lock
+                os.rename(self.path, target)
+            else:
+                os.unlink(self.path)
+        _fsync_dir(self.path.parent)
+
+    def _make_dir(self) -> None:
+        parent = self.path.parent
+        if not parent.is_dir():
+            parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _fsync_dir(parent.parent)
+
+
+def open_audit_log(settings: Settings, key: bytes) -> AuditLog:
+    """The project's audit log: ``settings.audit_path()``, rotated at ``audit.max_bytes``."""
+    return AuditLog(settings.audit_path(), key, max_bytes=settings.audit.max_bytes)
+
+
+def verify_log(path: Path, key: bytes) -> VerifyResult:
+    """OK, or the first bad record (file, line, reason) of the log at ``path`` and its rotations."""
+    return _disk.verify(Path(path), key)
+
+
+__all__ = [
+    "AuditError", "AuditEvent", "AuditFieldError", "AuditLog", "AuditLogBroken", "AuditReason",
+    "AuditRecord", "BadRecord", "FieldValue", "VerifyResult", "open_audit_log", "verify_log",
+]
