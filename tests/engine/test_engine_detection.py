@@ -252,6 +252,10 @@ def test_roster_name_broken_over_two_lines_leaves_nothing(make_engine) -> None:
             marks=bug("Presidio's UrlRecognizer takes the sentence's full stop into the URL, "
                       "so the full stop disappears from the clean text"),
             id="URL at the end of a sentence"),
+        pytest.param(
+            "See www.example.no/blog, or ask me.", "See [URL], or ask me.",
+            marks=bug("Presidio's UrlRecognizer takes a following comma into the URL"),
+            id="URL before a comma"),
         ("Call me on 915 55 123.", "Call me on [phone]."),
     ],
 )
