@@ -8,12 +8,14 @@ is written with a capital letter). Parts of a person's full name count on their 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.phrases import PhraseIndex, words
 
 DETECTOR = "consistency"
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 def name_index(
@@ -32,6 +34,7 @@ def name_index(
     for surface, kind in surfaces:
         if not kind.is_name_like:
             continue
+        surface = _POSSESSIVE.sub("", surface)
         parts = words(surface)
         if not parts or " ".join(parts) in allow:
             continue

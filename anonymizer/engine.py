@@ -19,6 +19,9 @@ from pathlib import Path
 from anonymizer.consistency import name_index, propagate
 from anonymizer.detectors import DetectionInput
 from anonymizer.detectors.gendered import GenderedDetector, active_terms
+from anonymizer.detectors.names import NameDetector
+from anonymizer.detectors.places import PlaceDetector
+from anonymizer.gazetteer import Gazetteer
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterDetector
 from anonymizer.detectors.speakers import parse_turns, speaker_findings
@@ -71,6 +74,25 @@ class Outcome:
     rewritten: Rewritten
 
 
+def load_gazetteer(rulebook: Rulebook) -> Gazetteer:
+    root = rulebook.directory
+    return Gazetteer.load(root / "common" / "gazetteer", root / rulebook.language / "gazetteer",
+                          language=rulebook.language)
+
+
+class _GazetteerWords:
+    """Stand-in word frequencies until the lexicon lands: stop words and name-word scores."""
+
+    def __init__(self, gazetteer: Gazetteer, stop_words: frozenset[str]) -> None:
+        self.gazetteer = gazetteer
+        self.stop_words = stop_words
+
+    def zipf(self, word: str) -> float:
+        if word in self.stop_words:
+            return 7.0
+        return max((e.word_score for e in self.gazetteer.lookup(word)), default=0.0)
+
+
 def is_lower_case(text: str) -> bool:
     """Speech-to-text style: (almost) no capital letters at all."""
     letters = sum(c.isalpha() for c in text)
@@ -97,6 +119,13 @@ class Engine:
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
+        self.names: NameDetector | None = None
+        self.places: PlaceDetector | None = None
+        if settings.detection.gazetteers:
+            gazetteer = load_gazetteer(rulebook)
+            self.names = NameDetector(gazetteer, rulebook.names, _GazetteerWords(gazetteer,
+                                      self.stop_words), self.stop_words)
+            self.places = PlaceDetector(gazetteer)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, language: str | None = None,
@@ -124,6 +153,14 @@ class Engine:
             *self.presidio.detect(doc.chunks),
             *self.gendered.detect(doc.chunks),
         ]
+        if self.names is not None and self.places is not None:
+            known = [doc.text[f.start:f.end] for f in found if f.detector == "speaker_label"]
+            known += [name for identity in source.roster for name in identity.names]
+            places = self.places.detect(doc.text, cased=not doc.lower_case)
+            multiword = [(f.start, f.end) for f in places if " " in doc.text[f.start:f.end]]
+            found += self.names.detect(doc.chunks, cased=not doc.lower_case, known_names=known,
+                                       places=multiword)
+            found += places
         doc.findings = outside(self.own_output, doc.text, found)
         doc.findings += self.gendered.detect_neutral(doc.text)
 

@@ -174,7 +174,7 @@ class Resolver:
                 out.append(self._fixed(finding, match_case(surface, target)))
             else:
                 out.append(self._fixed(finding, self._label_or_general(finding, surface)))
-        return sorted(out, key=lambda r: r.start)
+        return sorted((_with_possessive(text, r) for r in out), key=lambda r: r.start)
 
     def _people(self, text: str, mentions: list[Finding]) -> dict[tuple[int, int], Identity]:
         """Group person mentions by who they are and get each person's identity."""
@@ -247,6 +247,20 @@ class Resolver:
     def _fixed(finding: Finding, text: str) -> Replacement:
         return Replacement(finding.start, finding.end, finding.entity, text, finding.detector,
                            finding.score)
+
+
+_POSSESSIVE_AFTER = re.compile(r"['’]s?(?!\w)")
+
+
+def _with_possessive(text: str, r: Replacement) -> Replacement:
+    """"Kari's" is replaced as a whole and the label keeps the suffix ("[Person 1]'s"): the
+    replacement then covers every character of the mention, and the clean text reads the same."""
+    if not r.entity.is_name_like:
+        return r
+    suffix = _POSSESSIVE_AFTER.match(text, r.end)
+    if not suffix or (suffix.group() in ("'", "’") and not text[r.end - 1:r.end] in "sSzZ"):
+        return r
+    return replace(r, end=suffix.end(), text=r.text + suffix.group())
 
 
 def _display_words(surface: str, titles: frozenset[str]) -> list[str]:

@@ -88,6 +88,15 @@ class SpeakerFile(_Strict):
     headers: list[str] = []
 
 
+class NameRules(_Strict):
+    version: int
+    titles: list[str]
+    roles: list[str]
+    introducers: list[str]
+    vocative_before: list[str]
+    particles: list[str]
+
+
 class PatternDef(_Strict):
     name: str
     regex: str
@@ -140,6 +149,7 @@ class Rulebook:
     pronoun_grammar: PronounGrammar
     term_groups: dict[str, TermGroup]
     speaker_roles: frozenset[str]
+    names: NameRules
     max_label_words: int
     presidio: tuple[PresidioDef, ...]
     patterns: tuple[CompiledPattern, ...]
@@ -262,6 +272,7 @@ def load_rulebook(
                 f"{rules_dir / language / 'gendered_terms.toml'}: {key}.{_first_error(exc)}"
             ) from None
     speakers = reader.toml(f"{language}/speakers.toml", SpeakerFile)
+    names = reader.toml(f"{language}/names.toml", NameRules)
     common = reader.toml("common/patterns.toml", PatternFile)
     local = reader.toml(f"{language}/patterns.toml", PatternFile)
     allow = reader.words(f"{language}/allow.txt")
@@ -276,6 +287,7 @@ def load_rulebook(
         pronoun_grammar=pronouns.grammar,
         term_groups=term_groups,
         speaker_roles=frozenset(r.casefold() for r in speakers.roles + speakers.headers),
+        names=names,
         max_label_words=speakers.max_label_words,
         presidio=tuple(common.presidio + local.presidio),
         patterns=_compile(rules_dir, [common, local]),

@@ -48,6 +48,12 @@ class NlpSettings(_Section):
     batch_size: int = Field(8, ge=1, le=1024)
 
 
+class DetectionSettings(_Section):
+    # name and place gazetteers plus context cues (rules/<lang>/gazetteer, names.toml);
+    # off only to measure what they add (make bench)
+    gazetteers: bool = True
+
+
 class RulesSettings(_Section):
     dir: Path | None = None  # default: the rules shipped with the program
     project_allow: Path | None = None  # extra allow list of this project
@@ -113,6 +119,7 @@ class Settings(_Section):
     ethics: EthicsSettings = EthicsSettings()
     nlp: NlpSettings = NlpSettings()
     rules: RulesSettings = RulesSettings()
+    detection: DetectionSettings = DetectionSettings()
     rewrite: RewriteSettings = RewriteSettings()
     pseudonyms: PseudonymSettings = PseudonymSettings()
     vault: VaultSettings = VaultSettings()

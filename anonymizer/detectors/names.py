@@ -1,0 +1,245 @@
+"""Names the NER model misses: gazetteer names judged by context, and context alone.
+
+Signals, each from rules data (rules/<lang>/names.toml, gazetteer/, lexicon.tsv):
+- a title or role word before a name ("Mr Hansen", "commissioner rehn", "Dr. Lie");
+- an introducer ("a physio called Marte", "my friend Ola", "her name is Kari");
+- a greeting or thanks before a name spoken to ("Thanks, Kari"; "hi ola");
+- a first name from the gazetteer, and the capitalised (or, in lower-case text, uncommon)
+  word after it as the surname ("Sidney Marks");
+- a gazetteer name that is not an ordinary word; one that is ("Will", "May", "Grace", "Rose")
+  only with the tagger's proper-noun tag away from the start of a sentence, or with one of the
+  cues above — never blindly;
+- a nickname or drawn-out spelling of a person already named in the transcript ("Mon" for
+  "Monica", "Rosss" for "Ross").
+In lower-case transcripts (speech-to-text) capital letters are not evidence, so the checks lean
+on titles, introducers, the gazetteer and the lexicon instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from spacy.tokens import Doc, Token
+
+from anonymizer.findings import EntityKind, Finding
+from anonymizer.gazetteer import Gazetteer, Kind
+from anonymizer.nlp import AnalysedChunk
+from anonymizer.rulebook import NameRules
+
+DETECTOR = "name_context"
+NAME_KINDS = frozenset({Kind.FIRST_NAME, Kind.SURNAME})
+PLACE_KINDS = frozenset({Kind.PLACE, Kind.REGION, Kind.COUNTRY, Kind.SUPRANATIONAL})
+COMMON = 3.0  # Zipf frequency from which a word is ordinary (about 1 in a million words)
+_ELONGATED = re.compile(r"(\w)\1{2,}")
+
+
+class WordFrequency(Protocol):
+    def zipf(self, word: str) -> float: ...
+
+
+@dataclass(frozen=True)
+class _Cues:
+    titles: frozenset[str]
+    roles: frozenset[str]
+    introducers: tuple[tuple[str, ...], ...]
+    vocatives: tuple[tuple[str, ...], ...]
+    particles: frozenset[str]
+
+    @classmethod
+    def from_rules(cls, rules: NameRules) -> _Cues:
+        return cls(
+            frozenset(rules.titles), frozenset(rules.roles),
+            tuple(tuple(p.split()) for p in rules.introducers),
+            tuple(tuple(p.split()) for p in rules.vocative_before),
+            frozenset(rules.particles),
+        )
+
+
+def _ends_with(doc: Doc, i: int, phrases: Iterable[tuple[str, ...]]) -> bool:
+    """Whether the words just before token ``i`` (skipping commas) are one of ``phrases``."""
+    j = i - 1
+    while j >= 0 and doc[j].text in {",", "-"}:
+        j -= 1
+    for phrase in phrases:
+        n = len(phrase)
+        if j - n + 1 >= 0 and tuple(t.lower_ for t in doc[j - n + 1:j + 1]) == phrase:
+            return True
+    return False
+
+
+def _sentence_initial(doc: Doc, i: int) -> bool:
+    if i == 0:
+        return True
+    before = doc[i - 1]
+    return before.is_sent_start is True or before.text in {".", "!", "?", ":", "\n", '"', "“"} \
+        or "\n" in before.text_with_ws
+
+
+class NameDetector:
+    def __init__(self, gazetteer: Gazetteer, rules: NameRules, words: WordFrequency,
+                 stop_words: frozenset[str]) -> None:
+        self.gazetteer = gazetteer
+        self.cues = _Cues.from_rules(rules)
+        self.words = words
+        self.stop_words = stop_words
+
+    # -- word tests ---------------------------------------------------------------------------
+
+    def _name_score(self, token: Token) -> float | None:
+        """The name's ordinary-word score, or None when it is not a gazetteer name."""
+        entries = [e for e in self.gazetteer.lookup(token.text) if e.kind in NAME_KINDS]
+        return max(e.word_score for e in entries) if entries else None
+
+    def _is_first_name(self, token: Token) -> bool:
+        return any(e.kind is Kind.FIRST_NAME for e in self.gazetteer.lookup(token.text))
+
+    def _is_place(self, token: Token) -> bool:
+        return any(e.kind in PLACE_KINDS for e in self.gazetteer.lookup(token.text))
+
+    def _common(self, token: Token) -> bool:
+        return token.lower_ in self.stop_words or self.words.zipf(token.lower_) >= COMMON
+
+    def _namelike(self, token: Token, cased: bool) -> bool:
+        """Could this word be part of a name right after a strong cue?"""
+        if not token.is_alpha and not re.fullmatch(r"[\w'’-]+", token.text):
+            return False
+        if token.lower_ in self.cues.roles or token.lower_ in self.stop_words:
+            return token.lower_ in self.cues.particles
+        return token.text[0].isupper() if cased else True
+
+    # -- detection ----------------------------------------------------------------------------
+
+    def detect(self, chunks: Sequence[AnalysedChunk], *, cased: bool,
+               known_names: Iterable[str] = (),
+               places: Sequence[tuple[int, int]] = ()) -> list[Finding]:
+        """``places``: spans already known as multi-word places ("San Diego"), left alone."""
+        known = {w.casefold() for name in known_names for w in name.split() if len(w) > 2}
+        findings: list[Finding] = []
+        for chunk in chunks:
+            blocked = {(s - chunk.offset, e - chunk.offset) for s, e in places
+                       if chunk.offset <= s < chunk.offset + len(chunk.doc.text)}
+            spans = self._spans(chunk.doc, cased, known, blocked)
+            findings.extend(
+                Finding(chunk.offset + doc_start, chunk.offset + doc_end, EntityKind.PERSON,
+                        DETECTOR, score)
+                for doc_start, doc_end, score in spans
+            )
+        return findings
+
+    def _spans(self, doc: Doc, cased: bool, known: set[str],
+               blocked: set[tuple[int, int]]) -> list[tuple[int, int, float]]:
+        taken = [any(s <= t.idx < e for s, e in blocked) for t in doc]
+        spans: list[tuple[int, int, float]] = []
+
+        def claim(first: int, last: int, score: float) -> None:
+            while last > first and doc[last].lower_ in self.cues.particles:
+                last -= 1
+            for k in range(first, last + 1):
+                taken[k] = True
+            spans.append((doc[first].idx, doc[last].idx + len(doc[last]), score))
+
+        for i, token in enumerate(doc):
+            if taken[i] or token.is_punct or token.is_space:
+                continue
+            after_title = i > 0 and doc[i - 1].lower_ in self.cues.titles or \
+                i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
+            cue = after_title or _ends_with(doc, i, self.cues.introducers) or (
+                _ends_with(doc, i, self.cues.vocatives) and not self._common(token))
+            if cue and self._namelike(token, cased) and not self._common_after_cue(token, cased):
+                claim(i, self._extend(doc, i, cased), 0.85)
+            elif not cased and self._glued_title(token):
+                claim(i, self._extend(doc, i, cased), 0.8)
+            elif self._gazetteer_name(doc, i, cased):
+                claim(i, self._extend(doc, i, cased), 0.7)
+            elif cased and known and self._nickname(token, known):
+                claim(i, i, 0.7)
+        return spans
+
+    def _glued_title(self, token: Token) -> bool:
+        """"mrbarroso": speech-to-text normalisers drop the dot and the space after a title."""
+        word = token.lower_
+        if not token.is_alpha or self._common(token):
+            return False
+        return any(word.startswith(t) and len(word) - len(t) >= 3
+                   for t in ("mr", "mrs", "ms", "dr"))
+
+    def _common_after_cue(self, token: Token, cased: bool) -> bool:
+        """After a cue a capitalised word is a name whatever else it means ("Mr Harbour"); in
+        lower-case text an ordinary word needs the gazetteer to back it ("mr harbour" is)."""
+        if cased:
+            return False
+        return self._common(token) and self._name_score(token) is None
+
+    def _gazetteer_name(self, doc: Doc, i: int, cased: bool) -> bool:
+        token = doc[i]
+        score = self._name_score(token)
+        if score is None:
+            return False
+        if cased and not token.text[0].isupper():
+            return False
+        if self._is_place(token) and not self._is_first_name(token):
+            return False  # "London": the place detector and context decide
+        if score < COMMON:
+            return not (cased and token.is_upper and len(token) <= 3)  # "MRI", "TV"
+        # An ordinary word that is also a name ("Will", "May"): only with evidence.
+        if not cased:
+            return False
+        next_is_name = i + 1 < len(doc) and doc[i + 1].text[:1].isupper() and \
+            self._name_score(doc[i + 1]) is not None
+        return (token.tag_ in ("NNP", "NNPS") and not _sentence_initial(doc, i)) or \
+            (self._is_first_name(token) and next_is_name)
+
+    def _extend(self, doc: Doc, i: int, cased: bool) -> int:
+        """The last token of the name starting at ``i``: surnames and particles that follow."""
+        last = i
+        j = i + 1
+        while j < len(doc) and j <= i + 3:
+            token = doc[j]
+            if doc[j - 1].whitespace_ == "" or token.is_punct:
+                break
+            if cased:
+                if not (token.text[:1].isupper() or token.lower_ in self.cues.particles):
+                    break
+                if token.lower_ in self.cues.roles or token.is_stop and \
+                        token.lower_ not in self.cues.particles:
+                    break
+            elif not self._surname_after(doc, j) and \
+                    (self._common(token) or token.lower_ in self.cues.roles):
+                break
+            last = j
+            j += 1
+        return last
+
+    def _surname_after(self, doc: Doc, j: int) -> bool:
+        """"henry plumb", "ted heath": a gazetteer surname right after a first name counts even
+        when it is also an ordinary word, unless it is a function word ("kari will")."""
+        token = doc[j]
+        if token.lower_ in self.stop_words or token.lower_ in self.cues.roles:
+            return False
+        if not self._is_first_name(doc[j - 1]):
+            score = self._name_score(token)
+            return score is not None and score < COMMON
+        return any(e.kind is Kind.SURNAME for e in self.gazetteer.lookup(token.text))
+
+    def _nickname(self, token: Token, known: set[str]) -> bool:
+        """"Mon" for Monica, "Rosss" for Ross: only for people already named in the text."""
+        word = token.lower_
+        if not token.text[:1].isupper() or len(word) < 3 or self._common(token):
+            return False
+        plain = _ELONGATED.sub(r"\1\1", word)
+        if plain in known or _ELONGATED.sub(r"\1", word) in known:
+            return True
+        return any(len(name) > len(word) and _common_prefix(name, word) >= max(3, len(word) - 1)
+                   for name in known)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -1,0 +1,65 @@
+"""Places from the gazetteer: countries, regions, cities and towns, districts, supranational.
+
+A place name that is not an ordinary word is taken wherever it stands (in lower-case text too).
+One that is ("Nice", "Bath", "Reading", "Of", "Moss") needs evidence: in cased text a capital
+letter away from the start of a sentence, or a preposition of place before it ("in", "to",
+"from"); in lower-case text the preposition, and then only for larger places and countries.
+"""
+
+from __future__ import annotations
+
+from anonymizer.detectors.names import COMMON, PLACE_KINDS
+from anonymizer.findings import EntityKind, Finding
+from anonymizer.gazetteer import Gazetteer, GazetteerHit, Kind
+
+DETECTOR = "place_gazetteer"
+_LOCATIVE = frozenset({
+    "in", "to", "from", "at", "near", "into", "outside", "inside", "around", "across",
+    "throughout", "towards", "toward", "via", "visit", "visited", "visiting", "moved", "live",
+    "lives", "lived", "living", "born", "grew", "up", "between", "of", "and", "i", "på", "til",
+    "fra", "ved", "nær", "mot", "rundt", "gjennom", "utenfor", "innenfor", "bor", "bodde",
+})
+_MAJOR = frozenset({Kind.COUNTRY, Kind.SUPRANATIONAL, Kind.REGION})
+_BIG_PLACE = 100_000
+
+
+def _previous_word(text: str, start: int) -> str:
+    before = text[max(0, start - 40):start].split()
+    return before[-1].casefold().strip(",.;:!?\"'()") if before else ""
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[max(0, start - 3):start].rstrip(" \t\"'“(")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _place_score(hit: GazetteerHit) -> float:
+    return max((e.word_score for e in hit.entries if e.kind in PLACE_KINDS), default=0.0)
+
+
+class PlaceDetector:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+
+    def detect(self, text: str, *, cased: bool) -> list[Finding]:
+        findings = []
+        for hit in self.gazetteer.find(text):
+            if not hit.kinds & PLACE_KINDS or not self._accept(text, hit, cased):
+                continue
+            findings.append(Finding(hit.start, hit.end, EntityKind.LOCATION, DETECTOR, 0.75))
+        return findings
+
+    def _accept(self, text: str, hit: GazetteerHit, cased: bool) -> bool:
+        surface = text[hit.start:hit.end]
+        capitalised = surface[:1].isupper()
+        if cased and not capitalised:
+            return False
+        if cased and surface.isupper() and len(surface) <= 3 and not hit.kinds & _MAJOR:
+            return False  # "TV", "MRI": abbreviations that happen to be towns somewhere
+        if _place_score(hit) < COMMON:
+            return True
+        locative = _previous_word(text, hit.start) in _LOCATIVE
+        major = bool(hit.kinds & _MAJOR) or (hit.population or 0) >= _BIG_PLACE
+        if cased:
+            return locative or (major and not _sentence_initial(text, hit.start))
+        return locative and major
