@@ -40,7 +40,7 @@ wrong key) makes ``append`` refuse with ``AuditError`` naming the file, line and
 * field names are snake_case (``[a-z][a-z0-9_]{0,47}``);
 * numbers, booleans and ``None`` are allowed under any field name;
 * members of an ``Enum`` are allowed anywhere (their values are written in source code, not taken
-  from data), e.g. ``reason=ReadFailure.ENCRYPTED``;
+  from data; up to 64 printable characters), e.g. ``reason=ReadFailure.ENCRYPTED``;
 * plain text is allowed only under a field whose name (its last ``_`` word, singular or plural)
   declares a shape, and must have that shape: ``sha256``/``digest``/``hash``/``checksum``: hex;
   ``version``: starts with a digit; ``model``/``package``: a lowercase package name;
@@ -185,7 +185,7 @@ from anonymizer import audit_verify as _disk  # noqa: E402
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,47}")
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,47}|[A-Z][A-Z0-9_]{0,47}")
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,47}|[A-Z][A-Z0-9_]{0,47}|[0-9]{1,12}")
-_ENUM_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_ .:/-]{0,63}")
+_ENUM_VALUE = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
 _ACTOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")
 _WAVE = re.compile(r"[^\W_](?:[\w.-]| (?! ))*")
 _DATE = re.compile(
@@ -194,7 +194,9 @@ _DATE = re.compile(
 
 
 def _is_wave(v: str) -> bool:
-    return len(v) <= 32 and bool(_WAVE.fullmatch(v)) and any(c.isdigit() for c in v)
+    return len(v) <= 32 and v == v.rstrip() and bool(_WAVE.fullmatch(v)) and any(
+        c.isdigit() for c in v
+    )
 
 
 _SHAPES: dict[str, Callable[[str], bool]] = {
