@@ -58,6 +58,14 @@ def _number(text: str) -> int:
     return value
 
 
+def _variable_name(text: str) -> str:
+    # Refuse, without echoing it, a value that cannot be a variable's name: most likely the
+    # passphrase itself, typed where its variable's name belongs.
+    if not text.isascii() or not text.replace("_", "a").isalnum() or text[0].isdigit():
+        raise argparse.ArgumentTypeError("expects the NAME of an environment variable")
+    return text
+
+
 def _names(args: argparse.Namespace) -> list[str]:
     """NAME and --alias, or the lines of --names-from (kept out of shell history and ps)."""
     names = [args.name] if args.name else []
@@ -303,16 +311,22 @@ def cmd_participants_merge(args: argparse.Namespace) -> int:
 # -- parsers ----------------------------------------------------------------------------------
 def _group(sub: argparse._SubParsersAction, name: str, help_text: str
            ) -> argparse._SubParsersAction:
-    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
     parser.set_defaults(func=lambda _args: (parser.print_help(), int(ExitCode.USAGE))[1])
     return parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
 
 
+def _command(group: argparse._SubParsersAction, name: str, help_text: str, description: str
+             ) -> argparse.ArgumentParser:
+    # No abbreviations: "--new-passphrase VALUE" must not be taken for "--new-passphrase-env".
+    return group.add_parser(name, help=help_text, description=description, allow_abbrev=False)
+
+
 def _register_vault(sub: argparse._SubParsersAction) -> None:
     vault = _group(sub, "vault", "create, re-key and check the encrypted key vault")
-    init = vault.add_parser(
-        "init", help="create the vault for the project in the settings",
-        description="Create the vault in vault.dir for project.id. The passphrase comes from "
+    init = _command(
+        vault, "init", "create the vault for the project in the settings",
+        "Create the vault in vault.dir for project.id. The passphrase comes from "
         "vault.passphrase_file, the systemd credential vault.credential, the variable named by "
         "vault.passphrase_env, or a prompt asked twice (at least 12 characters); never from "
         "the command line.")
@@ -321,13 +335,13 @@ def _register_vault(sub: argparse._SubParsersAction) -> None:
                       "and lock the vault with it, for unattended daemons")
     init.set_defaults(func=cmd_vault_init)
 
-    passwd = vault.add_parser(
-        "passwd", help="change the vault's passphrase (or key file)",
-        description="Re-wrap the master key under a new secret. The current secret comes from "
+    passwd = _command(
+        vault, "passwd", "change the vault's passphrase (or key file)",
+        "Re-wrap the master key under a new secret. The current secret comes from "
         "the settings as usual; the new one from a prompt asked twice, or from the options "
         "below, which name a variable or a file, never the secret itself.")
     new = passwd.add_mutually_exclusive_group()
-    new.add_argument("--new-passphrase-env", metavar="NAME",
+    new.add_argument("--new-passphrase-env", metavar="NAME", type=_variable_name,
                      help="the new passphrase is in environment variable NAME")
     new.add_argument("--new-passphrase-file", metavar="PATH",
                      help="the new passphrase is in file PATH (mode 0600)")
@@ -335,31 +349,31 @@ def _register_vault(sub: argparse._SubParsersAction) -> None:
                      help="switch to the 256-bit key file at PATH (mode 0600)")
     passwd.set_defaults(func=cmd_vault_passwd)
 
-    rotate = vault.add_parser(
-        "rotate", help="rotate the master key",
-        description="Replace the master key with a new random one and re-wrap every data key "
+    rotate = _command(
+        vault, "rotate", "rotate the master key",
+        "Replace the master key with a new random one and re-wrap every data key "
         "under it; records are not touched, and the vault stays readable throughout.")
     rotate.set_defaults(func=cmd_vault_rotate)
 
-    verify = vault.add_parser(
-        "verify", help="check the integrity of every record",
-        description="Authenticate both vault files and every record. Prints counts, and record "
+    verify = _command(
+        vault, "verify", "check the integrity of every record",
+        "Authenticate both vault files and every record. Prints counts, and record "
         "ids with reason codes for problems; never a name. Exit 4 if anything is wrong.")
     verify.set_defaults(func=cmd_vault_verify)
 
 
 def _register_participants(sub: argparse._SubParsersAction) -> None:
     group = _group(sub, "participants", "register, list, reveal, withdraw and merge participants")
-    add = group.add_parser(
-        "add", help="register a participant",
-        description="Register a participant (the steward's roster): their name comes out as "
+    add = _command(
+        group, "add", "register a participant",
+        "Register a participant (the steward's roster): their name comes out as "
         "'Participant N' in every transcript. Recorded in the audit log (number only).")
     _add_name_arguments(add)
     add.set_defaults(func=cmd_participants_add)
 
-    listing = group.add_parser(
-        "list", help="numbers, status, consent and waves (no names)",
-        description="One line per participant number: active, withdrawn or merged; registered "
+    listing = _command(
+        group, "list", "numbers, status, consent and waves (no names)",
+        "One line per participant number: active, withdrawn or merged; registered "
         "by a steward or numbered automatically; consent; interview waves. No names unless "
         "--reveal, which is recorded in the audit log.")
     listing.add_argument("--reveal", action="store_true",
@@ -367,16 +381,16 @@ def _register_participants(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(func=cmd_participants_list)
 
-    reveal = group.add_parser(
-        "reveal", help="print a participant's name (audited)",
-        description="Print the name and aliases behind a participant number. The access is "
+    reveal = _command(
+        group, "reveal", "print a participant's name (audited)",
+        "Print the name and aliases behind a participant number. The access is "
         "recorded in the audit log before the name is shown. Withdrawn numbers are refused.")
     reveal.add_argument("number", type=_number, metavar="N")
     reveal.set_defaults(func=cmd_participants_reveal)
 
-    withdraw = group.add_parser(
-        "withdraw", help="forget a participant (crypto-shredding) and say what to purge",
-        description="Destroy the participant's data key (their mapping cannot be recovered, "
+    withdraw = _command(
+        group, "withdraw", "forget a participant (crypto-shredding) and say what to purge",
+        "Destroy the participant's data key (their mapping cannot be recovered, "
         "not even from old backups of vault.db), retire the number for good, and print what "
         "the analysis store must purge: the participant number and interview waves.")
     withdraw.add_argument("number", type=_number, metavar="N")
@@ -385,9 +399,9 @@ def _register_participants(sub: argparse._SubParsersAction) -> None:
                           help="print the purge order as one JSON line (for scripts)")
     withdraw.set_defaults(func=cmd_participants_withdraw)
 
-    merge = group.add_parser(
-        "merge", help="merge two participant numbers that are one person",
-        description="ABSORB's names and waves join KEEP; ABSORB is retired for good and never "
+    merge = _command(
+        group, "merge", "merge two participant numbers that are one person",
+        "ABSORB's names and waves join KEEP; ABSORB is retired for good and never "
         "reused. Recorded in the audit log.")
     merge.add_argument("keep", type=_number, metavar="KEEP")
     merge.add_argument("absorb", type=_number, metavar="ABSORB")
@@ -397,9 +411,9 @@ def _register_participants(sub: argparse._SubParsersAction) -> None:
 
 def _register_people(sub: argparse._SubParsersAction) -> None:
     group = _group(sub, "people", "register other people, places and organisations to replace")
-    add = group.add_parser(
-        "add", help="register a person, place or organisation that is always replaced",
-        description="The steward's deny list of names lives in the vault, not in a rules file, "
+    add = _command(
+        group, "add", "register a person, place or organisation that is always replaced",
+        "The steward's deny list of names lives in the vault, not in a rules file, "
         "because a list of names is itself identifying. A registered name is matched in every "
         "transcript and replaced by its numbered label ([Person 3], [Place 2], ...).")
     _add_name_arguments(add)
