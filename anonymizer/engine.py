@@ -19,7 +19,7 @@ from pathlib import Path
 from anonymizer.consistency import name_index, propagate
 from anonymizer.detectors import DetectionInput
 from anonymizer.detectors.gendered import GenderedDetector, active_terms
-from anonymizer.detectors.names import NameDetector
+from anonymizer.detectors.names import NameDetector, WordFrequency
 from anonymizer.detectors.places import PlaceDetector
 from anonymizer.gazetteer import Gazetteer
 from anonymizer.detectors.presidio import PresidioDetector
@@ -29,6 +29,7 @@ from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replac
 from anonymizer.labels import outside, own_output_pattern
 from anonymizer.keystore import Identity, InMemoryKeyStore, KeyStore, OverlayKeyStore
 from anonymizer.nlp import AnalysedChunk, NlpPipeline
+from anonymizer.risk import RiskScanner
 from anonymizer.resolve import Resolver, accept, attach_titles, settle_overlaps
 from anonymizer.rewrite import Rewriter, Rewritten
 from anonymizer.rulebook import Rulebook, default_rules_dir, load_rulebook
@@ -80,6 +81,11 @@ def load_gazetteer(rulebook: Rulebook) -> Gazetteer:
                           language=rulebook.language)
 
 
+class _NoWords:
+    def zipf(self, word: str) -> float:
+        return 0.0
+
+
 class _GazetteerWords:
     """Stand-in word frequencies until the lexicon lands: stop words and name-word scores."""
 
@@ -119,13 +125,15 @@ class Engine:
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
+        self.words: WordFrequency = _NoWords()
         self.names: NameDetector | None = None
         self.places: PlaceDetector | None = None
         if settings.detection.gazetteers:
             gazetteer = load_gazetteer(rulebook)
-            self.names = NameDetector(gazetteer, rulebook.names, _GazetteerWords(gazetteer,
-                                      self.stop_words), self.stop_words)
+            self.words = _GazetteerWords(gazetteer, self.stop_words)
+            self.names = NameDetector(gazetteer, rulebook.names, self.words, self.stop_words)
             self.places = PlaceDetector(gazetteer)
+        self.risk = RiskScanner(rulebook, self.words, self.stop_words)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, language: str | None = None,
@@ -180,8 +188,11 @@ class Engine:
         resolver = replace(self.resolver, keystore=doc.keystore)
         doc.replacements = resolver.resolve(doc.text, doc.accepted)
 
+    def _flag(self, doc: Analysis) -> None:
+        doc.flags = self.risk.flags(doc.text, doc.chunks, doc.replacements, doc.kept)
+
     def _run_stages(self, doc: Analysis) -> Scan:
-        for stage in (self._detect, self._accept, self._settle, self._resolve):
+        for stage in (self._detect, self._accept, self._settle, self._resolve, self._flag):
             stage(doc)
         return Scan(tuple(doc.replacements), tuple(doc.kept), tuple(doc.flags))
 

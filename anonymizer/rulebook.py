@@ -97,6 +97,12 @@ class NameRules(_Strict):
     particles: list[str]
 
 
+class RiskTerms(_Strict):
+    version: int
+    occupations: list[str] = []
+    diagnoses: list[str] = []
+
+
 class PatternDef(_Strict):
     name: str
     regex: str
@@ -150,6 +156,8 @@ class Rulebook:
     term_groups: dict[str, TermGroup]
     speaker_roles: frozenset[str]
     names: NameRules
+    risk_occupations: tuple[str, ...]
+    risk_diagnoses: tuple[str, ...]
     max_label_words: int
     presidio: tuple[PresidioDef, ...]
     patterns: tuple[CompiledPattern, ...]
@@ -273,6 +281,7 @@ def load_rulebook(
             ) from None
     speakers = reader.toml(f"{language}/speakers.toml", SpeakerFile)
     names = reader.toml(f"{language}/names.toml", NameRules)
+    risk = reader.toml(f"{language}/risk_terms.toml", RiskTerms)
     common = reader.toml("common/patterns.toml", PatternFile)
     local = reader.toml(f"{language}/patterns.toml", PatternFile)
     allow = reader.words(f"{language}/allow.txt")
@@ -288,6 +297,8 @@ def load_rulebook(
         term_groups=term_groups,
         speaker_roles=frozenset(r.casefold() for r in speakers.roles + speakers.headers),
         names=names,
+        risk_occupations=tuple(risk.occupations),
+        risk_diagnoses=tuple(risk.diagnoses),
         max_label_words=speakers.max_label_words,
         presidio=tuple(common.presidio + local.presidio),
         patterns=_compile(rules_dir, [common, local]),
