@@ -53,8 +53,12 @@ def sandbox(tmp_path: Path) -> dict[str, str]:
     (guard / "sitecustomize.py").write_text(GUARD, encoding="utf-8")
     for name in ("home", "cache", "tmp"):
         (tmp_path / name).mkdir()
+    # A clean environment: nothing inherited may do the program's work for it (importing the
+    # engine in this test process sets TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS and the HF offline
+    # switches in os.environ; the child must set them itself).
+    inherited = ("PYTHONPATH", "ANONYMIZER_CONFIG", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "ANONYMIZER_CONFIG", "TLDEXTRACT_CACHE")}
+           if k not in inherited and not k.startswith("TLDEXTRACT")}
     env.update({
         "PYTHONPATH": str(guard),
         "NET_GUARD_LOG": str(tmp_path / "network_attempts.log"),

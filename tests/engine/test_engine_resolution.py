@@ -19,7 +19,11 @@ def people(scan, text: str) -> dict[str, set[int]]:
     out: dict[str, set[int]] = {}
     for r in scan.replacements:
         if r.entity is EntityKind.PERSON:
-            out.setdefault(text[r.start:r.end], set()).add(r.identity)
+            surface = text[r.start:r.end]
+            for suffix in ("'s", "’s"):  # a possessive carried into the label is not the name
+                if surface.endswith(suffix) and r.text.endswith(suffix):
+                    surface = surface[:-len(suffix)]
+            out.setdefault(surface, set()).add(r.identity)
     return out
 
 
