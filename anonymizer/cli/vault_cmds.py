@@ -9,9 +9,11 @@ the systemd credential ``vault.credential``, the variable named by ``vault.passp
 prompt. No option takes a secret's value: only a variable's name or a file's path.
 
 Everything that creates or re-keys the vault, registers someone, shows a name, withdraws or
-merges is written to the audit log (numbers, kinds, codes and an actor id; never a name) through
-``_audit_log``. The log is opened before anything changes, so an unusable log stops the command
-first; a reveal is recorded before the name is printed.
+merges is written to the audit log (numbers, kinds and codes; the log adds the OS user) through
+``_audit_log``. A change and its record go together: the record is appended inside the vault
+transaction, so a log that refuses the append (broken, unwritable) leaves the vault unchanged. A
+reveal is recorded before the name is printed. Re-keying cannot run inside a transaction, so
+``passwd``, ``rotate`` and ``init`` are recorded right after they succeed.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ _OTHER_KINDS = ("person", "place", "organisation")
 
 # -- audit ------------------------------------------------------------------------------------
 def _audit_log(settings: Settings, vault: Vault) -> Record:
-    """The one place this module talks to the audit log: open it now (so a missing or broken
-    log stops the command before it changes anything) and return ``record(EVENT, **fields)``."""
+    """The one place this module talks to the audit log: ``record(EVENT, **fields)`` appends
+    one record (durable when it returns) or raises, and the caller's change is undone."""
     from anonymizer.audit import AuditEvent, open_audit_log
 
     log = open_audit_log(settings, vault.audit_key())
@@ -196,7 +198,7 @@ def cmd_vault_verify(args: argparse.Namespace) -> int:
 def _add(args: argparse.Namespace, kind: str) -> int:
     settings = settings_from(args)
     names = _names(args)
-    with open_vault(settings) as vault:
+    with open_vault(settings) as vault, vault.transaction():
         record = _audit_log(settings, vault)
         entry = vault.add(kind, names, args.number)
         record("PARTICIPANT_ADDED", kind=kind, number=entry.number, name_count=len(entry.names))
@@ -275,10 +277,10 @@ def cmd_participants_withdraw(args: argparse.Namespace) -> int:
         vault.get("participant", args.number)  # refuse an unknown number before asking
         if not _confirmed(args, f"withdrawing participant {args.number}", args.number):
             return int(ExitCode.USAGE)
-        record = _audit_log(settings, vault)
-        receipt = vault.withdraw(args.number)
-        record("WITHDRAWN", kind="participant", number=receipt.number,
-               wave_count=len(receipt.waves))
+        with vault.transaction():
+            receipt = vault.withdraw(args.number)
+            _audit_log(settings, vault)("WITHDRAWN", kind="participant", number=receipt.number,
+                                        wave_count=len(receipt.waves))
     purge = {"event": "withdrawn", "project": settings.project.id, "participant": receipt.number,
              "waves": list(receipt.waves), "withdrawn_on": receipt.withdrawn_on.isoformat()}
     if args.json:
@@ -299,9 +301,10 @@ def cmd_participants_merge(args: argparse.Namespace) -> int:
         if not _confirmed(args, f"merging participant {args.absorb} into {args.keep}",
                           args.absorb):
             return int(ExitCode.USAGE)
-        record = _audit_log(settings, vault)
-        kept = vault.merge("participant", args.keep, args.absorb)
-        record("PARTICIPANTS_MERGED", kind="participant", keep=kept.number, absorb=args.absorb)
+        with vault.transaction():
+            kept = vault.merge("participant", args.keep, args.absorb)
+            _audit_log(settings, vault)("PARTICIPANTS_MERGED", kind="participant",
+                                        keep=kept.number, absorb=args.absorb)
     print(f"merged participant {args.absorb} into {kept.number}; {args.absorb} is retired for "
           f"good (files released as Participant {args.absorb} belong to Participant "
           f"{kept.number})")

@@ -86,9 +86,11 @@ def test_init_with_a_passphrase_from_the_environment(bare_study):
         assert file.stat().st_mode & 0o777 == 0o600, file.name
     assert bare_study.cli("vault", "verify").code == 0
     assert [e for e, _ in bare_study.audit_events()] == ["vault_created"]
+    before = bare_study.vault_bytes()
     again = bare_study.cli("vault", "init")
     assert (again.code, again.err.count("\n")) == (4, 1)
     assert again.err.startswith("anonymizer: vault error: exists")
+    assert bare_study.vault_bytes() == before
 
 
 def test_add_list_reveal(study):
@@ -225,3 +227,59 @@ def test_audit_records_passwd_and_rotate(study, monkeypatch):
     events = study.audit_events(Secret.from_passphrase("another invented passphrase"))
     assert events == [("vault_passphrase_changed", {"secret_kind": "passphrase"}),
                       ("vault_rotated", {})]
+
+
+def test_list_shows_consent_waves_and_who_numbered_them(study):
+    study.cli("participants", "add", SIGRUN[0], "--number", "2")
+    with study.open_vault() as vault:
+        vault.assign("participant", [HALVARD[0]])  # as the engine does for a new speaker
+        vault.set_consent(2, "restricted", scope="no direct quotes")
+        vault.note_wave(2, "wave-1")
+    rows = study.cli("participants", "list").out.splitlines()
+    assert rows[0].split() == ["2", "active", "registered", "consent", "restricted", "(no",
+                               "direct", "quotes)", "waves", "wave-1"]
+    assert rows[1].split()[:5] == ["3", "active", "auto", "consent", "pending"]
+    assert study.audit_events()[-1][0] == "participant_added"  # a plain list is not audited
+
+
+def test_verify_reports_problems_by_record_id_and_exits_4(study, monkeypatch):
+    from vault import Problem, Reason, Vault, VerifyReport
+
+    study.cli("participants", "add", SIGRUN[0])
+    report = VerifyReport(1, (Problem("participant:1", Reason.TAMPERED),))
+    monkeypatch.setattr(Vault, "verify", lambda self: report)
+    result = study.cli("vault", "verify")
+    assert result.code == 4
+    assert "problem: participant:1 tampered" in result.out
+    assert result.out.rstrip().endswith("vault NOT ok: 1 problem(s)")
+
+
+def break_audit_log(study) -> bytes:
+    """Edit the last record (its MAC no longer fits): the log refuses to chain onto it."""
+    data = study.audit_path.read_bytes()
+    assert data.count(b'"number":7') == 1
+    study.audit_path.write_bytes(data.replace(b'"number":7', b'"number":9'))
+    return study.audit_path.read_bytes()
+
+
+@pytest.mark.parametrize("command", [
+    ("participants", "reveal", "7"),
+    ("participants", "list", "--reveal"),
+    ("participants", "withdraw", "7", "--yes"),
+    ("participants", "merge", "7", "8", "--yes"),
+    ("participants", "add", "Tora Vik"),
+    ("people", "add", "Liv Aamodt"),
+], ids=" ".join)
+def test_no_unrecorded_reveal_or_change_when_the_audit_log_refuses(study, command):
+    study.cli("participants", "add", HALVARD[0], "--number", "8")
+    study.cli("participants", "add", SIGRUN[0], "--number", "7")
+    log_before = break_audit_log(study)
+    vault_before = study.vault_bytes()
+
+    result = study.cli(*command)
+
+    assert result.code == 1 and result.err.startswith("anonymizer: error: ")
+    assert result.err.count("\n") == 1
+    assert result.out == ""  # no name shown
+    assert study.vault_bytes() == vault_before  # nothing changed
+    assert study.audit_path.read_bytes() == log_before
