@@ -24,7 +24,8 @@ record (``file_index`` N) closes it, it is renamed to ``audit.00000N.jsonl`` (``
 never overwriting), and the next record opens a new ``audit.jsonl`` chained onto that closing
 record. A rotated file must end with its closing record naming its own number, so a rotated file
 cut short, deleted, or renamed is detected. A crash between the closing record and the rename is
-finished by the next append.
+finished by the next append. What no hash chain shows: whole records deleted from the *end* of
+the newest file (see ``anonymizer.audit_verify``).
 
 **A partial last line** (a crash or ``kill -9`` mid-write): ``verify_log`` reports ``TRUNCATED``
 there. The next ``append`` *repairs* it: the fragment is appended to ``<log>.corrupt`` (fsynced),
@@ -383,20 +384,26 @@ class AuditLog:
 
     # -- under the lock ------------------------------------------------------------------------
     def _head(self) -> tuple[_Head, dict[str, Any] | None]:
-        """The last record, after finishing an interrupted rotation and moving a partial last
-        line aside (then the fields of the ``log_repaired`` record to write first)."""
+        """The last record, after moving a partial last line aside (then also the fields of the
+        ``log_repaired`` record to write first) and finishing an interrupted rotation. Every
+        check comes before any change, so a refusal changes nothing."""
         tail = _disk.read_tail(self.path)
-        last = None if tail is None or tail.last is None else self._checked(self.path, tail)
+        if tail is not None and tail.last is not None:
+            last = self._checked(self.path, tail)
+            head = _Head(last["seq"], _disk.line_digest(tail.last), tail.size)
+        else:
+            last, head = None, self._head_from_rotated()
         repaired = self._move_aside(tail) if tail is not None and tail.fragment else None
-        if last is not None and tail is not None:
-            head = _Head(last["seq"], _disk.line_digest(tail.last or b""), tail.size)
-            if last["event"] == AuditEvent.LOG_ROTATED.value:
-                self._rename_live(last["fields"].get("file_index"))
-                head = _Head(head.seq, head.digest, 0)
-            return head, repaired
+        if last is not None and last["event"] == AuditEvent.LOG_ROTATED.value:
+            self._rename_live(last["fields"].get("file_index"))
+            head = _Head(head.seq, head.digest, 0)
+        return head, repaired
+
+    def _head_from_rotated(self) -> _Head:
+        """No record in the live file: chain onto the newest rotated file's closing record."""
         rotated = _disk.rotated_files(self.path)
         if not rotated:
-            return _Head(0, _disk.genesis(self._key), 0), repaired
+            return _Head(0, _disk.genesis(self._key), 0)
         index, path = rotated[-1]
         closing = _disk.read_tail(path)
         if closing is None or closing.last is None or closing.fragment:
@@ -407,7 +414,7 @@ class AuditLog:
         ):
             raise self._refusal(path, _disk.count_lines(path, closing.size) + 1,
                                 AuditReason.TRUNCATED)
-        return _Head(record["seq"], _disk.line_digest(closing.last), 0), repaired
+        return _Head(record["seq"], _disk.line_digest(closing.last), 0)
 
     def _checked(self, path: Path, tail: _disk.Tail) -> dict[str, Any]:
         """The last complete record of a file, if it is authentic; we never chain onto garbage."""
@@ -504,8 +511,9 @@ class AuditLog:
 
     def _rename_live(self, index: object) -> None:
         """The live file, closed by its ``log_rotated`` record, becomes rotated file ``index``."""
-        if type(index) is not int or index < 1:
-            raise self._refusal(self.path, 0, AuditReason.BAD_JSON)
+        if type(index) is not int or index < 1:  # only a key holder could write that
+            lines = _disk.count_lines(self.path, self.path.stat().st_size)
+            raise self._refusal(self.path, lines, AuditReason.CHAIN_BROKEN)
         target = _disk.rotated_path(self.path, index)
         if target.exists():
             if not os.path.samefile(target, self.path):  # never overwrite a rotated file
@@ -540,6 +548,7 @@ def verify_log(path: Path, key: bytes) -> VerifyResult:
 
 
 __all__ = [
-    "AuditError", "AuditEvent", "AuditFieldError", "AuditLog", "AuditLogBroken", "AuditReason",
-    "AuditRecord", "BadRecord", "FieldValue", "VerifyResult", "open_audit_log", "verify_log",
+    "INTERNAL_EVENTS", "AuditError", "AuditEvent", "AuditFieldError", "AuditLog", "AuditLogBroken",
+    "AuditReason", "AuditRecord", "BadRecord", "FieldValue", "VerifyResult", "check_fields",
+    "open_audit_log", "verify_log",
 ]

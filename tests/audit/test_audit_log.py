@@ -288,3 +288,30 @@ def test_the_write_is_one_call_so_a_crash_leaves_at_most_a_partial_line(tmp_path
     monkeypatch.setattr(audit, "_write_all", lambda fd, data: calls.append(data) or real(fd, data))
     released(log, 3)
     assert len(calls) == 1 and calls[0].endswith(b"\n") and calls[0].count(b"\n") == 1
+
+
+def test_a_refusal_changes_nothing_even_with_a_partial_line_waiting(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    log = fill(path, 1, max_bytes=1024)
+    number = 1
+    while not rotated_path(path, 1).exists():
+        number += 1
+        released(log, number)
+    rotated = rotated_path(path, 1)
+    write_lines(rotated, read_lines(rotated)[:-1])  # the closing record is gone
+    path.write_bytes(b'{"actor":"ste')  # and the live file holds only a fragment
+    with pytest.raises(AuditError, match=r"audit\.000001\.jsonl line \d+: TRUNCATED"):
+        released(log, number + 1)
+    assert path.read_bytes() == b'{"actor":"ste'
+    assert not path.with_name("audit.jsonl.corrupt").exists()
+
+
+@pytest.mark.parametrize("first", ["anonymizer.audit", "anonymizer.audit_verify"])
+def test_either_module_can_be_imported_first(first):
+    import subprocess
+    import sys
+
+    code = f"import {first}; from anonymizer.audit import verify_log, AuditLog; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr
