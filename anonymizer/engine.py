@@ -12,6 +12,7 @@ contract); ``anonymize`` goes on to rewrite and verify. Both share everything up
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -141,6 +142,7 @@ class Engine:
         language = language or settings.project.language
         rules_dir = settings.rules.dir or default_rules_dir()
         rulebook = load_rulebook(rules_dir, language, settings.rules.project_allow)
+        rulebook = rulebook.with_pronoun_style(settings.rewrite.pronoun_style)
         pipeline = NlpPipeline(settings.model_name(language), language,
                                max_chunk_chars=settings.nlp.max_chunk_chars,
                                batch_size=settings.nlp.batch_size)
@@ -211,9 +213,15 @@ class Engine:
         return next(self.scan_many([text], dry_run=dry_run))[1]
 
     def anonymize(self, text: str, *, where: str = "transcript") -> Outcome:
-        scan = self.scan(text, dry_run=False)
-        rewritten = self.rewriter.apply(text, scan.replacements)
-        self.verify(text, scan, rewritten.text, where=where)
+        """Clean text, verified; raises VerificationError (fail closed) when anything remains.
+
+        A key store that can batch (the vault) gets one write per transcript, committed only
+        when the transcript verified: a refused transcript burns no numbers."""
+        batch = getattr(self.keystore, "batch", None)
+        with batch() if callable(batch) else nullcontext():
+            scan = self.scan(text, dry_run=False)
+            rewritten = self.rewriter.apply(text, scan.replacements)
+            self.verify(text, scan, rewritten.text, where=where)
         return Outcome(rewritten.text, scan, rewritten)
 
     def verify(self, text: str, scan: Scan, clean: str, *, where: str = "transcript") -> None:

@@ -170,7 +170,7 @@ class Resolver:
                 form = self.rulebook.pronoun_forms[finding.form or ""]
                 out.append(self._fixed(finding, match_case(surface, form)))
             elif finding.entity is EntityKind.GENDERED_TERM:
-                target = self.terms.get(surface.casefold(), (surface, ""))[0]
+                target = self.terms.get(" ".join(surface.split()).casefold(), (surface, ""))[0]
                 out.append(self._fixed(finding, match_case(surface, target)))
             else:
                 out.append(self._fixed(finding, self._label_or_general(finding, surface)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,6 +62,18 @@ class PronounFile(_Strict):
     forms: dict[str, str]
     words: dict[str, list[str]]
     grammar: PronounGrammar = PronounGrammar()
+    # other ways a project may write the forms, e.g. bokmål's neutral "hen"
+    styles: dict[str, dict[str, str]] = {}
+
+    @field_validator("styles")
+    @classmethod
+    def _styles_complete(cls, styles: dict[str, dict[str, str]], info: Any
+                         ) -> dict[str, dict[str, str]]:
+        forms = set(info.data.get("forms", {}))
+        for name, table in styles.items():
+            if set(table) != forms:
+                raise ValueError(f"style {name!r} must give exactly the forms {sorted(forms)}")
+        return styles
 
     @field_validator("words")
     @classmethod
@@ -153,6 +165,7 @@ class Rulebook:
     pronoun_forms: dict[str, str]
     pronoun_words: dict[str, tuple[str, ...]]
     pronoun_grammar: PronounGrammar
+    pronoun_styles: dict[str, dict[str, str]]
     term_groups: dict[str, TermGroup]
     speaker_roles: frozenset[str]
     names: NameRules
@@ -164,6 +177,15 @@ class Rulebook:
     allow: frozenset[str]
     directory: Path
     digest: str
+
+    def with_pronoun_style(self, style: str) -> Rulebook:
+        """The same rules with the pronoun forms of ``style`` ("slash", or e.g. "neutral")."""
+        if style not in self.pronoun_styles:
+            raise RulesError(
+                f"rewrite.pronoun_style: {style!r} is not offered for {self.language!r} "
+                f"(offered: {', '.join(sorted(self.pronoun_styles))})"
+            )
+        return replace(self, pronoun_forms=dict(self.pronoun_styles[style]))
 
     def action(self, kind: EntityKind) -> Action:
         policy = self.policy.get(kind)
@@ -294,6 +316,7 @@ def load_rulebook(
         pronoun_forms=dict(pronouns.forms),
         pronoun_words={w.casefold(): tuple(f) for w, f in pronouns.words.items()},
         pronoun_grammar=pronouns.grammar,
+        pronoun_styles={"slash": dict(pronouns.forms), **pronouns.styles},
         term_groups=term_groups,
         speaker_roles=frozenset(r.casefold() for r in speakers.roles + speakers.headers),
         names=names,

@@ -66,6 +66,9 @@ class UnknownSpeaker(str, Enum):
 
 class RewriteSettings(_Section):
     pronouns: bool = True
+    # "slash" (he/she, han/hun) or another style the language's pronouns.toml offers
+    # (bokmål: "neutral" = hen/hens)
+    pronoun_style: str = Field("slash", pattern=r"^[a-z_]+$")
     # gendered-term groups from rules/<lang>/gendered_terms.toml; None = the groups marked default
     gendered_groups: list[str] | None = None
 

@@ -68,6 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.output is None:
             rendered = render_clean_text(outcome.clean_text, transcript)
             sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+            sys.stdout.flush()
             print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]

@@ -16,6 +16,7 @@ from spacy.tokens import Token
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.nlp import AnalysedChunk
+from anonymizer.phrases import PhraseIndex
 from anonymizer.rulebook import Rulebook
 from anonymizer.verify import pronoun_pattern
 
@@ -140,6 +141,11 @@ class GenderedDetector:
     def __init__(self, rulebook: Rulebook, *, pronouns: bool, groups: list[str] | None) -> None:
         self.words = rulebook.pronoun_words if pronouns else {}
         self.terms = active_terms(rulebook, groups)
+        # "min mann": terms of several words are matched as phrases, the rest word by word
+        self.phrases: PhraseIndex[str] = PhraseIndex(
+            ((term, group) for term, (_, group) in self.terms.items() if " " in term),
+            genitive_s=False,
+        )
         self.pattern = pronoun_pattern(self.words)
         self.cues = ObjectCues.from_rules(rulebook)
         self.neutral, self.neutral_forms = _neutral_pattern(rulebook) if pronouns else (None, {})
@@ -160,6 +166,11 @@ class GenderedDetector:
         for chunk in chunks:
             findings += self._detect_tokens(chunk)
             findings += self._detect_glued(chunk, findings)
+            findings += [
+                Finding(chunk.offset + m.start, chunk.offset + m.end, EntityKind.GENDERED_TERM,
+                        "gendered_terms", 1.0, form=m.value)
+                for m in self.phrases.find(chunk.doc.text)
+            ]
         return findings
 
     def _detect_glued(self, chunk: AnalysedChunk, found: list[Finding]) -> list[Finding]:

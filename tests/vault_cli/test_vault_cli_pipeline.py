@@ -105,9 +105,6 @@ def test_transcript_batch_makes_one_write_of_a_transcript(study, make_engine, mo
         assert vault.lookup("person", "Arvid Solum").number == 2
 
 
-@pytest.mark.xfail(strict=True, reason="anonymizer/cli/engine_cmds.py cmd_run must wrap "
-                   "engine.anonymize in vault_keystore.transcript_batch (the lead applies it; "
-                   "then drop this mark)")
 def test_run_writes_the_vault_once_per_transcript(study, cached_model, monkeypatch):
     files = [write(study, "focus-group.txt", FOCUS_GROUP), write(study, "third.txt", THIRD)]
     writes = count_vault_writes(monkeypatch)
