@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from anonymizer.cli.common import settings_from
-from anonymizer.errors import ExitCode, SettingsError
+from anonymizer.errors import ExitCode, InputError, SettingsError
 from anonymizer.settings import KeyStoreBackend, Settings
 from anonymizer.vault_keystore import ask_passphrase, open_vault, secret_from_settings, vault_dir
 from vault import Entry, Kind, Reason, Retired, Secret, Vault, VaultError, generate_key_file
@@ -78,7 +78,7 @@ def _names(args: argparse.Namespace) -> list[str]:
             try:
                 text = Path(args.names_from).read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
-                raise SettingsError(f"{args.names_from}: cannot be read as UTF-8 text") from None
+                raise InputError(f"{args.names_from}: cannot be read as UTF-8 text") from None
         names += [line.strip() for line in text.splitlines() if line.strip()]
     names += args.alias
     if not names:

@@ -7,7 +7,7 @@ import argparse
 import json
 
 import pytest
-from vault_cli_kit import HALVARD, PROJECT, SIGRUN
+from vault_cli_kit import HALVARD, PROJECT, SIGRUN, Terminal
 
 from vault import Secret
 
@@ -283,3 +283,20 @@ def test_no_unrecorded_reveal_or_change_when_the_audit_log_refuses(study, comman
     assert result.out == ""  # no name shown
     assert study.vault_bytes() == vault_before  # nothing changed
     assert study.audit_path.read_bytes() == log_before
+
+
+def test_withdraw_at_a_terminal_asks_for_the_number_again(study, monkeypatch):
+    study.cli("participants", "add", SIGRUN[0], "--number", "7")
+    monkeypatch.setattr("sys.stdin", Terminal())
+    typed = iter(["8", "7"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(typed))
+    before = study.vault_bytes()
+    assert study.cli("participants", "withdraw", "7").code == 64  # typed 8: nothing changes
+    assert study.vault_bytes() == before
+    assert study.cli("participants", "withdraw", "7").code == 0
+    assert study.cli("participants", "list").out.split()[:2] == ["7", "withdrawn"]
+
+
+def test_names_from_a_missing_file_is_bad_input(study):
+    result = study.cli("participants", "add", "--names-from", study.root / "missing.txt")
+    assert result.code == 2 and result.err.count("\n") == 1

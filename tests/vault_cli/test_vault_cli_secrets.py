@@ -3,17 +3,10 @@ passphrase file, a systemd credential, a key file, or the terminal prompt -- nev
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from vault_cli_kit import PASSPHRASE, PASSPHRASE_ENV, SIGRUN
+from vault_cli_kit import PASSPHRASE, PASSPHRASE_ENV, SIGRUN, Terminal
 
 from vault import Secret
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
 
 
 def answers(monkeypatch, *replies: str) -> list[str]:

@@ -8,6 +8,7 @@ production defaults), a data folder for the audit log, and ``cli(...)`` to run
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -62,6 +63,13 @@ def write_config(path: Path, *, project: str = PROJECT, **vault: Any) -> Path:
     lines += ["", "[paths]", f"data_dir = {toml_value(path.parent / 'data')}", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+class Terminal(io.StringIO):
+    """Standard input that says it is a terminal (prompts and confirmations are allowed)."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 @dataclass
