@@ -305,7 +305,7 @@ class _Walk:
                 assert last is not None
                 if last["fields"].get("file_index") != log.index:
                     self._fail(fi, line, AuditReason.REORDERED,
-                               f"file renamed: its log_rotated record is for another number")
+                               "file renamed: its log_rotated record is for another number")
 
     def _fail(self, fi: int, line: int, reason: AuditReason, detail: str = "") -> None:
         raise AuditLogBroken(BadRecord(self.files[fi].path, line, reason, detail))

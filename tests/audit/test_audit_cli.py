@@ -39,7 +39,8 @@ def project(tmp_path: Path) -> Path:
 
 def _log(config: Path) -> AuditLog:
     settings = load_settings(config)
-    with Vault.open(settings.vault.dir, PROJECT, Secret.from_key_file(settings.vault.key_file)) as v:
+    secret = Secret.from_key_file(settings.vault.key_file)
+    with Vault.open(settings.vault.dir, PROJECT, secret) as v:
         key = v.audit_key()
     return open_audit_log(settings, key)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from enum import Enum
-from pathlib import Path
 
 import pytest
 from audit_testkit import KEY, NAMES, make_log, names_in_files
