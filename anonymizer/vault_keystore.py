@@ -8,8 +8,8 @@ name.
 The engine refuses rather than invents: if the vault cannot be opened (missing, wrong secret,
 tampered, truncated, another project's, locked) ``open_vault_keystore`` raises and no number is
 handed out. Opening authenticates every record (the vault decrypts all of them at unlock), so an
-opened vault is a verified one. ``transcript_batch`` groups one transcript's assignments into one
-vault write; if anything fails inside it, none of that transcript's names or numbers are kept.
+opened vault is a verified one. ``batch()`` groups one transcript's assignments into one vault
+write (``Engine.anonymize`` uses it); if anything fails inside, none of them are kept.
 
 A withdrawn participant's name is gone from the vault, so if one of their transcripts arrives
 later, ``assign`` gives that name a new number. Deciding whether a transcript belongs to a
@@ -22,12 +22,12 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from anonymizer.errors import KeyStoreError, SettingsError
-from anonymizer.keystore import Identity, IdentityKind, KeyStore
+from anonymizer.keystore import Identity, IdentityKind
 from vault import Entry, Kind, Secret, Vault, VaultError
 
 if TYPE_CHECKING:
@@ -88,6 +88,15 @@ class VaultKeyStore:
 
     def note_wave(self, number: int, wave: str) -> None:
         _call(lambda: self._vault.note_wave(number, wave))
+
+    def next_number(self, kind: IdentityKind) -> int:
+        """Past every number of that kind ever handed out that the vault shows, live or retired
+        (withdrawn, merged): what a dry run may show for someone new without showing a number
+        that belonged to someone else."""
+        k = _kind(kind)
+        numbers = [e.number for e in _call(lambda: self._vault.entries(k))]
+        numbers += [r.number for r in _call(lambda: self._vault.retired(k))]
+        return max(numbers, default=0) + 1
 
     def refresh(self) -> None:
         """See what stewards or other daemons committed since the vault was unlocked."""
@@ -190,12 +199,3 @@ def open_vault_keystore(
     secret = secret_from_settings(settings.vault, environ=environ, interactive=interactive)
     return VaultKeyStore.open(settings.vault.dir, settings.project.id, secret)
 
-
-def transcript_batch(keystore: KeyStore) -> AbstractContextManager[None]:
-    """One transcript's assignments as one vault write (a no-op for other key stores).
-
-    Wrap ``engine.anonymize`` in it, and write the clean file after it: the numbers are durable
-    before any file names them, and a transcript that fails (verification, a vault refusal)
-    leaves neither names nor burnt numbers behind."""
-    batch = getattr(keystore, "batch", None)
-    return batch() if callable(batch) else nullcontext()

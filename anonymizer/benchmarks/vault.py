@@ -2,8 +2,8 @@
 
 The figures come from ``vault.bench`` (a vault built in a temporary folder, production scrypt
 parameters): unlock time with the KDF included, lookups by name per second, ``assign`` of a known
-name per second, and the cost of one commit -- what one transcript costs the engine when its
-assignments are batched (``vault_keystore.transcript_batch``).
+name per second, and the cost of one commit -- what one transcript that brings new people costs
+the engine, which batches a transcript's assignments into one write.
 """
 
 from __future__ import annotations

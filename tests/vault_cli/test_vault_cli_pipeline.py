@@ -83,24 +83,19 @@ Tora Vik: Ingeborg Lunde chairs it, and Arvid Solum keeps the accounts.
 """
 
 
-def test_transcript_batch_makes_one_write_of_a_transcript(study, make_engine, monkeypatch):
-    """The mechanism: everything one transcript assigns is committed at once."""
-    from anonymizer.cli.common import settings_from
-    from anonymizer.vault_keystore import open_vault_keystore, transcript_batch
+def test_the_engine_on_the_vault_writes_once_per_transcript(study, make_engine, monkeypatch):
+    """Everything one transcript assigns is committed at once; a known one writes nothing."""
+    from anonymizer.settings import load_settings
+    from anonymizer.vault_keystore import open_vault_keystore
 
-    class Args:
-        config = study.config
-
-    with open_vault_keystore(settings_from(Args())) as keystore:
+    with open_vault_keystore(load_settings(study.config)) as keystore:
         engine = make_engine(keystore=keystore)
         writes = count_vault_writes(monkeypatch)
-        with transcript_batch(keystore):
-            outcome = engine.anonymize(THIRD)
+        outcome = engine.anonymize(THIRD)
         assert len(writes) == 1
         assert "Participant 1:" in outcome.clean_text and "[Person 2]" in outcome.clean_text
-        with transcript_batch(keystore):
-            engine.anonymize(THIRD)
-        assert len(writes) == 1  # nothing new: nothing written
+        engine.anonymize(THIRD)
+        assert len(writes) == 1
     with study.open_vault() as vault:
         assert vault.lookup("person", "Arvid Solum").number == 2
 
@@ -147,3 +142,31 @@ def test_full_pipeline_leaves_no_registered_name_in_any_file(study, cached_model
     assert len({re.sub(r" utf.*", "", hit) for hit in
                 files_holding(transcript.parent, REGISTERED_NAMES)
                 if hit.startswith(transcript.name)}) == len(REGISTERED_NAMES)
+
+
+def test_vault_keystore_next_number_skips_retired_numbers(study):
+    from anonymizer.keystore import IdentityKind
+    from anonymizer.settings import load_settings
+    from anonymizer.vault_keystore import open_vault_keystore
+
+    study.cli("participants", "add", SIGRUN[0])
+    study.cli("participants", "add", HALVARD[0])
+    study.cli("participants", "withdraw", "2", "--yes")
+    with open_vault_keystore(load_settings(study.config)) as keystore:
+        assert keystore.next_number(IdentityKind.PARTICIPANT) == 3
+        assert keystore.next_number(IdentityKind.PLACE) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="keystore.OverlayKeyStore starts a dry run's numbers "
+                   "after the live identities only; it should ask VaultKeyStore.next_number "
+                   "(the lead applies it in keystore.py; then drop this mark)")
+def test_scan_never_shows_a_withdrawn_participants_number(study, cached_model):
+    study.cli("participants", "add", SIGRUN[0])
+    study.cli("participants", "add", HALVARD[0])
+    study.cli("participants", "withdraw", "2", "--yes")
+    newcomer = write(study, "newcomer.txt", THIRD)
+    scan = study.cli("scan", newcomer)
+    assert scan.code == 0, scan.err
+    assert "Participant 3" in scan.out and "Participant 2" not in scan.out
+    run = study.cli("run", newcomer)
+    assert "Participant 3:" in run.out  # what the real run assigns
