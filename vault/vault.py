@@ -17,7 +17,7 @@ from threading import RLock
 from types import TracebackType
 from typing import TypeVar
 
-from vault import store
+from vault import blobs, store
 from vault.crypto import KEY_BYTES, KdfSpec, RandBytes, ScryptParams, check_new_secret, derive_kek
 from vault.entries import ConsentStatus, Entry, Kind, Retired, VerifyReport, WithdrawalReceipt
 from vault.errors import Reason, VaultError
@@ -182,6 +182,26 @@ class Vault:
             keys = sorted(state.ring.retired, key=_order)
             return tuple(state.ring.retired[k] for k in keys if k[0] in kinds)
 
+    def seal_blob(self, number: int, data: bytes, file_id: str) -> bytes:
+        """``data`` sealed under participant ``number``'s data key (see ``vault.blobs``), bound
+        to this vault, project, participant and ``file_id``. Withdrawing the participant shreds
+        it. Catches up with other processes first, so a withdrawal committed elsewhere is seen:
+        WITHDRAWN, MERGED or NOT_FOUND for a number that is not a live participant."""
+        fid = blobs.check_file_id(file_id)
+        with self._mutex:
+            if not self._in_transaction:  # inside one the state is current, and the lock held
+                self.refresh()
+            key, ad = self._blob_key_ad(number, fid)
+            return blobs.seal_blob(key, ad, data, self._rand)
+
+    def open_blob(self, number: int, blob: bytes, file_id: str) -> bytes:
+        """The bytes sealed by ``seal_blob`` for this participant and file id; TAMPERED if the
+        blob was altered, cut short or belongs to another file id, participant or vault."""
+        fid = blobs.check_file_id(file_id)
+        with self._mutex:
+            key, ad = self._blob_key_ad(number, fid)
+            return blobs.open_blob(key, ad, blob)
+
     def audit_key(self) -> bytes:
         """The random 256-bit HMAC key for the audit log; kept across rotations."""
         with self._mutex:
@@ -282,6 +302,14 @@ class Vault:
         if self._state is None:
             raise VaultError(Reason.CLOSED)
         return self._state
+
+    def _blob_key_ad(self, number: int, file_id: str) -> tuple[bytes, bytes]:
+        state = self._live()
+        state.get(Kind.PARTICIPANT, number)  # refuses withdrawn, merged and unknown numbers
+        key = state.key_for(Kind.PARTICIPANT, number)
+        if key is None:  # a live participant always has a key; never seal under nothing
+            raise VaultError(Reason.NOT_FOUND, f"participant {number}")
+        return key, blobs.blob_ad(state.header.vault_id, state.header.project, number, file_id)
 
     def _today(self) -> date:
         return self._clock().date()
