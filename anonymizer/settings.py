@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from anonymizer.errors import SettingsError
 
@@ -117,6 +117,58 @@ class AuditSettings(_Section):
     max_bytes: int = Field(10_000_000, ge=10_000)
 
 
+class WatchSettings(_Section):
+    """The watched inbox (``anonymizer watch``). A file is taken only when it is stable: no event
+    for ``settle_seconds``, and size and modification time unchanged across two looks."""
+
+    settle_seconds: float = Field(0.5, ge=0.0, le=3600.0)
+    # how often pending files are looked at again (and how long a stop request may wait)
+    poll_seconds: float = Field(0.25, gt=0.0, le=60.0)
+    # poll the folder instead of OS notifications: for network shares (SMB/NFS), where
+    # inotify sees nothing the other machine writes; also `anonymizer watch --polling`
+    use_polling: bool = False
+    # list the whole inbox this often anyway, to catch events that were missed
+    rescan_seconds: float = Field(30.0, ge=0.5, le=86_400.0)
+    # larger files are quarantined unread (reason too_large)
+    max_file_mb: int = Field(50, ge=1, le=1024)
+
+
+class OriginalsPolicy(str, Enum):
+    SEAL = "seal"  # encrypted under the participant's vault key in paths.originals
+    DELETE = "delete"  # deleted once the clean file and its metadata are durable
+
+
+class UnknownParticipant(str, Enum):
+    QUARANTINE = "quarantine"  # neither the file name nor a speaker label names a known one
+    ASSIGN = "assign"  # the engine's automatic numbering stands (a new participant number)
+
+
+class DuplicatePolicy(str, Enum):
+    QUARANTINE = "quarantine"  # a second copy of released or quarantined bytes is quarantined
+    DELETE = "delete"  # ... or deleted (recorded in the audit log either way)
+
+
+class StoreSettings(_Section):
+    """The analysis store and what happens to the raw input (``anonymizer watch``)."""
+
+    originals: OriginalsPolicy = OriginalsPolicy.SEAL
+    unknown_participant: UnknownParticipant = UnknownParticipant.QUARANTINE
+    duplicates: DuplicatePolicy = DuplicatePolicy.QUARANTINE
+    # the wave of a file whose name has no wave token (rules/<lang>/waves.toml);
+    # "" sends such files to quarantine (reason wave_unknown) instead
+    default_wave: str = Field("wave1", pattern=r"^$|^[a-z0-9][a-z0-9-]{0,31}$")
+    # a .docx input is also released as a clean .docx (properties, comments and authors removed)
+    docx_copy: bool = True
+
+    @field_validator("default_wave")
+    @classmethod
+    def _wave_has_a_digit(cls, wave: str) -> str:
+        # wave labels name a point in time; the audit log accepts only labels with a digit
+        if wave and not any(c.isdigit() for c in wave):
+            raise ValueError("a wave label needs a digit, e.g. wave1 or month6")
+        return wave
+
+
 class Settings(_Section):
     project: ProjectSettings = ProjectSettings()
     ethics: EthicsSettings = EthicsSettings()
@@ -128,6 +180,8 @@ class Settings(_Section):
     vault: VaultSettings = VaultSettings()
     paths: PathSettings = PathSettings()
     audit: AuditSettings = AuditSettings()
+    watch: WatchSettings = WatchSettings()
+    store: StoreSettings = StoreSettings()
     source: Path | None = None  # the file these settings came from
 
     def audit_path(self) -> Path:
