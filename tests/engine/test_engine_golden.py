@@ -22,9 +22,14 @@ INPUTS = sorted(p for p in GOLDEN.glob("*.txt") if not p.name.endswith(".clean.t
 KNOWN_BUGS = {
     "known_bugs_tabbed": (
         "bug: (1) NER tags 'Respondent<TAB>Tired' as one ORGANISATION and resolve.tidy does not "
-        "cut names at the TAB of a tab-separated turn, so the role label is replaced: "
-        "'[Organisation 1]. I slept badly'; (2) the verb 'miss' is rewritten as the title "
-        "'Miss': 'I Mx him/her every day', 'We Mx the old walks'"),
+        "cut names at the TAB of a tab-separated turn, so the role label is replaced; (2) the "
+        "verb 'miss' is rewritten as the title 'Miss' ('I Mx him/her'); (3) name_context takes "
+        "the header 'Setting:', the month 'June' and the one-word answers 'Quiet.' and 'Bye.' "
+        "for names"),
+    "known_bugs_months_places": (
+        "bug: name_context takes months ('14 May 2019' -> [Person 1], 'June', 'August'), a "
+        "weekday ('Sunday'), a language ('Spanish'), the header 'Setting:' and the city London "
+        "for people; place_gazetteer takes 'March' for a town"),
 }
 
 
@@ -40,7 +45,7 @@ def _expected(path: Path) -> str:
 
 
 def test_there_are_golden_transcripts() -> None:
-    assert len(INPUTS) >= 4
+    assert len(INPUTS) - len(KNOWN_BUGS) >= 4
     assert set(KNOWN_BUGS) <= {p.stem for p in INPUTS}
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+import anonymizer
+
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +62,8 @@ def sandbox(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in inherited and not k.startswith("TLDEXTRACT")}
     env.update({
-        "PYTHONPATH": str(guard),
+        # the guard, then the same anonymizer package this test process imported
+        "PYTHONPATH": os.pathsep.join([str(guard), str(Path(anonymizer.__file__).parents[1])]),
         "NET_GUARD_LOG": str(tmp_path / "network_attempts.log"),
         "HOME": str(tmp_path / "home"),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),

