@@ -128,16 +128,21 @@ class InMemoryKeyStore:
 class OverlayKeyStore:
     """Reads a real key store, writes nowhere: what a dry run (``scan``) assigns is forgotten.
 
-    New numbers start after the highest number the base store holds, so a dry run never shows
-    a number that belongs to someone else.
+    New numbers start after every number the base store has ever given (a store that knows
+    retired numbers, like the vault, says so through ``next_number``), so a dry run never shows
+    a number that belongs, or belonged, to someone else.
     """
 
     def __init__(self, base: KeyStore) -> None:
         self.base = base
         self.scratch = InMemoryKeyStore()
+        next_number = getattr(base, "next_number", None)
         for kind in IdentityKind:
-            numbers = [i.number for i in base.identities(kind)]
-            self.scratch._next[kind] = max(numbers, default=0) + 1
+            if callable(next_number):
+                self.scratch._next[kind] = next_number(kind)
+            else:
+                numbers = [i.number for i in base.identities(kind)]
+                self.scratch._next[kind] = max(numbers, default=0) + 1
 
     def identities(self, kind: IdentityKind | None = None) -> Sequence[Identity]:
         return [*self.base.identities(kind), *self.scratch.identities(kind)]

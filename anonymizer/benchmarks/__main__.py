@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from anonymizer.benchmarks.vault import vault_section
+
 
 def _in_subprocess(module: str, *args: str) -> dict:
     out = subprocess.run([sys.executable, "-m", module, *args], check=True,
@@ -28,7 +30,7 @@ def engine_section() -> None:
     print()
 
 
-SECTIONS = {"engine": engine_section}
+SECTIONS = {"engine": engine_section, "vault": vault_section}
 
 
 def main(argv: list[str]) -> int:

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from anonymizer import __version__
 from anonymizer.errors import AnonymizerError, ExitCode
@@ -20,11 +21,22 @@ from anonymizer.errors import AnonymizerError, ExitCode
 COMMAND_MODULES: tuple[str, ...] = (
     "anonymizer.cli.engine_cmds",
     "anonymizer.cli.audit_cmds",
+    "anonymizer.cli.vault_cmds",
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, minus echoing what it did not understand: a passphrase typed as an argument by
+    mistake must not end up in a terminal log or a CI transcript."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments"):
+            message = "unrecognized arguments (not shown; secrets are never arguments)"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="anonymizer",
         description="Anonymize interview transcripts: names, places, identifiers, gendered words.",
     )

@@ -64,8 +64,6 @@ def test_no_option_takes_a_secret_on_the_command_line():
                 assert not any(w in action.dest.lower() for w in secretish), (path, action.dest)
 
 
-@pytest.mark.xfail(strict=True, reason="COMMAND_MODULES in anonymizer/cli/__init__.py does not "
-                   "list anonymizer.cli.vault_cmds yet (the lead adds it; then drop this mark)")
 def test_the_cli_root_lists_the_vault_commands():
     from conftest import VAULT_COMMANDS
 

@@ -157,9 +157,6 @@ def test_vault_keystore_next_number_skips_retired_numbers(study):
         assert keystore.next_number(IdentityKind.PLACE) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="keystore.OverlayKeyStore starts a dry run's numbers "
-                   "after the live identities only; it should ask VaultKeyStore.next_number "
-                   "(the lead applies it in keystore.py; then drop this mark)")
 def test_scan_never_shows_a_withdrawn_participants_number(study, cached_model):
     study.cli("participants", "add", SIGRUN[0])
     study.cli("participants", "add", HALVARD[0])
