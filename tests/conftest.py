@@ -59,11 +59,8 @@ def session_engine(_shared_gazetteers):
     return Engine.from_settings(Settings(), keystore=InMemoryKeyStore())
 
 
-EngineFactory = Callable[..., "object"]
-
-
 @pytest.fixture
-def make_engine(session_engine) -> EngineFactory:
+def make_engine(session_engine) -> Callable[..., object]:
     """Build an engine around the session's pipeline: ``make_engine(keystore=..., settings=...,
     rulebook=...)``. Each call gets its own key store (fresh ``InMemoryKeyStore`` by default)."""
     from anonymizer.engine import Engine

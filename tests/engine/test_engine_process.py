@@ -176,3 +176,28 @@ def test_no_name_anywhere_after_a_run(sandbox, tmp_path: Path) -> None:
     # and nothing but the clean file was left behind in the output or temp folders
     assert list((tmp_path / "tmp").iterdir()) == []
     assert [p.name for p in out.iterdir()] == [written[0].name]
+
+
+def test_bad_inputs_in_a_real_process_one_line_each_no_traceback(sandbox, tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 64)
+    (inbox / "latin1.txt").write_bytes("Kari bor på Røros.\n".encode("latin-1"))
+    (inbox / "folder.txt").mkdir()
+    bad = [inbox / n for n in ("empty.txt", "binary.txt", "latin1.txt", "folder.txt",
+                               "missing.txt")]
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in bad if p.is_file()}
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run(sandbox, "-m", "anonymizer", "run", *map(str, bad), "-o", str(out),
+                 cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[2] for line in lines] == list(map(str, bad))
+    assert all(line.startswith("anonymizer: error: ") for line in lines)
+    assert result.stdout == ""
+    assert list(out.iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
+    assert "Røros" not in result.stderr and "Kari" not in result.stderr
