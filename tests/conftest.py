@@ -2,8 +2,9 @@
 
 Loading the spaCy model takes seconds, so the session loads it once (``session_engine``) and
 every other engine reuses its pipeline and rulebook: ``Engine(settings, rulebook, pipeline,
-keystore)`` costs a few milliseconds. Nothing here loads the model unless a test asks for it,
-so fast unit tests (validators, phrases, rules) stay fast.
+keystore)`` is then cheap (the gazetteers it loads are shared too, see ``_shared_gazetteers``).
+Nothing here loads the model unless a test asks for it, so fast unit tests (validators,
+phrases, rules) stay fast.
 
 Names in fixtures are invented.
 """
