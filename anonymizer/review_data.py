@@ -25,6 +25,9 @@ class ReviewMark:
     kind: str  # entity kind, or the flag's reason
     detector: str = ""
     score: float | None = None
+    # where the same mark is in the original text (for the side-by-side view, vault unlocked)
+    original_start: int | None = None
+    original_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class ReviewData:
         replacements = outcome.scan.replacements
         spans = {s.index: s for s in outcome.rewritten.spans}
         marks = tuple(
-            ReviewMark(spans[i].start, spans[i].end, r.entity.value, r.detector, r.score)
+            ReviewMark(spans[i].start, spans[i].end, r.entity.value, r.detector, r.score,
+                       r.start, r.end)
             for i, r in enumerate(replacements) if i in spans
         )
         # A flag sits outside every replacement; it moves by the length change of those before.
@@ -51,7 +55,8 @@ class ReviewData:
             k = bisect_right(starts, offset)
             return offset + (shifts[k - 1] if k else 0)
 
-        flags = tuple(ReviewMark(moved(f.start), moved(f.end), f.reason)
+        flags = tuple(ReviewMark(moved(f.start), moved(f.end), f.reason,
+                                 original_start=f.start, original_end=f.end)
                       for f in outcome.scan.flags)
         return cls(marks, flags)
 
