@@ -1,0 +1,33 @@
+"""The watched inbox: drop a transcript in, find it clean in the analysis store.
+
+Modules, one noun each::
+
+    service     Daemon, open_daemon, check_settings: start-up refusals, the main loop
+    watcher     InboxWatcher, Stability: what is in the inbox and what has settled
+    intake      claim: the atomic rename from inbox/ into work/ (the name read once)
+    journal     Journal, JournalEntry: one fsynced entry per job; the recovery rules
+    job         Job, Refused, Duplicate: the record the stages pass along
+    stages      inspect, checksum, dedupe, read, name, anonymize, render
+    identify    whose transcript it is (file name clue, speaker labels, policy)
+    naming      NameClues from a file name (rules/<lang>/waves.toml), P07_wave2 names
+    release     release (store lock, plan, clean files, sidecar = commit), finish_release
+    runner      process one job; quarantine_job; duplicates
+    recovery    after a crash: roll back, clean, rebuild the catalog, resume
+    store       Store: store/<project>/P07/wave2/, sidecars, orphans
+    metadata    the sidecar's contents (ethics-registry metadata)
+    catalog     catalog.csv, derived from the sidecars
+    quarantine  Quarantine: moved inputs and their name-free reports
+    originals   Originals: sealed under the participant's vault key, or deleted
+    purge       purge_participant: a withdrawal's files out of store, originals, quarantine
+    reasons     QuarantineReason, Stage, HINTS
+    fsutil      atomic writes, durable renames, locks
+
+Privacy rules for this package: an inbox file name is read once (``intake``) and reduced to a
+participant number and a wave label; log lines, journal entries, reports, sidecars and audit
+records hold job ids, checksums, numbers and codes -- never a name, a detected string, or text
+from an exception that could quote the file.
+"""
+
+from anonymizer.daemon.service import Daemon, Summary, check_settings, open_daemon
+
+__all__ = ["Daemon", "Summary", "check_settings", "open_daemon"]

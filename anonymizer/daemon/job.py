@@ -1,0 +1,62 @@
+"""The ``Job``: one input on its way from work/ to the store (or to quarantine).
+
+The durable part is the journal entry (``entry``); the rest is what the stages compute in memory
+and is recomputed if the daemon restarts before the release commits. A stage that refuses the
+input raises ``Refused`` with a reason code, the stage, and a name-free detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from anonymizer.daemon.journal import JournalEntry
+from anonymizer.daemon.metadata import Consent
+from anonymizer.daemon.reasons import QuarantineReason, Stage
+from anonymizer.engine import Outcome
+from anonymizer.transcript import Transcript
+
+
+class Refused(Exception):
+    """This input goes to quarantine. ``detail`` must never hold text from the file or its
+    name: only a reader's ``.detail``, numbers or fixed text."""
+
+    def __init__(self, reason: QuarantineReason, stage: Stage, detail: str = "",
+                 participant: int | None = None) -> None:
+        super().__init__(f"{reason.value} at {stage.value}")
+        self.reason = reason
+        self.stage = stage
+        self.detail = detail
+        self.participant = participant
+
+
+class Duplicate(Exception):
+    """These bytes were released or are in quarantine already."""
+
+    def __init__(self, first: str) -> None:
+        super().__init__(first)
+        self.first = first  # "released" | "quarantined"
+
+
+@dataclass
+class Job:
+    entry: JournalEntry
+    path: Path  # the input in work/
+    data: bytes | None = None
+    transcript: Transcript | None = None
+    outcome: Outcome | None = None
+    participant: int | None = None
+    participants: tuple[int, ...] = ()
+    wave: str | None = None
+    consent: Consent | None = None
+    outputs: dict[str, bytes] = field(default_factory=dict)  # suffix -> bytes
+    output_formats: dict[str, str] = field(default_factory=dict)  # suffix -> format
+
+    @property
+    def id(self) -> str:
+        return self.entry.job
+
+    @property
+    def short(self) -> str:
+        """For log lines: enough to find the journal entry and the audit record."""
+        return self.entry.job[:12]

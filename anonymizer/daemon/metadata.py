@@ -1,0 +1,94 @@
+"""The metadata sidecar (``P07_wave2.meta.json``): under which ethics approval a clean file exists.
+
+One sidecar per released transcript, beside its clean file(s). It holds the study's ethics-registry
+metadata, what was done to the text (counts by kind, residual-risk flags, rules and model
+versions) and checksums -- never a name, a detected string, or the inbox file name. Writing the
+sidecar is the release's commit point: a clean file without its sidecar is not released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from anonymizer import __version__
+from anonymizer.findings import EntityKind
+from anonymizer.settings import Settings
+
+FORMAT = "anonymizer-release/1"
+TOOL_NAME = "transcript-anonymizer"
+
+
+@dataclass(frozen=True)
+class EngineFacts:
+    language: str
+    rules_digest: str
+    naming_digest: str
+    model_name: str
+    model_version: str
+
+
+@dataclass(frozen=True)
+class Consent:
+    status: str  # pending | given | restricted (the vault's consent status)
+    scope: str
+
+
+def registry_entry(settings: Settings) -> str:
+    """``REK midt 2013/2244``: committee and reference as the ethics registry writes them."""
+    return " ".join(p for p in (settings.ethics.committee, settings.ethics.reference) if p)
+
+
+def build_meta(
+    settings: Settings,
+    *,
+    job: str,
+    participant: int,
+    participants: Sequence[int],
+    wave: str,
+    consent: Consent,
+    engine: EngineFacts,
+    counts: dict[str, int],
+    flags: int,
+    files: Sequence[tuple[str, str, str]],  # (name, format, sha256)
+    input_sha256: str,
+    input_bytes: int,
+    input_format: str,
+    original: dict[str, str],
+    anonymized_at: datetime,
+) -> dict[str, Any]:
+    ethics = settings.ethics
+    by_kind = {kind.value: int(counts.get(kind.value, 0)) for kind in EntityKind}
+    return {
+        "format": FORMAT,
+        "job_id": job,
+        "project": {"id": settings.project.id, "title": settings.project.title},
+        "ethics": {
+            "committee": ethics.committee,
+            "reference": ethics.reference,
+            "registry_entry": registry_entry(settings),
+            "approval_date": _date(ethics.approval_date),
+        },
+        "participant": participant,
+        "participants": sorted(set(participants) | {participant}),
+        "wave": wave,
+        "consent": {"status": consent.status, "scope": consent.scope},
+        "anonymized_at": anonymized_at.isoformat().replace("+00:00", "Z"),
+        "retention_until": _date(ethics.retention_until),
+        "tool": {"name": TOOL_NAME, "version": __version__},
+        "language": engine.language,
+        "rules_digest": engine.rules_digest,
+        "naming_rules_digest": engine.naming_digest,
+        "model": {"name": engine.model_name, "version": engine.model_version},
+        "replacements": {"total": sum(by_kind.values()), "by_kind": by_kind},
+        "residual_risk_flags": flags,
+        "files": [{"name": n, "format": f, "sha256": s} for n, f, s in files],
+        "input": {"sha256": input_sha256, "bytes": input_bytes, "format": input_format},
+        "original": dict(original),
+    }
+
+
+def _date(value: object) -> str | None:
+    return None if value is None else str(value)

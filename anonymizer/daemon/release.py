@@ -1,0 +1,140 @@
+"""The release and what follows it: store, commit, audit, seal (or delete), clean up.
+
+    release:  [store lock] participant still live? -> plan (journal: releasing) -> clean files
+              -> sidecar (the commit point) -> catalog rows -> (journal: released)
+    finish:   audit RELEASED -> seal or delete the original -> (journal: sealed) -> remove the
+              input and the journal entry
+
+``finish_release`` is also what recovery calls for a job that crashed after its commit point, so
+every step in it is idempotent (the audit record is looked up before it is written again).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from anonymizer import __version__
+from anonymizer.audit import AuditEvent
+from anonymizer.daemon.context import Context
+from anonymizer.daemon.job import Job, Refused
+from anonymizer.daemon.journal import JobState, JournalEntry
+from anonymizer.daemon.metadata import EngineFacts, build_meta
+from anonymizer.daemon.reasons import QuarantineReason, Stage
+from anonymizer.daemon.stages import check_live
+from anonymizer.settings import OriginalsPolicy
+from vault import Reason, VaultError
+
+log = logging.getLogger("anonymizer.daemon")
+
+
+def engine_facts(ctx: Context) -> EngineFacts:
+    import hashlib
+
+    pipeline = ctx.engine.pipeline
+    return EngineFacts(ctx.engine.language, ctx.engine.rules_digest,
+                       hashlib.sha256(ctx.naming.digest_source).hexdigest(),
+                       str(pipeline.model_name), str(pipeline.model_version))
+
+
+def release(ctx: Context, job: Job) -> JournalEntry:
+    assert job.participant is not None and job.wave is not None and job.outcome is not None
+    entry = job.entry
+    sha = entry.input_sha256
+    assert sha is not None
+    with ctx.store.locked():
+        # A withdrawal committed while the engine ran must win: the purge takes this lock too.
+        ctx.keystore.refresh()
+        check_live(ctx, job.participant, Stage.RELEASE)
+        suffixes = [(suffix, _sha(data)) for suffix, data in job.outputs.items()]
+        plan = ctx.store.plan(job.participant, job.wave, suffixes, reserved=set())
+        entry = ctx.journal.save(entry.moved(JobState.RELEASING, release=plan,
+                                             participants=job.participants))
+        job.entry = entry
+        contents = {plan.stem + suffix: data for suffix, data in job.outputs.items()}
+        original = ({"policy": "seal", "file": ctx.originals.relative(
+            job.participant, entry.job, entry.ext)}
+            if ctx.settings.store.originals is OriginalsPolicy.SEAL else {"policy": "delete"})
+        assert job.consent is not None
+        scan = job.outcome.scan
+        meta = build_meta(
+            ctx.settings, job=entry.job, participant=job.participant,
+            participants=job.participants, wave=job.wave, consent=job.consent,
+            engine=engine_facts(ctx), counts=scan.counts, flags=len(scan.flags),
+            files=[(plan.stem + s, job.output_formats[s], h) for s, h in suffixes],
+            input_sha256=sha, input_bytes=entry.input_bytes or 0,
+            input_format=entry.ext[1:], original=original, anonymized_at=ctx.clock(),
+        )
+        try:
+            ctx.store.write_clean(plan, contents, entry.job)
+            ctx.store.commit(plan, meta, entry.job)
+        except OSError as exc:
+            ctx.store.roll_back(plan)
+            raise Refused(QuarantineReason.STORE_ERROR, Stage.RELEASE,
+                          exc.strerror or type(exc).__name__) from None
+        try:
+            ctx.store.catalog.append(_rows(ctx, plan, meta))
+        except Exception:  # noqa: BLE001 - committed already; the catalog is derived
+            log.warning("catalog.csv could not be appended to; it is rebuilt at the next start")
+    ctx.released[sha] = ctx.store.folder / plan.folder / plan.meta
+    return ctx.journal.save(entry.moved(JobState.RELEASED))
+
+
+def _rows(ctx: Context, plan, meta):  # noqa: ANN001, ANN202 - thin helper
+    from anonymizer.daemon.catalog import rows_for
+
+    return rows_for(meta, plan.folder, plan.meta)
+
+
+def finish_release(ctx: Context, entry: JournalEntry, *, audited: set[str] | None = None
+                   ) -> None:
+    """After the commit point: audit, seal or delete, clean up. ``audited`` (job ids with a
+    RELEASED record) is given by recovery, where the record may exist already."""
+    plan = entry.release
+    assert plan is not None and entry.input_sha256 is not None
+    if entry.state is JobState.RELEASED:
+        if audited is None or entry.job not in audited:
+            meta = ctx.store.read_meta(ctx.store.folder / plan.folder / plan.meta) or {}
+            ctx.record(
+                AuditEvent.RELEASED, job_id=entry.job, participant=plan.participant,
+                participants=list(entry.participants), wave=plan.wave,
+                input_sha256=entry.input_sha256, output_sha256s=[h for _, h in plan.files],
+                counts=meta.get("replacements", {}).get("by_kind", {}),
+                flag_count=meta.get("residual_risk_flags"),
+                rules_digest=meta.get("rules_digest"), model=meta.get("model", {}).get("name"),
+                model_version=meta.get("model", {}).get("version"), tool_version=__version__,
+                language=meta.get("language"), original_policy=ctx.settings.store.originals,
+                resumed=audited is not None,
+            )
+        if ctx.settings.store.originals is OriginalsPolicy.SEAL:
+            seal_original(ctx, entry)
+        entry = ctx.journal.save(entry.moved(JobState.SEALED))
+    ctx.journal.close(entry)
+    ctx.counts["released"] += 1
+    log.info("released job %s (input %s) as %s/%s", entry.job[:12], entry.input_sha256[:12],
+             plan.folder, plan.stem)
+
+
+def seal_original(ctx: Context, entry: JournalEntry) -> None:
+    """Seal the input under the participant's key. A participant who withdrew after the commit
+    point has no key any more: their original is deleted with the job instead (their released
+    files are the purge's). Any other refusal leaves the job journaled, to be tried again."""
+    plan = entry.release
+    assert plan is not None and entry.input_sha256 is not None
+    source = ctx.journal.input_path(entry)
+    target = ctx.originals.folder / ctx.originals.relative(plan.participant, entry.job, entry.ext)
+    if not source.exists() and target.exists():
+        return  # sealed before a crash; the input was already removed
+    try:
+        ctx.originals.seal(ctx.keystore.vault, plan.participant, entry.job, entry.ext, source,
+                           entry.input_sha256)
+    except VaultError as error:
+        if error.reason is not Reason.WITHDRAWN:
+            raise
+        log.warning("job %s: participant %d withdrew before the original was sealed; the "
+                    "original is deleted", entry.job[:12], plan.participant)
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,160 @@
+"""The daemon: refuse to start without what a release needs, recover, then watch and process.
+
+``open_daemon(settings)`` checks the settings (ethics metadata, project id, the vault backend:
+``SettingsError``, exit 3), unlocks the vault (``KeyStoreError``, exit 4), loads the engine and
+opens the audit log. ``Daemon.run()`` takes the data folder's lock (one daemon per work folder),
+records ``daemon_started``, recovers unfinished jobs, and processes settled inbox files one at a
+time until ``stop()`` (or, with ``oneshot``, until the inbox holds nothing more to take).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from anonymizer import __version__
+from anonymizer.audit import AuditEvent, AuditLog, open_audit_log
+from anonymizer.daemon.context import Context, Folders, utc_now
+from anonymizer.daemon.fsutil import exclusive_lock
+from anonymizer.daemon.intake import claim
+from anonymizer.daemon.recovery import prepare_store, resume_all
+from anonymizer.daemon.runner import process
+from anonymizer.daemon.watcher import InboxWatcher
+from anonymizer.engine import Engine
+from anonymizer.errors import SettingsError
+from anonymizer.settings import KeyStoreBackend, Settings
+from anonymizer.vault_keystore import VaultKeyStore, open_vault_keystore
+
+log = logging.getLogger("anonymizer.daemon")
+DAEMON_LOCK = ".daemon.lock"
+
+
+def check_settings(settings: Settings) -> None:
+    """What the daemon needs before it may release anything (one line each)."""
+    missing = [key for key, value in (
+        ("ethics.committee", settings.ethics.committee),
+        ("ethics.reference", settings.ethics.reference),
+    ) if not value.strip()]
+    if settings.project.id == "default":
+        missing.insert(0, "project.id")
+    if missing:
+        raise SettingsError(
+            f"the daemon releases files only under the study's ethics approval: set "
+            f"{', '.join(missing)} in the settings file")
+    if settings.vault.backend is not KeyStoreBackend.VAULT:
+        raise SettingsError("the daemon needs the key vault (vault.backend = \"vault\"): "
+                            "numbers must stay the same across restarts")
+    Folders.from_settings(settings)  # every folder has a place (SettingsError otherwise)
+    settings.audit_path()
+
+
+@dataclass
+class Summary:
+    released: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    resumed: int = 0
+
+    @property
+    def all_released(self) -> bool:
+        return self.quarantined == 0
+
+
+class Daemon:
+    def __init__(self, settings: Settings, engine: Engine, keystore: VaultKeyStore,
+                 audit: AuditLog, *, polling: bool | None = None,
+                 clock: Callable[[], datetime] = utc_now,
+                 stop: threading.Event | None = None) -> None:
+        check_settings(settings)
+        self.settings = settings
+        self.folders = Folders.from_settings(settings)
+        self.folders.prepare()
+        self.ctx = Context(settings, self.folders, engine, keystore, audit, clock)
+        self.ctx.store.prepare()
+        self.ctx.quarantine.prepare()
+        self.ctx.originals.prepare()
+        self.watcher = InboxWatcher(self.folders.inbox, settings.watch, polling=polling)
+        self.stop_event = stop or threading.Event()
+        self.ready = threading.Event()  # set once recovery is done and the inbox is watched
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.watcher.wake.set()
+
+    def run(self, *, oneshot: bool = False) -> Summary:
+        with exclusive_lock(self.folders.work / DAEMON_LOCK, wait=False,
+                            what="another daemon is running on this work folder"):
+            self._started(oneshot)
+            summary = Summary()
+            try:
+                summary.resumed = self._recover()
+                self.watcher.start(observe=not oneshot)
+                self.ready.set()
+                self._loop(oneshot)
+            finally:
+                self.watcher.stop()
+                counts = self.ctx.counts
+                summary.released = counts["released"]
+                summary.quarantined = counts["quarantined"]
+                summary.duplicates = counts["duplicates"]
+                self.ctx.record(AuditEvent.DAEMON_STOPPED, released_count=summary.released,
+                                quarantined_count=summary.quarantined,
+                                duplicate_count=summary.duplicates)
+                log.info("stopped: %d released, %d quarantined, %d duplicate(s)",
+                         summary.released, summary.quarantined, summary.duplicates)
+            return summary
+
+    def _started(self, oneshot: bool) -> None:
+        engine = self.ctx.engine
+        source = self.settings.source
+        config = hashlib.sha256(source.read_bytes()).hexdigest() if source else None
+        self.ctx.record(
+            AuditEvent.DAEMON_STARTED, tool_version=__version__, mode="oneshot" if oneshot
+            else "watch", config_sha256=config, rules_digest=engine.rules_digest,
+            model=engine.pipeline.model_name, model_version=str(engine.pipeline.model_version),
+            language=engine.language, polling=self.watcher.polling,
+            originals_policy=self.settings.store.originals,
+        )
+
+    def _recover(self) -> int:
+        prepare_store(self.ctx)
+        resumed = resume_all(self.ctx)
+        if resumed:
+            log.info("recovered %d unfinished job(s)", resumed)
+        return resumed
+
+    def _loop(self, oneshot: bool) -> None:
+        log.info("watching the inbox%s", " (polling)" if self.watcher.polling else "")
+        next_retry = self.watcher.clock() + self.settings.watch.rescan_seconds
+        while not self.stop_event.is_set():
+            for name in self.watcher.ready():
+                if self.stop_event.is_set():
+                    break
+                self.watcher.taken(name)
+                job = claim(self.ctx, name)
+                if job is not None:
+                    process(self.ctx, job)
+            if self.watcher.clock() >= next_retry:
+                next_retry = self.watcher.clock() + self.settings.watch.rescan_seconds
+                resume_all(self.ctx)  # jobs whose sealing waits for the vault
+            if oneshot and not self.watcher.pending():
+                break
+            self.watcher.wait(self.stop_event)
+
+
+def open_daemon(settings: Settings, *, polling: bool | None = None,
+                stop: threading.Event | None = None) -> Daemon:
+    """Everything the daemon needs, from the settings alone (the CLI's entry point)."""
+    check_settings(settings)
+    keystore = open_vault_keystore(settings, interactive=False)
+    try:
+        engine = Engine.from_settings(settings, keystore=keystore)
+        audit = open_audit_log(settings, keystore.vault.audit_key())
+        return Daemon(settings, engine, keystore, audit, polling=polling, stop=stop)
+    except BaseException:
+        keystore.close()
+        raise

@@ -1,0 +1,257 @@
+"""The inbox watcher: which files are there, and which of them are ready to be taken.
+
+Three sources of "something may have changed", all feeding one ``Stability`` tracker:
+
+* a watchdog observer (inotify and friends), or its polling observer for network shares, where
+  the OS sees nothing another machine writes (``watch.use_polling`` / ``--polling``);
+* a full listing at start (files already in the inbox are processed) and every
+  ``watch.rescan_seconds`` (events can be missed: overflow, a share reconnecting);
+* the daemon's own looks every ``watch.poll_seconds`` at files still pending.
+
+A file is ready when it still exists, nothing happened to it for ``settle_seconds`` (no event,
+no change seen; for a file found by listing, its mtime/ctime count as the last event), and two
+looks at least ``poll_seconds`` apart saw the same size, mtime, inode and type.
+
+Ignored: ``~$*`` (Word lock files), ``*.tmp``, ``*.part``, ``.DS_Store``, ``Thumbs.db``,
+``desktop.ini``, hidden files, and subfolders (never descended: an inbox is one flat folder, so a
+steward's own sub-folders are left alone). Symbolic links, pipes and other odd entries are NOT
+ignored: they are taken and quarantined with a reason, and never followed.
+
+Times come from injectable clocks, so the tracker is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from anonymizer.settings import WatchSettings
+
+log = logging.getLogger("anonymizer.daemon")
+
+_IGNORED_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+_IGNORED_SUFFIXES = (".tmp", ".part")
+
+
+def is_ignored(name: str) -> bool:
+    lower = name.casefold()
+    return (name.startswith(".") or name.startswith("~$") or lower in _IGNORED_NAMES
+            or lower.endswith(_IGNORED_SUFFIXES))
+
+
+Signature = tuple[int, int, int, int, int]  # size, mtime_ns, inode, device, file type
+
+
+def signature(st: os.stat_result) -> Signature:
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, stat.S_IFMT(st.st_mode)
+
+
+@dataclass
+class _Candidate:
+    last_change: float  # monotonic time of the last event or change seen
+    signature: Signature | None = None
+    looks: int = 0  # consecutive looks that saw ``signature``
+    last_look: float = float("-inf")
+
+
+class Stability:
+    """Decides when a file has settled. ``clock`` is monotonic; ``wall`` is the time that file
+    timestamps are in (to judge how long ago a file found by listing last changed)."""
+
+    def __init__(self, settle: float, look_gap: float, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
+        self.settle = settle
+        self.look_gap = look_gap
+        self.clock = clock
+        self.wall = wall
+        self._pending: dict[str, _Candidate] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def names(self) -> list[str]:
+        return sorted(self._pending)
+
+    def touched(self, name: str) -> None:
+        """An event named this file."""
+        now = self.clock()
+        candidate = self._pending.get(name)
+        if candidate is None:
+            self._pending[name] = _Candidate(now)
+        else:
+            candidate.last_change = now
+
+    def listed(self, name: str, st: os.stat_result) -> None:
+        """A listing found this file; its timestamps say when it last changed."""
+        if name in self._pending:
+            return
+        age = max(0.0, self.wall() - max(st.st_mtime, st.st_ctime))
+        self._pending[name] = _Candidate(self.clock() - age)
+
+    def forget(self, name: str) -> None:
+        self._pending.pop(name, None)
+
+    def look(self, name: str, st: os.stat_result) -> bool:
+        """Record a look at the file; True if it is ready to be taken now."""
+        candidate = self._pending.get(name)
+        if candidate is None:
+            return False
+        now = self.clock()
+        seen = signature(st)
+        if seen != candidate.signature:
+            if candidate.signature is not None:
+                candidate.last_change = now
+            candidate.signature, candidate.looks, candidate.last_look = seen, 1, now
+            return False
+        if now - candidate.last_look >= self.look_gap:
+            candidate.looks += 1
+            candidate.last_look = now
+        return candidate.looks >= 2 and now - candidate.last_change >= self.settle
+
+
+class _Events:
+    """Receives watchdog events on the observer's thread; hands names to the daemon's."""
+
+    def __init__(self, inbox: Path, wake: threading.Event) -> None:
+        self.inbox = os.path.normpath(os.fspath(inbox))
+        self.wake = wake
+        self._lock = threading.Lock()
+        self._names: set[str] = set()
+
+    def dispatch(self, event: object) -> None:  # watchdog's handler protocol
+        for raw in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
+            if not raw:
+                continue
+            path = os.fsdecode(raw)
+            if os.path.dirname(os.path.normpath(path)) == self.inbox:
+                with self._lock:
+                    self._names.add(os.path.basename(path))
+                self.wake.set()
+
+    def drain(self) -> set[str]:
+        with self._lock:
+            names, self._names = self._names, set()
+        return names
+
+
+class InboxWatcher:
+    def __init__(self, inbox: Path, settings: WatchSettings, *, polling: bool | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
+        self.inbox = Path(inbox)
+        self.settings = settings
+        self.polling = settings.use_polling if polling is None else polling
+        self.clock = clock
+        self.tracker = Stability(settings.settle_seconds, settings.poll_seconds,
+                                 clock=clock, wall=wall)
+        self.wake = threading.Event()
+        self._events = _Events(self.inbox, self.wake)
+        self._observer: object | None = None
+        self._next_rescan = float("-inf")
+        self.subfolders_seen = 0
+
+    # -- life cycle --------------------------------------------------------------------------
+    def start(self, *, observe: bool = True) -> None:
+        if observe:
+            self._observer = self._start_observer()
+        self.rescan()
+
+    def _start_observer(self) -> object | None:
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        kinds = [PollingObserver] if self.polling else [Observer, PollingObserver]
+        for kind in kinds:
+            try:
+                observer = (kind(timeout=self.settings.poll_seconds) if kind is PollingObserver
+                            else kind())
+                observer.schedule(self._events, os.fspath(self.inbox), recursive=False)
+                observer.daemon = True
+                observer.start()
+                return observer
+            except OSError as exc:  # e.g. the inotify watch limit; polling still works
+                log.warning("file notifications unavailable (%s); polling the inbox instead",
+                            os.strerror(exc.errno) if exc.errno else type(exc).__name__)
+        return None
+
+    def stop(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()  # type: ignore[attr-defined]
+            observer.join(timeout=5)  # type: ignore[attr-defined]
+
+    # -- looking -----------------------------------------------------------------------------
+    def rescan(self) -> None:
+        self._next_rescan = self.clock() + self.settings.rescan_seconds
+        subfolders = 0
+        try:
+            entries = list(os.scandir(self.inbox))
+        except FileNotFoundError:
+            log.error("the inbox folder is missing")
+            return
+        present = set()
+        for entry in entries:
+            if is_ignored(entry.name):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                subfolders += 1
+                continue
+            present.add(entry.name)
+            self.tracker.listed(entry.name, st)
+        for name in self.tracker.names():
+            if name not in present:
+                self.tracker.forget(name)
+        if subfolders != self.subfolders_seen:
+            log.info("the inbox holds %d subfolder(s); subfolders are not processed", subfolders)
+            self.subfolders_seen = subfolders
+
+    def ready(self) -> list[str]:
+        """Names of files that have settled, in name order (after taking in events, and a
+        rescan when one is due)."""
+        for name in self._events.drain():
+            if not is_ignored(name):
+                self.tracker.touched(name)
+        if self.clock() >= self._next_rescan:
+            self.rescan()
+        settled = []
+        for name in self.tracker.names():
+            try:
+                st = os.lstat(self.inbox / name)
+            except FileNotFoundError:
+                self.tracker.forget(name)
+                continue
+            except (OSError, ValueError):
+                settled.append(name)  # cannot even be looked at: take it, to quarantine it
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                self.tracker.forget(name)
+                continue
+            if self.tracker.look(name, st):
+                settled.append(name)
+        return settled
+
+    def taken(self, name: str) -> None:
+        self.tracker.forget(name)
+
+    def pending(self) -> bool:
+        return len(self.tracker) > 0
+
+    def wait(self, stop: threading.Event) -> None:
+        """Until an event, a stop request, or the next look/rescan is due."""
+        if stop.is_set():
+            return
+        timeout = self.settings.poll_seconds if self.pending() else max(
+            0.0, min(self.settings.rescan_seconds, self._next_rescan - self.clock()))
+        self.wake.wait(timeout)
+        self.wake.clear()
