@@ -30,6 +30,7 @@ from spacy.cli.train import train as spacy_train  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import norne_data  # noqa: E402
+import recall_bias  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -51,6 +52,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="share of sentences also added as a lower-case, unpunctuated copy")
     ap.add_argument("--doc-level", action="store_true", help="train on whole records, not sentences")
     ap.add_argument("--heldout-fraction", type=float, default=0.1)
+    ap.add_argument("--scorer", type=Path, default=REPO.parent / "shared/bench/score.py")
+    ap.add_argument("--min-precision", type=float, default=0.80,
+                    help="recall knob: largest OUT-bias shift keeping held-out token precision "
+                         "at least this (leaves room for the gazetteers added on top)")
+    ap.add_argument("--bias-shifts", default="0,0.5,1,1.5,2,2.5,3,3.5,4")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=JSON",
                     help="config override, e.g. training.max_epochs=2")
     return ap.parse_args(argv)
@@ -72,8 +78,20 @@ def convert(args: argparse.Namespace) -> dict:
     args.build.mkdir(parents=True, exist_ok=True)
     train_db.to_disk(args.build / "train.spacy")
     held_db.to_disk(args.build / "heldout.spacy")
+    with open(args.build / "heldout.jsonl", "w", encoding="utf-8") as fh:  # for the recall knob
+        for rec in held_recs:
+            spans = [{"start": s, "end": e, "label": scheme_label(o), "orig_label": o}
+                     for s, e, o in rec.spans]
+            fh.write(json.dumps({"id": rec.id, "text": rec.text, "spans": spans},
+                                ensure_ascii=False) + "\n")
     return {"train": train_stats, "heldout": held_stats,
             "train_records": len(train_recs), "heldout_records": len(held_recs)}
+
+
+def scheme_label(orig: str) -> str:
+    """The corpus's own coarse labels, so held-out scores read like score.py's on dev."""
+    return {"PER": "PERSON", "GPE_LOC": "LOC", "LOC": "LOC", "GPE_ORG": "ORG", "ORG": "ORG"}.get(
+        orig, "MISC")
 
 
 def overrides(args: argparse.Namespace) -> dict:
@@ -111,8 +129,7 @@ def forget_build_paths(model_dir: Path) -> None:
     cfg.to_disk(model_dir / "config.cfg")
 
 
-def package(args: argparse.Namespace, best: Path, info: dict) -> Path:
-    nlp = spacy.load(best)
+def package(args: argparse.Namespace, nlp, info: dict) -> Path:
     labels = list(nlp.get_pipe("ner").labels)
     meta = nlp.meta
     meta.update({
@@ -136,7 +153,7 @@ def package(args: argparse.Namespace, best: Path, info: dict) -> Path:
     forget_build_paths(data_dir)
     (pkg_code / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
-    print(f"[package] {data_dir.relative_to(REPO)}; pruned {removed} corpus strings; "
+    print(f"[package] {data_dir}; pruned {removed} corpus strings; "
           f"labels {labels}")
     return data_dir
 
@@ -167,14 +184,25 @@ def main(argv: list[str] | None = None) -> None:
     print(f"[train] {t2 - t1:.0f}s; held-out (TRAIN split) scores: "
           f"{json.dumps(best_meta.get('performance', {}))}")
     print(f"[train] weights digest {digest(best)} (compare runs for reproducibility)")
+    nlp = spacy.load(best)
+    shifts = [float(x) for x in args.bias_shifts.split(",")]
+    shift, table = recall_bias.tune(nlp, args.build / "heldout.jsonl", args.scorer, shifts,
+                                    args.min_precision)
+    t3 = time.perf_counter()
+    for row in table:
+        print(f"[recall-knob] held-out {json.dumps(row)}")
+    print(f"[recall-knob] chosen OUT-bias shift {shift} (token precision >= {args.min_precision}) "
+          f"in {t3 - t2:.0f}s")
     if args.no_package:
         return
     info.update({
         "seed": args.seed, "labels_scheme": args.labels, "speech_fraction": args.speech_fraction,
         "sentence_level": not args.doc_level, "heldout_fraction": args.heldout_fraction,
         "train_seconds": round(t2 - t1), "overrides": args.set,
+        "out_bias_shift": shift, "min_heldout_precision": args.min_precision,
+        "heldout_recall_knob": table,
     })
-    package(args, best, info)
+    package(args, nlp, info)
     print(f"[done] convert {t1 - t0:.0f}s, train {t2 - t1:.0f}s, "
           f"total {time.perf_counter() - t0:.0f}s")
 
