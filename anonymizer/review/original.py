@@ -1,0 +1,80 @@
+"""The original behind a released transcript, for the side-by-side review (vault unlocked).
+
+The daemon seals each released input in ``<paths.originals>/<project>/P07/<job>.<ext>.sealed``
+under participant 7's data key (``Vault.seal_blob``, the job id bound in). Opening it needs the
+unlocked vault; a withdrawn participant's key is gone, so their original cannot be shown.
+
+The transcript readers (``anonymizer.formats.read_transcript``) take a path, so the decrypted
+bytes are written for the moment of reading to a file named ``original.<ext>`` (no name) with mode
+0600 in a fresh 0700 folder -- in ``/dev/shm`` (memory, never on disk) where there is one --
+and removed before this returns, whatever happens. The text is then exactly what the engine saw,
+which is what the review data's original offsets index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from anonymizer.errors import InputError
+from anonymizer.formats import ReadLimits, read_transcript
+from anonymizer.formats.limits import MIB
+from anonymizer.review.released import Released
+
+_RAM = Path("/dev/shm")
+_EXTENSIONS = frozenset({"txt", "docx", "odt", "vtt", "srt"})
+
+
+def sealed_path(settings: Any, released: Released) -> Path:
+    """Where the daemon sealed this transcript's input; refuses what was not sealed."""
+    original = released.meta.get("original") or {}
+    if original.get("policy") != "seal":
+        raise InputError(f"the original of {released.stem} was not kept (store.originals = "
+                         "delete at its release): there is nothing to show beside it")
+    relative = Path(str(original.get("file", "")))
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise InputError(f"{released.meta_path.name}: original.file is not a path inside the "
+                         "originals folder")
+    return Path(settings.paths.folder("originals")) / settings.project.id / relative
+
+
+def read_original(settings: Any, vault: Any, released: Released) -> tuple[str, list[str]]:
+    """The original transcript's text and name-free problems (e.g. a checksum mismatch)."""
+    participant = released.participant
+    job = str(released.meta.get("job_id", ""))
+    if participant is None or not job:
+        raise InputError(f"{released.meta_path.name}: no participant or job id to open the "
+                         "original with")
+    path = sealed_path(settings, released)
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"the sealed original of {released.stem} is missing from "
+                         f"{path.parent}") from None
+    data = vault.open_blob(participant, blob, job)  # VaultError: withdrawn, tampered, ...
+    problems = []
+    if hashlib.sha256(data).hexdigest() != released.meta.get("input", {}).get("sha256"):
+        problems.append("the sealed original's SHA-256 differs from the input's in the metadata")
+    ext = str(released.meta.get("input", {}).get("format", "txt")).lower()
+    if ext not in _EXTENSIONS:
+        raise InputError(f"{released.meta_path.name}: unknown input format")
+    # the limits the daemon read it with (watch.max_file_mb), so what it took is read here too
+    limits = ReadLimits(max_file_bytes=settings.watch.max_file_mb * MIB)
+    return _read_bytes(data, ext, limits), problems
+
+
+def _read_bytes(data: bytes, ext: str, limits: ReadLimits) -> str:
+    base = str(_RAM) if _RAM.is_dir() and os.access(_RAM, os.W_OK | os.X_OK) else None
+    folder = Path(tempfile.mkdtemp(prefix=".review-", dir=base))  # 0700
+    path = folder / f"original.{ext}"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return read_transcript(path, limits).text
+    finally:
+        path.unlink(missing_ok=True)
+        folder.rmdir()
