@@ -58,7 +58,8 @@ def test_english_proper_names_are_absent(en: Lexicon, word: str) -> None:
 @pytest.mark.parametrize(("word", "at_least"), [
     ("og", 7.0), ("ikke", 6.5), ("sykehus", 3.5), ("hei", 4.0), ("noe", 6.0), ("noen", 6.0),
     ("poeng", 4.0), ("naboen", 3.0), ("sykepleier", 3.0), ("barnehagen", 3.5), ("jeg", 7.0),
-    ("okei", 2.5), ("hmm", 2.0), ("ikkje", 3.0), ("f.eks", 3.0),
+    ("okei", 2.5), ("hmm", 2.0), ("ikkje", 3.0), ("f.eks", 3.0), ("sykehusseng", 1.0),
+    ("barnehagelærer", 2.0), ("partnervold", 2.0), ("kirkegård", 3.0), ("hovedstad", 3.0),
 ])
 def test_norwegian_ordinary_words_are_present(nb: Lexicon, word: str, at_least: float) -> None:
     assert nb.zipf(word) >= at_least
@@ -70,7 +71,8 @@ def test_norwegian_names_that_are_everyday_words_are_present(nb: Lexicon, word: 
 
 
 @pytest.mark.parametrize("word", ["trondheim", "kari", "oslo", "bergen", "norge", "hansen",
-                                  "lillehammer", "haugesund", "drammen", "geir", "london"])
+                                  "lillehammer", "haugesund", "drammen", "geir", "london",
+                                  "bjørnstad", "lundberg", "kirkegata", "sykehusveien"])
 def test_norwegian_proper_names_are_absent(nb: Lexicon, word: str) -> None:
     assert word not in nb
 

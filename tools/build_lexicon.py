@@ -24,6 +24,7 @@ How a lexicon is derived (the counts of each step are printed and recorded in th
    names built of ordinary words ("lillehammer", "haugesund"); a form it accepts only as a
    compound, which Bokmålsordboka lacks and the committed gazetteer (rules/nb/gazetteer,
    rules/common/gazetteer) lists, is dropped — so rebuild the lexicon after the gazetteer;
+   so is one ending like a farm, place, surname or street name ("knaus|gård", "bjørn|stad");
 4. curated drops: frequent given names and surnames that Hunspell also lists in lower case
    for a rare sense ("john", "jimmy") or derives by over-general affix rules ("oliver" =
    "olive" + "r"); names that are real everyday words ("will", "mark", "grace") stay;
@@ -147,6 +148,14 @@ NB_KEEP = [
 # towns, whose lower-case form is only a rare, archaic or dialect word ("geir", "karl") or an
 # inflected form of one ("lisa" = "lise" + "a", "drammen" = "dram" + "men"). Everyday words
 # stay: per, dag, liv, hans, mai, tom, finn, andre, stein, bakken, haugen, berg, strand, sola.
+# Last elements of Norwegian farm, place, surname and street names ("Bjørn|stad", "Knaus|gård",
+# "Lund|berg", "Kirke|gata"). A form nb_NO accepts only as a compound ending in one of these,
+# and that Bokmålsordboka lacks, is a name far more often than a word; left out: "vold"
+# (violence: "partnervold"), "nes" (the genitive plural "-enes"), "by", "vann".
+NB_NAME_ENDING = re.compile(
+    r"(?:stad|berg|berget|land|gård|gården|voll|vollen|haug|haugen|lund|lunden|dal|dalen|bakk"
+    r"|bakke|bakken|rud|heim|vik|viken|vika|sund|fjord|fjorden|fjell|fjellet|tveit|lien|moen"
+    r"|stuen|holm|holmen|myr|myra|skog|skogen|gata|gaten|gate|veien|vegen|plassen|åsen)s?$")
 NB_NAMES_NOT_WORDS = [
     "agnes", "ali", "are", "arild", "arne", "axel", "bjarte", "ella", "elling", "erling",
     "eva", "geir", "gitte", "helen", "helene", "helge", "henry", "hilde", "ida", "inga",
@@ -311,6 +320,7 @@ def gazetteer_keys(rules: Path, folders: Iterable[str]) -> set[str]:
 
 def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
                   names_not_words: Iterable[str], places: set[str] | None = None,
+                  name_endings: re.Pattern[str] | None = None,
                   ) -> tuple[dict[str, float], list[Step]]:
     from wordfreq import top_n_list
 
@@ -351,6 +361,12 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
             del kept[word]
         steps.append(Step("dropped: only a Hunspell compound, and a gazetteer name or place",
                           -len(glued), glued[:12]))
+    if name_endings is not None:
+        named = [w for w in kept if name_endings.search(w) and test.only_compound(w)]
+        for word in named:
+            del kept[word]
+        steps.append(Step("dropped: only a Hunspell compound ending like a place or surname",
+                          -len(named), named[:12]))
 
     dropped = []
     for name in names_not_words:
@@ -408,14 +424,14 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[
 
     plans = {
         "en": (lambda: WordTest([dic / "en_GB", us / "en_US"]), EN_KEEP, EN_NAMES_NOT_WORDS,
-               None),
+               None, None),
         "nb": (lambda: WordTest([dic / "nb_NO"], bokmaalsordboka_forms(db_gz, tmp)),
                NB_KEEP, NB_NAMES_NOT_WORDS,
-               gazetteer_keys(rules, ["nb/gazetteer", "common/gazetteer"])),
+               gazetteer_keys(rules, ["nb/gazetteer", "common/gazetteer"]), NB_NAME_ENDING),
     }
     counts = {}
-    for lang, (make_test, keep, not_words, places) in plans.items():
-        words, steps = build_lexicon(lang, make_test(), keep, not_words, places)
+    for lang, (make_test, keep, not_words, places, endings) in plans.items():
+        words, steps = build_lexicon(lang, make_test(), keep, not_words, places, endings)
         rel = f"{lang}/lexicon.tsv"
         counts[rel] = write_lexicon(out_root / rel, words)
         print(f"== {rel}")
