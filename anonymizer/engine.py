@@ -118,6 +118,7 @@ class Engine:
             rulebook, pronouns=settings.rewrite.pronouns, groups=settings.rewrite.gendered_groups
         )
         self.terms = active_terms(rulebook, settings.rewrite.gendered_groups)
+        self.term_words = frozenset(w.rstrip(".") for w in self.terms)
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
@@ -133,7 +134,7 @@ class Engine:
             gazetteer = load_gazetteer(rulebook)
             self.words = _GazetteerWords(gazetteer, self.stop_words)
             self.names = NameDetector(gazetteer, rulebook.names, self.words, self.stop_words)
-            self.places = PlaceDetector(gazetteer)
+            self.places = PlaceDetector(gazetteer, frozenset(rulebook.names.not_names))
         self.risk = RiskScanner(rulebook, self.words, self.stop_words)
 
     @classmethod
@@ -171,12 +172,16 @@ class Engine:
             found += self.names.detect(doc.chunks, cased=not doc.lower_case, known_names=known,
                                        places=multiword)
             found += places
+        # Role and header labels ("Interviewer:", "Setting:") are kept as they are: nothing
+        # may claim them.
+        roles = [(t.label_start, t.label_end) for t in turns if t.is_role]
+        found = [f for f in found if not any(s < f.end and f.start < e for s, e in roles)]
         doc.findings = outside(self.own_output, doc.text, found)
         doc.findings += self.gendered.detect_neutral(doc.text)
 
     def _accept(self, doc: Analysis) -> None:
         doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,
-                                        cased=not doc.lower_case)
+                                        cased=not doc.lower_case, terms=self.term_words)
         doc.accepted += propagate(
             doc.text, doc.accepted, capitalised_only=not doc.lower_case,
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,

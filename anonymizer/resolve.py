@@ -28,7 +28,12 @@ _PRIORITY = {
 }
 _TOKEN_LEVEL = frozenset({EntityKind.PRONOUN, EntityKind.GENDERED_TERM})
 _TRAILING = re.compile(r"(?:['’]s|['’])?[\s.,;:!?\"'’)\]-]*$")
-_BREAK = re.compile(r":\s|\n")
+_BREAK = re.compile(r":\s|[\n\t]")
+_URL_TRAILING = re.compile(r"[.,;:!?)\]'\"’]+$")
+# "report.docx" looks like a domain to a URL recognizer; a file name is not an address.
+_FILE_NAME = re.compile(
+    r"^(?!https?://|www\.)[^/\s]+\.(?:docx?|odt|rtf|txt|pdf|xlsx?|csv|pptx?|jpe?g|png|gif|"
+    r"mp3|mp4|wav|m4a|zip|vtt|srt|html?|py|json|xml)$", re.IGNORECASE)
 _LEADING = re.compile(r"^[\s\"'‘(\[-]*(?:the\s+|The\s+)?")
 _IDENTITY_KIND = {
     EntityKind.PERSON: IdentityKind.PERSON,
@@ -42,10 +47,32 @@ def priority(finding: Finding) -> int:
     return _PRIORITY[finding.entity] + bonus
 
 
+def whole_words(text: str, finding: Finding) -> Finding:
+    """Widen a span that starts or ends inside a word to the whole word: a recognizer that
+    takes "kari.no" out of "kari.nordmann" must not leave "rdmann" behind (fail closed)."""
+    start, end = finding.start, finding.end
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return finding if (start, end) == (finding.start, finding.end) else \
+        replace(finding, start=start, end=end)
+
+
 def tidy(text: str, finding: Finding) -> Finding | None:
-    """Trim a name-like span to the name itself: no possessive 's, quotes or a leading "the"."""
-    if not finding.entity.is_name_like or finding.role is Role.SPEAKER:
+    """Trim a span to the thing itself: a name without possessive 's, quotes or a leading
+    "the"; an address without the full stop after it. None when nothing is left."""
+    if finding.entity in _TOKEN_LEVEL or finding.role is Role.SPEAKER:
         return finding
+    finding = whole_words(text, finding)
+    if not finding.entity.is_name_like:
+        surface = text[finding.start:finding.end]
+        trimmed = surface.rstrip()
+        if finding.entity in (EntityKind.URL, EntityKind.EMAIL):
+            trimmed = _URL_TRAILING.sub("", trimmed)
+            if finding.entity is EntityKind.URL and _FILE_NAME.match(trimmed):
+                return None
+        return replace(finding, end=finding.start + len(trimmed)) if trimmed else None
     # A name never runs across a line end or a speaker label's colon; statistical models
     # sometimes glue "Green: Right" together. Keep the part before the break.
     stop = _BREAK.search(text, finding.start, finding.end)
@@ -67,15 +94,20 @@ def plausible_name(surface: str, *, cased: bool) -> bool:
     return letters >= 2 and (not cased or any(c.isupper() for c in surface))
 
 
-def _function_words_only(surface: str, rulebook: Rulebook) -> bool:
-    """"HIM" tagged as an organisation: pronouns are never names."""
-    return all(w in rulebook.pronoun_words for w in words(surface))
+def _function_words_only(surface: str, rulebook: Rulebook, terms: frozenset[str]) -> bool:
+    """"HIM" or "Husband" tagged as a place: pronouns, titles and gendered words are never
+    names (they are rewritten by their own tables)."""
+    return all(w in rulebook.pronoun_words or w in terms for w in words(surface))
 
 
 def accept(text: str, findings: Iterable[Finding], rulebook: Rulebook, *, cased: bool = True,
+           terms: frozenset[str] = frozenset(),
            trusted: frozenset[str] = frozenset({"roster", "speaker_label"}),
            ) -> tuple[list[Finding], list[Finding]]:
-    """(findings to act on, findings detected but kept by policy or the allow list)."""
+    """(findings to act on, findings detected but kept by policy or the allow list).
+
+    ``terms``: the gendered words being rewritten; a model's "name" made only of them (or of
+    pronouns) is dropped, since their own table rewrites them."""
     acted, kept = [], []
     for raw in findings:
         finding = tidy(text, raw)
@@ -83,7 +115,7 @@ def accept(text: str, findings: Iterable[Finding], rulebook: Rulebook, *, cased:
             continue
         if finding.entity.is_name_like and finding.detector not in trusted and \
                 (not plausible_name(text[finding.start:finding.end], cased=cased) or
-                 _function_words_only(text[finding.start:finding.end], rulebook)):
+                 _function_words_only(text[finding.start:finding.end], rulebook, terms)):
             continue
         if finding.score < rulebook.min_score(finding.entity) and \
                 finding.entity not in _TOKEN_LEVEL:

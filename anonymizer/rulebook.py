@@ -107,6 +107,7 @@ class NameRules(_Strict):
     introducers: list[str]
     vocative_before: list[str]
     particles: list[str]
+    not_names: list[str] = []
 
 
 class RiskTerms(_Strict):
@@ -138,10 +139,29 @@ class PatternRecognizerDef(_Strict):
         return name
 
 
+# Presidio's predefined recognizers a rules file may name, and the entity each reports.
+PRESIDIO_RECOGNIZERS = {
+    "EmailRecognizer": "EMAIL_ADDRESS",
+    "UrlRecognizer": "URL",
+    "CreditCardRecognizer": "CREDIT_CARD",
+    "IbanRecognizer": "IBAN_CODE",
+    "PhoneRecognizer": "PHONE_NUMBER",
+    "IpRecognizer": "IP_ADDRESS",
+}
+
+
 class PresidioDef(_Strict):
     class_: str = Field(alias="class")
     entity: EntityKind
     regions: list[str] = []
+
+    @field_validator("class_")
+    @classmethod
+    def _supported(cls, name: str) -> str:
+        if name not in PRESIDIO_RECOGNIZERS:
+            raise ValueError(f"Presidio recognizer {name!r} is not supported "
+                             f"(supported: {', '.join(sorted(PRESIDIO_RECOGNIZERS))})")
+        return name
 
 
 class PatternFile(_Strict):
@@ -245,9 +265,9 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']} ({len(exc.errors())} error(s))"
 
 
-def _compile(path: Path, files: list[PatternFile]) -> tuple[CompiledPattern, ...]:
+def _compile(files: list[tuple[Path, PatternFile]]) -> tuple[CompiledPattern, ...]:
     compiled = []
-    for file in files:
+    for path, file in files:
         for rec in file.pattern:
             flags = re.IGNORECASE if rec.ignore_case else 0
             for pat in rec.patterns:
@@ -324,7 +344,8 @@ def load_rulebook(
         risk_diagnoses=tuple(risk.diagnoses),
         max_label_words=speakers.max_label_words,
         presidio=tuple(common.presidio + local.presidio),
-        patterns=_compile(rules_dir, [common, local]),
+        patterns=_compile([(rules_dir / "common" / "patterns.toml", common),
+                           (rules_dir / language / "patterns.toml", local)]),
         allow=allow,
         directory=rules_dir,
         digest=reader.hash.hexdigest(),

@@ -58,7 +58,17 @@ def norwegian_national_id(text: str) -> bool:
     return 1 <= day <= calendar.monthrange(century + year2, month)[1]
 
 
+_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+
+
+def looks_like_date(text: str) -> bool:
+    """2013-06-15, 15.06.2013: digits in a date's shape (a phone plan may accept them too)."""
+    return bool(_DATE_SHAPE.fullmatch(text.strip())) and calendar_date(text)
+
+
 def norwegian_phone_digits(text: str) -> bool:
+    if looks_like_date(text):  # 2013-06-15 has eight digits too
+        return False
     digits = "".join(_DIGITS.findall(text))
     if digits.startswith("0047"):
         digits = digits[4:]

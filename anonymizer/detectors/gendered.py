@@ -201,10 +201,15 @@ class GenderedDetector:
                     form=choose_form(token, forms, self.cues),
                 ))
                 continue
+            length = len(token.text)
             term = self.terms.get(lower)
+            if term is None and lower.endswith(".") and lower[:-1] in self.terms:
+                term, length = self.terms[lower[:-1]], length - 1  # "Miss." ends a sentence
+            if term and term[1] == "titles" and token.tag_.startswith("VB"):
+                continue  # "I miss her": the verb, not the title
             if term:
                 findings.append(Finding(
-                    start, start + len(token.text), EntityKind.GENDERED_TERM, "gendered_terms",
+                    start, start + length, EntityKind.GENDERED_TERM, "gendered_terms",
                     1.0, form=term[1],
                 ))
         return findings

@@ -47,6 +47,7 @@ class _Cues:
     introducers: tuple[tuple[str, ...], ...]
     vocatives: tuple[tuple[str, ...], ...]
     particles: frozenset[str]
+    not_names: frozenset[str]
 
     @classmethod
     def from_rules(cls, rules: NameRules) -> _Cues:
@@ -54,7 +55,7 @@ class _Cues:
             frozenset(rules.titles), frozenset(rules.roles),
             tuple(tuple(p.split()) for p in rules.introducers),
             tuple(tuple(p.split()) for p in rules.vocative_before),
-            frozenset(rules.particles),
+            frozenset(rules.particles), frozenset(rules.not_names),
         )
 
 
@@ -75,7 +76,7 @@ def _sentence_initial(doc: Doc, i: int) -> bool:
         return True
     before = doc[i - 1]
     return before.is_sent_start is True or before.text in {".", "!", "?", ":", "\n", '"', "“"} \
-        or "\n" in before.text_with_ws
+        or "\n" in before.text_with_ws or "\t" in before.text_with_ws
 
 
 class NameDetector:
@@ -99,12 +100,20 @@ class NameDetector:
     def _is_place(self, token: Token) -> bool:
         return any(e.kind in PLACE_KINDS for e in self.gazetteer.lookup(token.text))
 
+    def _big_place(self, token: Token) -> bool:
+        """A country, region or city of 100,000 people: a place before it is a first name."""
+        return any(e.kind in (Kind.COUNTRY, Kind.REGION, Kind.SUPRANATIONAL) or
+                   (e.kind is Kind.PLACE and (e.population or 0) >= 100_000)
+                   for e in self.gazetteer.lookup(token.text))
+
     def _common(self, token: Token) -> bool:
         return token.lower_ in self.stop_words or self.words.zipf(token.lower_) >= COMMON
 
     def _namelike(self, token: Token, cased: bool) -> bool:
         """Could this word be part of a name right after a strong cue?"""
         if not token.is_alpha and not re.fullmatch(r"[\w'’-]+", token.text):
+            return False
+        if token.lower_ in self.cues.not_names:
             return False
         if token.lower_ in self.cues.roles or token.lower_ in self.stop_words:
             return token.lower_ in self.cues.particles
@@ -142,7 +151,8 @@ class NameDetector:
             spans.append((doc[first].idx, doc[last].idx + len(doc[last]), score))
 
         for i, token in enumerate(doc):
-            if taken[i] or token.is_punct or token.is_space:
+            if taken[i] or token.is_punct or token.is_space or \
+                    token.lower_ in self.cues.not_names:
                 continue
             after_title = i > 0 and doc[i - 1].lower_ in self.cues.titles or \
                 i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
@@ -180,7 +190,9 @@ class NameDetector:
             return False
         if cased and not token.text[0].isupper():
             return False
-        if self._is_place(token) and not self._is_first_name(token):
+        if cased and token.is_upper and len(token) > 1 and score >= COMMON:
+            return False  # "MY HUSBAND": an all-capitals line says nothing about names
+        if self._is_place(token) and (not self._is_first_name(token) or self._big_place(token)):
             return False  # "London": the place detector and context decide
         if score < COMMON:
             return not (cased and token.is_upper and len(token) <= 3)  # "MRI", "TV"

@@ -38,13 +38,16 @@ def _place_score(hit: GazetteerHit) -> float:
 
 
 class PlaceDetector:
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    def __init__(self, gazetteer: Gazetteer, not_names: frozenset[str] = frozenset()) -> None:
         self.gazetteer = gazetteer
+        self.not_names = not_names  # "March" is a town in England, and a month
 
     def detect(self, text: str, *, cased: bool) -> list[Finding]:
         findings = []
         for hit in self.gazetteer.find(text):
             if not hit.kinds & PLACE_KINDS or not self._accept(text, hit, cased):
+                continue
+            if text[hit.start:hit.end].casefold() in self.not_names:
                 continue
             findings.append(Finding(hit.start, hit.end, EntityKind.LOCATION, DETECTOR, 0.75))
         return findings

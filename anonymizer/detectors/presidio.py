@@ -17,23 +17,15 @@ from presidio_analyzer.recognizer_registry import RecognizerRegistry
 from anonymizer.errors import RulesError
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.nlp import AnalysedChunk, NlpPipeline
-from anonymizer.rulebook import CompiledPattern, Rulebook
-from anonymizer.validators import VALIDATORS
+from anonymizer.rulebook import PRESIDIO_RECOGNIZERS, CompiledPattern, Rulebook
+from anonymizer.validators import VALIDATORS, looks_like_date
 
 _NER_KINDS = {
     "PERSON": EntityKind.PERSON,
     "LOCATION": EntityKind.LOCATION,
     "ORGANIZATION": EntityKind.ORGANISATION,
 }
-# The entity each predefined recognizer reports, in Presidio's names.
-_PREDEFINED_ENTITY = {
-    "EmailRecognizer": "EMAIL_ADDRESS",
-    "UrlRecognizer": "URL",
-    "CreditCardRecognizer": "CREDIT_CARD",
-    "IbanRecognizer": "IBAN_CODE",
-    "PhoneRecognizer": "PHONE_NUMBER",
-    "IpRecognizer": "IP_ADDRESS",
-}
+_PREDEFINED_ENTITY = PRESIDIO_RECOGNIZERS
 
 
 class RulePatternRecognizer(EntityRecognizer):
@@ -127,7 +119,7 @@ class PresidioDetector:
                 chunk.doc.text, self.language, entities=self.entities,
                 nlp_artifacts=chunk.artifacts,
             )
-            findings.extend(self._to_findings(results, chunk.offset))
+            findings.extend(self._to_findings(results, chunk.offset, chunk.doc.text))
         return findings
 
     def detect_patterns(self, text: str, kinds: frozenset[EntityKind]) -> list[Finding]:
@@ -136,10 +128,11 @@ class PresidioDetector:
         for recognizer in self.pattern_recognizers:
             wanted = [e for e in recognizer.supported_entities if self.kinds.get(e) in kinds]
             if wanted:
-                found.extend(self._to_findings(recognizer.analyze(text, wanted, None), 0))
+                found.extend(self._to_findings(recognizer.analyze(text, wanted, None), 0, text))
         return found
 
-    def _to_findings(self, results: list[RecognizerResult], offset: int) -> list[Finding]:
+    def _to_findings(self, results: list[RecognizerResult], offset: int, text: str
+                     ) -> list[Finding]:
         out = []
         for result in results:
             kind = self.kinds.get(result.entity_type)
@@ -148,6 +141,8 @@ class PresidioDetector:
             detector = (result.recognition_metadata or {}).get(
                 RecognizerResult.RECOGNIZER_NAME_KEY, "presidio"
             )
+            if kind is EntityKind.PHONE and looks_like_date(text[result.start:result.end]):
+                continue  # "2013-06-15" is a valid number in some numbering plan, and a date
             out.append(Finding(result.start + offset, result.end + offset, kind, str(detector),
                                round(float(result.score), 3)))
         return out

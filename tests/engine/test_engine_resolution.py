@@ -164,9 +164,6 @@ def test_the_first_name_of_a_mislabelled_full_name_does_not_leak(make_engine) ->
     assert "Astrid" not in clean
 
 
-@pytest.mark.xfail(strict=True, reason="bug: in a tab-separated transcript the model tags "
-                   "'Respondent<TAB>Tired' as one ORGANISATION; resolve.tidy cuts names at "
-                   "':' and line ends but not at the turn's TAB, so the role label is replaced")
 def test_a_role_label_before_a_tab_is_never_replaced(make_engine) -> None:
     text = "Interviewer\tHow do you feel?\nRespondent\tTired. I slept badly.\n"
     assert make_engine().anonymize(text).clean_text == text

@@ -61,24 +61,16 @@ def test_pronouns_follow_the_grammar_and_keep_case(make_engine, text: str, expec
         ("Thank you, Mr.", "Thank you, Mx."),
         ("Thank you, Mrs.", "Thank you, Mx."),
         ("Yes, sir. Thank you, madam.", "Yes, Mx. Thank you, Mx."),
-        pytest.param("Thank you, Miss.", "Thank you, Mx.", marks=pytest.mark.xfail(
-            strict=True, reason="bug: the model tags a lone 'Miss' as a LOCATION, which "
-            "outranks the title in settle_overlaps: 'Thank you, [Place 1].' (titles are not "
-            "refused as names the way pronouns are)")),
+        pytest.param("Thank you, Miss.", "Thank you, Mx."),
         # partner words, case kept
         ("My husband and my wife.", "My spouse and my spouse."),
         ("My boyfriend and my girlfriend.", "My partner and my partner."),
         ("Wives and husbands came.", "Spouses and spouses came."),
-        pytest.param("MY HUSBAND IS HOME.", "MY SPOUSE IS HOME.", marks=pytest.mark.xfail(
-            strict=True, reason="bug: name_context takes 'MY HUSBAND' in an all-caps line for "
-            "a name: '[Person 1] IS HOME.'"), id="all-caps partner word"),
+        pytest.param("MY HUSBAND IS HOME.", "MY SPOUSE IS HOME.", id="all-caps partner word"),
         ("The Husband came.", "The Spouse came."),
         ("Wife, husband, whatever.", "Spouse, spouse, whatever."),
         ("My Boyfriend left.", "My Partner left."),
         pytest.param("Husband and wife came.", "Spouse and spouse came.",
-                     marks=pytest.mark.xfail(strict=True, reason="bug: the model tags a "
-                     "capitalised 'Husband' as a LOCATION; the name outranks the partner word "
-                     "(as with 'Miss'): '[Place 1] and spouse came.'"),
                      id="capitalised partner word the model takes for a place"),
         ("My ex-wife and my fiancée came.", "My ex-spouse and my fiancé(e) came."),
         # family words are off by default
@@ -130,9 +122,6 @@ def test_pronoun_findings_are_part_of_the_scan(make_engine) -> None:
     assert pronouns == [("She", "He/she", "pronoun_table"), ("her", "him/her", "pronoun_table")]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the titles group matches by lower-cased token with "
-                   "no grammar check, so the VERB 'miss' becomes the title 'Mx': "
-                   "'I Mx him/her.', 'We Mx the bus every day.'")
 @pytest.mark.parametrize(("text", "expected"), [
     ("I miss her.", "I miss him/her."),
     ("We miss the bus every day.", "We miss the bus every day."),

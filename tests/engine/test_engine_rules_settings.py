@@ -145,8 +145,6 @@ def test_broken_rules_are_an_error_naming_file_and_key(
         assert word in message, f"{word!r} not in {message!r}"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: rulebook._compile is given the rules DIRECTORY, so "
-                   "a bad regex's message names rules/ but not the file (en/patterns.toml)")
 def test_a_bad_regex_names_the_file_and_the_pattern(rules_copy: Path) -> None:
     _edit(rules_copy / "en" / "patterns.toml", r"'\b(?P<age>\d{1,3})[\s-]+",
           r"'\b(?P<age>\d{1,3}[\s-]+")
@@ -163,9 +161,6 @@ def test_a_bad_regex_stops_loading_and_names_the_pattern(rules_copy: Path) -> No
         load_rulebook(rules_copy, "en")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an unknown Presidio recognizer class passes "
-                   "load_rulebook; it fails only when the engine is built, and that message "
-                   "('patterns: ...') does not name the file")
 def test_an_unknown_presidio_recognizer_is_refused_at_load(rules_copy: Path) -> None:
     _edit(rules_copy / "common" / "patterns.toml", 'class = "EmailRecognizer"',
           'class = "FooRecognizer"')

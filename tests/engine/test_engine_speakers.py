@@ -65,8 +65,6 @@ def test_turn_labels(text: str, expected: list[tuple[str, bool]], rulebook: Rule
     assert labels(text, rulebook) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="rules gap: 'Question'/'Answer' labels are taken for "
-                   "people (speakers.toml lists Q and A as roles, not the words)")
 def test_question_and_answer_labels_are_roles(rulebook: Rulebook) -> None:
     assert labels("Question: How are you?\nAnswer: Fine.", rulebook) == [
         ("Question", ROLE), ("Answer", ROLE)]

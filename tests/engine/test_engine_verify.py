@@ -100,10 +100,6 @@ def test_leftover_contact_data_in_clean_text_is_caught(make_engine, clean: str) 
         engine.verify("Hello.", scan, clean)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: verify counts pattern findings, not leftover spans: "
-                   "one e-mail (matched by the e-mail AND the URL recognizer) or one phone number "
-                   "(Norwegian pattern AND Presidio's) is reported as '2 contact data or ID "
-                   "numbers'")
 @pytest.mark.parametrize("clean", ["write to kari.n@example.com please", "call 915 55 123 please"])
 def test_one_leftover_is_counted_once(make_engine, clean: str) -> None:
     engine = make_engine()
