@@ -6,7 +6,8 @@ the store lock (so no release of that participant can interleave), removes:
 * each released transcript filed under the participant, or in which they speak (a focus group:
   the sidecar's ``participants``): first its sidecar -- from then on it is not released -- then
   its clean files; then their catalog rows (``catalog.csv`` rewritten atomically);
-* their sealed originals (already unreadable: the vault deleted the key that sealed them);
+* the sealed originals of those transcripts, and any other sealed original filed under the
+  participant (theirs are unreadable already: the vault deleted the key that sealed them);
 * quarantined inputs whose report names the participant.
 
 The purged inputs' checksums go to ``.withdrawn-inputs`` in the project's store folder, so that
@@ -59,7 +60,7 @@ def purge_participant(settings: Settings, receipt: WithdrawalReceipt,
     store = Store(settings.paths.folder("store"), project)
     originals = Originals(settings.paths.folder("originals"), project)
     quarantine = Quarantine(settings.paths.folder("quarantine"))
-    transcripts = clean = 0
+    transcripts = clean = sealed = 0
     inputs: list[str] = []
     waves: set[str] = set()
     with store.locked():
@@ -72,13 +73,17 @@ def purge_participant(settings: Settings, receipt: WithdrawalReceipt,
             transcripts += 1
             for item in meta["files"]:
                 clean += remove_durably(sidecar.parent / item["name"])
+            # the source of what was purged goes too (a focus group's is filed elsewhere)
+            sealed_file = meta.get("original", {}).get("file")
+            if sealed_file:
+                sealed += remove_durably(originals.folder / sealed_file)
         rows = store.catalog.read()
         # rows whose sidecar is gone: this participant's, and focus groups they spoke in
         kept = [r for r in rows if (store.folder / r.get("meta_file", "")).is_file()]
         if len(kept) != len(rows) or not store.catalog.path.exists():
             store.catalog.rewrite(kept)
         store.remove_empty_folders(number)
-        sealed = originals.remove_participant(number)
+        sealed += originals.remove_participant(number)
         held = 0
         for name, report in quarantine.reports():
             if report.get("participant") == number:

@@ -80,7 +80,11 @@ def quarantine_job(ctx: Context, entry: JournalEntry, refused: Refused) -> None:
     name = ctx.quarantine.name_for(job=entry.job, sha256=entry.input_sha256, ext=entry.ext,
                                    now=ctx.clock())
     plan = QuarantinePlan(name, refused.reason.value, refused.stage.value, refused.detail)
-    participants = (refused.participant,) if refused.participant is not None else ()
+    # The participant it would belong to (from the refusal, else the file name), so that a
+    # withdrawal's purge also finds this input in quarantine.
+    participant = refused.participant if refused.participant is not None else \
+        entry.clues.participant
+    participants = (participant,) if participant is not None else ()
     entry = ctx.journal.save(entry.moved(JobState.QUARANTINING, quarantine=plan,
                                          participants=participants))
     finish_quarantine(ctx, entry)

@@ -256,20 +256,25 @@ def check_store(study: Study, dropped: dict[str, bytes] | None = None, *,
             assert sha256(clean.read_bytes()) == item["sha256"]
             claimed[clean] = item["sha256"]
         rows += rows_for(meta, path.parent.relative_to(study.store).as_posix(), path.name)
-    for clean in study.store.glob("P*/*/*"):
-        if clean.suffix in (".txt", ".docx") and not clean.name.startswith("."):
-            assert clean in claimed, f"clean file without metadata: {clean.name}"
+    if final:  # right after a crash one may be there; the restart must remove it
+        for clean in study.store.glob("P*/*/*"):
+            if clean.suffix in (".txt", ".docx") and not clean.name.startswith("."):
+                assert clean in claimed, f"clean file without metadata: {clean.name}"
     if final:
         have = Catalog(study.store).read()
         key = lambda r: (r["file"], r["job_id"])  # noqa: E731
         assert sorted(have, key=key) == sorted(rows, key=key), "catalog.csv != sidecars"
     released = Counter(meta["input"]["sha256"] for _, meta in sidecars)
     assert all(n == 1 for n in released.values()), f"released twice: {released}"
-    quarantined = {r.get("input_sha256") for _, r in study.reports()}
+    # a duplicate's copy in quarantine does not count: the same bytes were released once
+    quarantined = {r.get("input_sha256") for _, r in study.reports()
+                   if r["reason"] != "duplicate"}
     in_inbox = {sha256(p.read_bytes()) for p in study.inbox.glob("*") if p.is_file()
                 and not p.is_symlink()}
     in_work = {sha256(p.read_bytes()) for p in study.work.glob("*") if p.is_file()
                and not p.name.startswith(".") and not p.name.endswith(".job.json")}
+    in_quarantine = {sha256(p.read_bytes()) for p in study.quarantine.glob("*") if p.is_file()
+                     and not p.is_symlink() and not p.name.endswith(".report.json")}
     fate: dict[str, str] = {}
     with study.open_vault() as vault:
         for path, meta in sidecars:
@@ -293,7 +298,7 @@ def check_store(study: Study, dropped: dict[str, bytes] | None = None, *,
             fate[sha] = "quarantined"
         else:
             assert not final, "an input was neither released nor quarantined"
-            assert sha in in_inbox or sha in in_work, "an input was lost"
+            assert sha in in_inbox | in_work | in_quarantine, "an input was lost"
             fate[sha] = "pending"
     if final:
         assert not list(study.work.glob("*.job.json")), "journal entries left in work/"
