@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import nullcontext
+from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -78,8 +79,14 @@ class Outcome:
 
 def load_gazetteer(rulebook: Rulebook) -> Gazetteer:
     root = rulebook.directory
-    return Gazetteer.load(root / "common" / "gazetteer", root / rulebook.language / "gazetteer",
-                          language=rulebook.language)
+    return _cached_gazetteer(root / "common" / "gazetteer", root / rulebook.language / "gazetteer",
+                             rulebook.language)
+
+
+@lru_cache(maxsize=4)
+def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
+    """The gazetteer is immutable data (~2 s to load): engines of one process share it."""
+    return Gazetteer.load(common, local, language=language)
 
 
 class _NoWords:
@@ -160,7 +167,7 @@ class Engine:
         source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
         found = [
             *speaker_findings(turns),
-            *RosterDetector(source.roster).detect(doc.text),
+            *RosterDetector(source.roster, self.stop_words | self.titles).detect(doc.text),
             *self.presidio.detect(doc.chunks),
             *self.gendered.detect(doc.chunks),
         ]
@@ -234,7 +241,7 @@ class Engine:
             ((text[r.start:r.end], r.entity) for r in scan.replacements),
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
         )
-        roster = RosterDetector(self.roster()).index
+        roster = RosterDetector(self.roster(), self.stop_words | self.titles).index
         min_score = self.rulebook.min_score
         leaks = find_leaks(
             clean, roster=roster, detected=detected,

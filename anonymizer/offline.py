@@ -8,8 +8,6 @@ model; ``anonymizer.nlp`` never calls that path (it loads models itself and fail
 
 from __future__ import annotations
 
-import os
-
 _DONE = False
 
 
@@ -18,10 +16,8 @@ def ensure_offline() -> None:
     global _DONE
     if _DONE:
         return
-    # Libraries that respect these never reach for a hub or a suffix list online.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
+    # No environment variables are set: they would leak into child processes and hide, in
+    # tests, whether this process itself is offline.
     import tldextract
     import tldextract.tldextract as tld_module
 

@@ -53,6 +53,13 @@ class PhraseIndex(Generic[V]):
     def __len__(self) -> int:
         return self.size
 
+    def get(self, phrase: str) -> V | None:
+        """The value stored for exactly this phrase, if any."""
+        node: dict | None = self._root
+        for word in words(phrase):
+            node = node.get(word) if node is not None else None
+        return node.get("") if node else None
+
     def _step(self, node: dict, word: str, last_ok: bool) -> Iterator[tuple[dict, int]]:
         """Children of ``node`` for ``word``: exact, or base form with the chars it drops."""
         child = node.get(word)

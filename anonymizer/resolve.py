@@ -35,6 +35,7 @@ _FILE_NAME = re.compile(
     r"^(?!https?://|www\.)[^/\s]+\.(?:docx?|odt|rtf|txt|pdf|xlsx?|csv|pptx?|jpe?g|png|gif|"
     r"mp3|mp4|wav|m4a|zip|vtt|srt|html?|py|json|xml)$", re.IGNORECASE)
 _LEADING = re.compile(r"^[\s\"'‘(\[-]*(?:the\s+|The\s+)?")
+_PEOPLE = frozenset({IdentityKind.PARTICIPANT, IdentityKind.PERSON})
 _IDENTITY_KIND = {
     EntityKind.PERSON: IdentityKind.PERSON,
     EntityKind.LOCATION: IdentityKind.PLACE,
@@ -212,7 +213,12 @@ class Resolver:
         """Group person mentions by who they are and get each person's identity."""
         surfaces = {(f.start, f.end): _name_words(text[f.start:f.end], self.titles) for f in mentions}
         full_names: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-        for ws in surfaces.values():
+        registered = [tuple(words(name)) for identity in self.keystore.identities()
+                      if identity.registered and identity.kind in _PEOPLE
+                      for name in identity.names]
+        # "Kari" alone goes with "Kari Nordmann" when exactly one full name in this transcript,
+        # or among the registered people, has that word.
+        for ws in [*surfaces.values(), *registered]:
             if len(ws) > 1:
                 for w in ws:
                     full_names[w].add(ws)
@@ -226,6 +232,8 @@ class Resolver:
         for key, members in sorted(clusters.items(), key=lambda kv: min(f.start for f in kv[1])):
             names = [" ".join(_display_words(text[f.start:f.end], self.titles)) for f in members]
             names = list(dict.fromkeys([max(names, key=len), *names]))
+            if len(key) > 1 and " ".join(key) not in {" ".join(words(n)) for n in names}:
+                names.append(" ".join(key))  # the registered full name, to look it up by
             is_speaker = any(f.role is Role.SPEAKER for f in members)
             identity = self._identity(names, is_speaker)
             for finding in members:

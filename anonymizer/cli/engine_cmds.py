@@ -55,8 +55,6 @@ def _summary(scan: Scan) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     engine = _engine(args)
     worst = ExitCode.OK
-    if args.output:
-        args.output.mkdir(parents=True, exist_ok=True)
     for path in args.files:
         try:
             transcript = read_transcript(path)
@@ -71,6 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
             continue
+        args.output.mkdir(parents=True, exist_ok=True)  # only once there is something to write
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         target = args.output / f"{digest}.clean.txt"
         write_clean_text(outcome.clean_text, target, transcript)

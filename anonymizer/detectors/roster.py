@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.keystore import Identity, IdentityKind
-from anonymizer.phrases import PhraseIndex
+from anonymizer.phrases import PhraseIndex, words
 
 DETECTOR = "roster"
 _KINDS = {
@@ -22,10 +22,23 @@ _KINDS = {
 
 
 class RosterDetector:
-    def __init__(self, identities: Sequence[Identity]) -> None:
-        self.index: PhraseIndex[Identity] = PhraseIndex(
-            (name, identity) for identity in identities for name in identity.names
-        )
+    """Every registered name and alias; and, for people, each word of a full name on its own
+    ("Nordmann", "Kari" for "Kari Nordmann") unless it is a function word (``skip``)."""
+
+    def __init__(self, identities: Sequence[Identity], skip: frozenset[str] = frozenset()
+                 ) -> None:
+        self.index: PhraseIndex[Identity] = PhraseIndex()
+        for identity in identities:
+            for name in identity.names:
+                self.index.add(name, identity)
+        for identity in identities:
+            if _KINDS[identity.kind] is not EntityKind.PERSON:
+                continue
+            for name in identity.names:
+                parts = words(name)
+                for part in parts if len(parts) > 1 else ():
+                    if len(part) > 2 and part not in skip and self.index.get(part) is None:
+                        self.index.add(part, identity)
 
     def detect(self, text: str) -> list[Finding]:
         return [
