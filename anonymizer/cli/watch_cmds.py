@@ -56,10 +56,13 @@ def _logging(verbose: bool) -> None:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from anonymizer.daemon import open_daemon
+    from anonymizer.daemon import check_settings
 
     _logging(args.verbose)
     settings = settings_from(args)
+    check_settings(settings)  # before seconds of imports: a settings mistake is seen at once
+    from anonymizer.daemon import open_daemon
+
     daemon = open_daemon(settings, polling=True if args.polling else None)
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -2,7 +2,8 @@
 
 Modules, one noun each::
 
-    service     Daemon, open_daemon, check_settings: start-up refusals, the main loop
+    preflight   check_settings: the start-up refusals (ethics metadata, vault), light
+    service     Daemon, open_daemon: recovery, then the main loop
     watcher     InboxWatcher, Stability: what is in the inbox and what has settled
     intake      claim: the atomic rename from inbox/ into work/ (the name read once)
     journal     Journal, JournalEntry: one fsynced entry per job; the recovery rules
@@ -28,6 +29,23 @@ records hold job ids, checksums, numbers and codes -- never a name, a detected s
 from an exception that could quote the file.
 """
 
-from anonymizer.daemon.service import Daemon, Summary, check_settings, open_daemon
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from anonymizer.daemon.preflight import check_settings
+
+if TYPE_CHECKING:
+    from anonymizer.daemon.service import Daemon, Summary, open_daemon
 
 __all__ = ["Daemon", "Summary", "check_settings", "open_daemon"]
+
+
+def __getattr__(name: str) -> Any:
+    # The service pulls in the engine (spaCy, Presidio): loaded only when asked for, so that
+    # `anonymizer watch` can refuse bad settings before seconds of imports.
+    if name in ("Daemon", "Summary", "open_daemon"):
+        from anonymizer.daemon import service
+
+        return getattr(service, name)
+    raise AttributeError(name)

@@ -21,35 +21,16 @@ from anonymizer.audit import AuditEvent, AuditLog, open_audit_log
 from anonymizer.daemon.context import Context, Folders, utc_now
 from anonymizer.daemon.fsutil import exclusive_lock
 from anonymizer.daemon.intake import claim
+from anonymizer.daemon.preflight import check_settings
 from anonymizer.daemon.recovery import prepare_store, resume_all
 from anonymizer.daemon.runner import process
 from anonymizer.daemon.watcher import InboxWatcher
 from anonymizer.engine import Engine
-from anonymizer.errors import SettingsError
-from anonymizer.settings import KeyStoreBackend, Settings
+from anonymizer.settings import Settings
 from anonymizer.vault_keystore import VaultKeyStore, open_vault_keystore
 
 log = logging.getLogger("anonymizer.daemon")
 DAEMON_LOCK = ".daemon.lock"
-
-
-def check_settings(settings: Settings) -> None:
-    """What the daemon needs before it may release anything (one line each)."""
-    missing = [key for key, value in (
-        ("ethics.committee", settings.ethics.committee),
-        ("ethics.reference", settings.ethics.reference),
-    ) if not value.strip()]
-    if settings.project.id == "default":
-        missing.insert(0, "project.id")
-    if missing:
-        raise SettingsError(
-            f"the daemon releases files only under the study's ethics approval: set "
-            f"{', '.join(missing)} in the settings file")
-    if settings.vault.backend is not KeyStoreBackend.VAULT:
-        raise SettingsError("the daemon needs the key vault (vault.backend = \"vault\"): "
-                            "numbers must stay the same across restarts")
-    Folders.from_settings(settings)  # every folder has a place (SettingsError otherwise)
-    settings.audit_path()
 
 
 @dataclass
