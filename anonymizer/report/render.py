@@ -32,7 +32,8 @@ table.flow { min-width: 22rem; }
 table.flow tr.withdrawn th, table.flow tr.withdrawn td.row-status { color: #6b7280;
   font-style: italic; }
 table.flow tfoot td, table.flow tfoot th { font-weight: 700; background: #f9fafb; }
-caption { caption-side: top; text-align: left; font-weight: 600; padding: .2rem 0; }
+caption { caption-side: top; text-align: left; font-weight: 600; padding: .2rem 0;
+  white-space: nowrap; }
 .legend { font-size: .85rem; color: var(--muted); }
 .hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem;
   overflow-wrap: anywhere; }
@@ -108,7 +109,8 @@ def _audit_banner(audit: dict[str, Any]) -> str:
     bad = audit["first_bad"] or {}
     text = (f"Audit log BROKEN at {bad.get('file')} line {bad.get('line')}: {bad.get('reason')}"
             + (f" ({bad['detail']})" if bad.get("detail") else "")
-            + f". {audit['records']} records before it verified; the history below stops there.")
+            + f". Records verified before it: {audit['records']}; the history below stops "
+            "there.")
     return element("p", escape(text), class_="status bad", id="audit-status")
 
 
