@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 DEFAULT_TIMEOUT = 30.0
 LAPTOP = (1366, 768)
@@ -288,8 +290,6 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 # -- fixtures (imported by the conftest of tests/review and tests/report) ---------------------
-import pytest  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def chromium_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:

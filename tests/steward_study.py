@@ -4,11 +4,13 @@ as the daemon lays it out, with the audit records the daemon writes.
 
 ``StewardStudy.release`` writes what the daemon's release stage writes -- the clean ``.txt``,
 ``P07_wave2.review.json`` (``ReviewData.from_outcome``), the ``anonymizer-release/1`` sidecar,
-the original sealed under the participant's vault key in ``originals/<project>/P07/<job>.txt.sealed``
-and a ``released`` audit record -- in the daemon's file format (``anonymizer.daemon.store``,
-``metadata``, ``originals``), written here by hand so these tests do not depend on the daemon's
-code. ``quarantine`` and ``withdraw`` do the same for a quarantined input and a withdrawal with
-its purge. Every name is invented.
+the original sealed under the participant's vault key in
+``originals/<project>/P07/<job>.txt.sealed`` and a ``released`` audit record -- in the daemon's
+file format, by hand: fast, any participant and wave on demand, and free to leave the store in
+states the daemon never would (a file deleted behind its back, a purge that did not run).
+``quarantine`` and ``withdraw`` do the same for a quarantined input and a withdrawal with its
+purge. ``tests/report/test_end_to_end.py`` uses the real daemon instead, which also checks that
+the pages read what the daemon really writes. Every name is invented.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from vault import ScryptParams, Secret, Vault
 
@@ -51,7 +55,8 @@ Interviewer: Good to hear.
 """,
     (2, "wave1"): """\
 Interviewer: Could you tell me how it started?
-Ragnhild Østerbø: After a concert in Bergen in 2017. My doctor, Brynjulf Haugtun, sent me to a specialist.
+Ragnhild Østerbø: After a concert in Bergen in 2017. My doctor, Brynjulf Haugtun, sent me \
+to a specialist.
 Interviewer: How did your family react?
 Ragnhild Østerbø: My sister Solveig thought I was exaggerating at first.
 """,
@@ -312,7 +317,6 @@ def all_names() -> list[str]:
 
 
 # -- fixtures (imported by the conftest of tests/review and tests/report) ---------------------
-import pytest  # noqa: E402
 
 COMMANDS = "anonymizer.cli.review_cmds"
 
@@ -331,7 +335,7 @@ def engine_factory(session_engine: Any) -> Any:
 @pytest.fixture(autouse=True)
 def steward_commands_registered(monkeypatch: pytest.MonkeyPatch) -> None:
     """Until the CLI root lists these commands, add them for these tests (a no-op after)."""
-    import anonymizer.cli as cli
+    from anonymizer import cli
 
     if COMMANDS not in cli.COMMAND_MODULES:
         monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, COMMANDS))

@@ -40,7 +40,6 @@ from anonymizer.audit_verify import iter_records
 from anonymizer.review.released import read_meta, sidecars, stem_of, store_folder
 
 FORMAT = "anonymizer-ethics-report/1"
-QUARANTINE_REPORT_SUFFIX = ".report.json"
 
 
 class CellState:
@@ -114,25 +113,10 @@ def _released_now(settings: Any) -> list[tuple[str, dict[str, Any]]]:
 
 def _quarantine_reports(settings: Any) -> dict[str, dict[str, Any]]:
     """Job id (or report name) -> report, for the reports in the quarantine folder."""
-    import json
+    from anonymizer.daemon.quarantine import Quarantine
 
-    try:
-        folder = Path(settings.paths.folder("quarantine"))
-    except Exception:  # noqa: BLE001 - no data folder configured: no quarantine to show
-        return {}
-    found: dict[str, dict[str, Any]] = {}
-    if not folder.is_dir():
-        return found
-    for path in sorted(folder.glob(f"*{QUARANTINE_REPORT_SUFFIX}")):
-        if path.name.startswith("."):
-            continue
-        try:
-            report = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            continue
-        if isinstance(report, dict):
-            found[str(report.get("job_id") or path.name)] = report
-    return found
+    return {str(report.get("job_id") or name): report
+            for name, report in Quarantine(settings.paths.folder("quarantine")).reports()}
 
 
 def _transcript_row(stem: str, meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -281,7 +265,7 @@ def _versions(released_now: list[tuple[str, dict[str, Any]]], history: AuditHist
     counts = Counter(facts.values())
     keys = ("tool_version", "language", "rules_digest", "naming_rules_digest", "model",
             "model_version")
-    return [{**dict(zip(keys, combo)), "transcripts": n}
+    return [{**dict(zip(keys, combo, strict=True)), "transcripts": n}
             for combo, n in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0])))]
 
 

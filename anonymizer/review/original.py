@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from anonymizer.daemon.originals import Originals
 from anonymizer.errors import InputError
 from anonymizer.formats import ReadLimits, read_transcript
 from anonymizer.formats.limits import MIB
@@ -49,12 +50,14 @@ def read_original(settings: Any, vault: Any, released: Released) -> tuple[str, l
         raise InputError(f"{released.meta_path.name}: no participant or job id to open the "
                          "original with")
     path = sealed_path(settings, released)
+    originals = Originals(settings.paths.folder("originals"), settings.project.id)
     try:
-        blob = path.read_bytes()
+        # VaultError if the participant withdrew (their key is gone) or the blob was altered
+        data = originals.read(vault, path.relative_to(originals.folder).as_posix(),
+                              participant, job)
     except FileNotFoundError:
         raise InputError(f"the sealed original of {released.stem} is missing from "
                          f"{path.parent}") from None
-    data = vault.open_blob(participant, blob, job)  # VaultError: withdrawn, tampered, ...
     problems = []
     if hashlib.sha256(data).hexdigest() != released.meta.get("input", {}).get("sha256"):
         problems.append("the sealed original's SHA-256 differs from the input's in the metadata")

@@ -27,8 +27,8 @@ from anonymizer.review_data import ReviewMark
 PAGE_CSS = """
 .layout { display: grid; grid-template-columns: 16.5rem minmax(0, 1fr); gap: 0 1.2rem;
   align-items: start; }
-nav.jump { position: sticky; top: 0; max-height: 100vh; overflow-y: auto; padding: .6rem .6rem 1rem 0;
-  border-right: 1px solid var(--line); font-size: .85rem; }
+nav.jump { position: sticky; top: 0; max-height: 100vh; overflow-y: auto;
+  padding: .6rem .6rem 1rem 0; border-right: 1px solid var(--line); font-size: .85rem; }
 nav.jump h2 { font-size: .95rem; margin: .8rem 0 .3rem; }
 nav.jump ol { margin: 0; padding-left: 2.2rem; }
 nav.jump li { margin: .1rem 0; }
@@ -309,7 +309,8 @@ def _corrections(released: Released) -> str:
         if kind is None or not word.strip() or "\n" in word or len(word) > 80:
             continue
         command = f"anonymizer rules add-deny {shell_word(word)} --kind {kind}"
-        rows.append(element("li", element("a", f"flag {i}", href=f"#f{i}") + f" ({escape(mark.kind)}): "
+        rows.append(element("li", element("a", f"flag {i}", href=f"#f{i}")
+                            + f" ({escape(mark.kind)}): "
                             + element("code", escape(command), class_="cmd")))
     suggested = (element("p", "If a flagged word below is a name, register it:")
                  + element("ul", "".join(rows), class_="deny-suggestions")) if rows else ""

@@ -4,7 +4,8 @@ Found from what a steward types: a path to the clean file, its ``.meta.json`` or
 ``.review.json``, or an id -- the released stem (``P07_wave2``), or the first 8+ hex digits of
 the job id or of the clean file's or the input's SHA-256. Reads the store's files by their
 format (``anonymizer-release/1`` sidecars, ``anonymizer-review/1`` review data); the store
-itself is the daemon's (``anonymizer.daemon.store``) and is never written here.
+itself is the daemon's (``anonymizer.daemon.store``, whose listing is used) and is never written
+here.
 
 The review data's offsets index the clean text the engine produced. The released ``.txt`` is
 that text plus a final newline, and, for subtitle inputs (``.vtt``/``.srt``), a ``[hh:mm:ss] ``
@@ -27,11 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from anonymizer.daemon.metadata import FORMAT as RELEASE_FORMAT
+from anonymizer.daemon.store import META_SUFFIX, Store
 from anonymizer.errors import InputError
 from anonymizer.review_data import ReviewData, ReviewMark
 
-META_FORMAT = "anonymizer-release/1"
-META_SUFFIX = ".meta.json"
+META_FORMAT = RELEASE_FORMAT  # "anonymizer-release/1"
 REVIEW_SUFFIX = ".review.json"
 CUE_FORMATS = frozenset({"vtt", "srt"})
 _HEX_ID = re.compile(r"[0-9a-f]{8,64}")
@@ -53,15 +55,10 @@ def read_meta(path: Path) -> dict[str, Any] | None:
 
 
 def sidecars(folder: Path) -> list[Path]:
-    """Every ``*.meta.json`` under ``<project>/<participant>/<wave>/``, sorted."""
-    if not Path(folder).is_dir():
-        return []
-    found = []
-    for path in Path(folder).glob(f"*/*/*{META_SUFFIX}"):
-        if not any(part.startswith(".") for part in path.relative_to(folder).parts) \
-                and path.is_file() and not path.is_symlink():
-            found.append(path)
-    return sorted(found)
+    """Every ``*.meta.json`` of the project folder ``<store>/<project>``, as the store lists
+    them (``<participant>/<wave>/``, no hidden files, no links), sorted."""
+    store = Store(Path(folder).parent, Path(folder).name)
+    return sorted(store.sidecars())
 
 
 def stem_of(meta_path: Path) -> str:
@@ -132,7 +129,7 @@ class TextMap:
 
 def engine_text(shown: str, input_format: str) -> tuple[str, TextMap]:
     """The engine's clean text behind the released ``shown`` text, and the offset map."""
-    body = shown[:-1] if shown.endswith("\n") else shown
+    body = shown.removesuffix("\n")
     lines = body.split("\n")
     cues = input_format in CUE_FORMATS
     starts, shifts, kept = [], [], []

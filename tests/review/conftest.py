@@ -3,7 +3,6 @@
 (``tests/browser.py``)."""
 
 from browser import chromium_browser, page  # noqa: F401 - fixtures
-
 from steward_study import (  # noqa: F401 - fixtures
     empty_study,
     steward_commands_registered,
