@@ -172,10 +172,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     allow = commands.add_parser(
         "add-allow", help="a false positive: add a generic word to the project allow list",
         description="Append a generic word to the project's allow list (rules.project_allow, "
-        "created if needed) so it is never replaced. Names the vault holds are refused; words "
-        "known only as names or places are refused without --force. Recorded in the audit log "
-        "with a keyed hash of the word, never the word.", allow_abbrev=False)
-    allow.add_argument("word", metavar="WORD")
+        "created if needed) so it is never replaced. Names the vault holds are refused, so is "
+        "what reads as a person's full name (unless --force); words the name and place lists "
+        "know are warned about. Recorded in the audit log with a keyed hash of the word, never "
+        "the word.", allow_abbrev=False)
+    allow.add_argument("word", metavar="WORD", help="the word (or short phrase) to allow")
     allow.add_argument("--force", action="store_true",
-                       help="add it even though the gazetteer knows it only as a name or place")
+                       help="add it even though it reads as a full name")
     allow.set_defaults(func=cmd_add_allow)
