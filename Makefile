@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m anonymizer.demo $(DEMO)
 
-test: $(STAMP)
+# Browser tests render the review page and the ethics report in headless Chromium (Debian's).
+CHROMIUM := /usr/bin/chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
+
+$(CHROMIUM):
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
 bench: $(STAMP)
 	$(PY) -m anonymizer.benchmarks

@@ -24,12 +24,19 @@ from anonymizer.detectors.gendered import GenderedDetector, active_terms
 from anonymizer.detectors.names import NameDetector, WordFrequency
 from anonymizer.detectors.places import PlaceDetector
 from anonymizer.gazetteer import Gazetteer
+from anonymizer.lexicon import Lexicon
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterDetector
 from anonymizer.detectors.speakers import parse_turns, speaker_findings
 from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replacement
 from anonymizer.labels import outside, own_output_pattern
-from anonymizer.keystore import Identity, InMemoryKeyStore, KeyStore, OverlayKeyStore
+from anonymizer.keystore import (
+    Identity,
+    IdentityKind,
+    InMemoryKeyStore,
+    KeyStore,
+    OverlayKeyStore,
+)
 from anonymizer.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.risk import RiskScanner
 from anonymizer.resolve import Resolver, accept, attach_titles, settle_overlaps
@@ -83,6 +90,30 @@ def load_gazetteer(rulebook: Rulebook) -> Gazetteer:
                              rulebook.language)
 
 
+def load_lexicon(rulebook: Rulebook) -> Lexicon:
+    return _cached_lexicon(rulebook.directory / rulebook.language / "lexicon.tsv")
+
+
+@lru_cache(maxsize=4)
+def _cached_lexicon(path: Path) -> Lexicon:
+    return Lexicon.load(path)
+
+
+@lru_cache(maxsize=4)
+def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
+    """The gazetteer is immutable data (~2 s to load): engines of one process share it."""
+    return Gazetteer.load(common, local, language=language)
+
+
+def load_lexicon(rulebook: Rulebook) -> Lexicon:
+    return _cached_lexicon(rulebook.directory / rulebook.language / "lexicon.tsv")
+
+
+@lru_cache(maxsize=4)
+def _cached_lexicon(path: Path) -> Lexicon:
+    return Lexicon.load(path)
+
+
 @lru_cache(maxsize=4)
 def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
     """The gazetteer is immutable data (~2 s to load): engines of one process share it."""
@@ -92,19 +123,6 @@ def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
 class _NoWords:
     def zipf(self, word: str) -> float:
         return 0.0
-
-
-class _GazetteerWords:
-    """Stand-in word frequencies until the lexicon lands: stop words and name-word scores."""
-
-    def __init__(self, gazetteer: Gazetteer, stop_words: frozenset[str]) -> None:
-        self.gazetteer = gazetteer
-        self.stop_words = stop_words
-
-    def zipf(self, word: str) -> float:
-        if word in self.stop_words:
-            return 7.0
-        return max((e.word_score for e in self.gazetteer.lookup(word)), default=0.0)
 
 
 def is_lower_case(text: str) -> bool:
@@ -134,14 +152,14 @@ class Engine:
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
-        self.words: WordFrequency = _NoWords()
+        self.words: WordFrequency = load_lexicon(rulebook)
         self.names: NameDetector | None = None
         self.places: PlaceDetector | None = None
         if settings.detection.gazetteers:
             gazetteer = load_gazetteer(rulebook)
-            self.words = _GazetteerWords(gazetteer, self.stop_words)
             self.names = NameDetector(gazetteer, rulebook.names, self.words, self.stop_words)
-            self.places = PlaceDetector(gazetteer, frozenset(rulebook.names.not_names))
+            self.places = PlaceDetector(gazetteer, self.words,
+                                        frozenset(rulebook.names.not_names))
         self.risk = RiskScanner(rulebook, self.words, self.stop_words)
 
     @classmethod
@@ -173,7 +191,8 @@ class Engine:
         ]
         if self.names is not None and self.places is not None:
             known = [doc.text[f.start:f.end] for f in found if f.detector == "speaker_label"]
-            known += [name for identity in source.roster for name in identity.names]
+            known += [name for identity in source.roster for name in identity.names
+                      if identity.kind in (IdentityKind.PARTICIPANT, IdentityKind.PERSON)]
             places = self.places.detect(doc.text, cased=not doc.lower_case)
             multiword = [(f.start, f.end) for f in places if " " in doc.text[f.start:f.end]]
             found += self.names.detect(doc.chunks, cased=not doc.lower_case, known_names=known,

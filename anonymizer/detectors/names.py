@@ -90,9 +90,12 @@ class NameDetector:
     # -- word tests ---------------------------------------------------------------------------
 
     def _name_score(self, token: Token) -> float | None:
-        """The name's ordinary-word score, or None when it is not a gazetteer name."""
+        """How ordinary a word a gazetteer name is (the lexicon's Zipf frequency, which counts
+        inflected forms too: "Jobs", "Banks"), or None when it is not a gazetteer name."""
         entries = [e for e in self.gazetteer.lookup(token.text) if e.kind in NAME_KINDS]
-        return max(e.word_score for e in entries) if entries else None
+        if not entries:
+            return None
+        return max(self.words.zipf(token.lower_), *(e.word_score for e in entries))
 
     def _is_first_name(self, token: Token) -> bool:
         return any(e.kind is Kind.FIRST_NAME for e in self.gazetteer.lookup(token.text))

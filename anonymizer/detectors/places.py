@@ -8,7 +8,7 @@ letter away from the start of a sentence, or a preposition of place before it ("
 
 from __future__ import annotations
 
-from anonymizer.detectors.names import COMMON, PLACE_KINDS
+from anonymizer.detectors.names import COMMON, PLACE_KINDS, WordFrequency
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.gazetteer import Gazetteer, GazetteerHit, Kind
 
@@ -33,14 +33,17 @@ def _sentence_initial(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:\n"
 
 
-def _place_score(hit: GazetteerHit) -> float:
-    return max((e.word_score for e in hit.entries if e.kind in PLACE_KINDS), default=0.0)
-
-
 class PlaceDetector:
-    def __init__(self, gazetteer: Gazetteer, not_names: frozenset[str] = frozenset()) -> None:
+    def __init__(self, gazetteer: Gazetteer, words: WordFrequency,
+                 not_names: frozenset[str] = frozenset()) -> None:
         self.gazetteer = gazetteer
+        self.words = words  # how ordinary a word the place name is
         self.not_names = not_names  # "March" is a town in England, and a month
+
+    def _place_score(self, text: str, hit: GazetteerHit) -> float:
+        listed = max((e.word_score for e in hit.entries if e.kind in PLACE_KINDS), default=0.0)
+        surface = text[hit.start:hit.end]
+        return max(listed, self.words.zipf(surface)) if " " not in surface else listed
 
     def detect(self, text: str, *, cased: bool) -> list[Finding]:
         findings = []
@@ -59,7 +62,7 @@ class PlaceDetector:
             return False
         if cased and surface.isupper() and len(surface) <= 3 and not hit.kinds & _MAJOR:
             return False  # "TV", "MRI": abbreviations that happen to be towns somewhere
-        if _place_score(hit) < COMMON:
+        if self._place_score(text, hit) < COMMON:
             return True
         locative = _previous_word(text, hit.start) in _LOCATIVE
         major = bool(hit.kinds & _MAJOR) or (hit.population or 0) >= _BIG_PLACE

@@ -60,8 +60,6 @@ def test_a_missed_name_is_registered_in_the_vault_and_then_replaced(
     assert study.audit_path.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a place registered in the vault is also a known "
-                   "name for the name detector, whose PERSON finding wins ([Person N])")
 def test_a_registered_place_comes_out_as_a_place(empty_study: StewardStudy, capsys) -> None:
     text = "Interviewer: And then?\nTorvald Myrhaug: We went down to Fjellkroa every Sunday.\n"
     code, _, _ = empty_study.cli(capsys, "rules", "add-deny", "Fjellkroa", "--kind", "place")
