@@ -167,9 +167,21 @@ class NameDetector:
                 claim(i, self._extend(doc, i, cased), 0.8)
             elif self._gazetteer_name(doc, i, cased):
                 claim(i, self._extend(doc, i, cased), 0.7)
+            elif not cased and self._unknown_word(token):
+                claim(i, self._extend(doc, i, cased), 0.6)
             elif cased and known and self._nickname(token, known):
                 claim(i, i, 0.7)
         return spans
+
+    def _unknown_word(self, token: Token) -> bool:
+        """In lower-case speech-to-text output a word that is in neither the lexicon nor the
+        place lists stands where a capitalised word would: most often a name ("mugabe")."""
+        word = token.lower_
+        if not token.is_alpha or len(word) < 3 or word in self.stop_words:
+            return False
+        if self.words.zipf(word) > 0 or word in self.cues.not_names:
+            return False
+        return not self._is_place(token)
 
     def _glued_title(self, token: Token) -> bool:
         """"mrbarroso": speech-to-text normalisers drop the dot and the space after a title."""
