@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--no-package", action="store_true", help="train only (experiments)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--labels", choices=sorted(norne_data.LABEL_SCHEMES), default="per-loc-org-misc")
-    ap.add_argument("--speech-fraction", type=float, default=0.3,
+    ap.add_argument("--speech-fraction", type=float, default=0.1,
                     help="share of sentences also added as a lower-case, unpunctuated copy")
     ap.add_argument("--doc-level", action="store_true", help="train on whole records, not sentences")
     ap.add_argument("--heldout-fraction", type=float, default=0.1)
