@@ -7,7 +7,7 @@ import resource
 import sys
 import time
 
-from anonymizer.benchmarks.texts import dialogue_texts, generated_transcript
+from anonymizer.benchmarks.texts import dialogue_texts, generated_transcript, norwegian_texts
 
 
 def peak_rss_mb() -> float:
@@ -21,9 +21,11 @@ def _words(texts: list[str]) -> int:
 def measure(mode: str) -> dict[str, float | str]:
     """One configuration, in this process: words/s after loading and a short warm-up."""
     from anonymizer.engine import Engine
-    from anonymizer.settings import Settings
+    from anonymizer.settings import DetectionSettings, Settings
 
     name, texts = dialogue_texts()
+    if mode == "nb":
+        name, texts = norwegian_texts()
     if mode == "presidio":
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
@@ -41,10 +43,13 @@ def measure(mode: str) -> dict[str, float | str]:
         for text in texts:
             analyzer.analyze(text, language="en")
     else:
-        engine = Engine.from_settings(Settings())
+        settings = Settings()
+        if mode == "scan_without_gazetteers":
+            settings = settings.model_copy(update={"detection": DetectionSettings(gazetteers=False)})
+        engine = Engine.from_settings(settings, language="nb" if mode == "nb" else "en")
         list(engine.scan_many(texts[:3]))
         start = time.perf_counter()
-        if mode == "scan":
+        if mode in ("scan", "scan_without_gazetteers", "nb"):
             list(engine.scan_many(texts))
         elif mode == "run":
             for text in texts:

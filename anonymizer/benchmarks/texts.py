@@ -49,3 +49,24 @@ def dialogue_texts() -> tuple[str, list[str]]:
     if texts:
         return "friends_charid_dev", texts
     return "generated", [generated_transcript(200, seed) for seed in range(120)]
+
+
+_NB_TURNS = [
+    "Jeg var hos {first} på klinikken i {place}, og hun sa at jeg måtte hvile.",
+    "Mannen min kjørte meg dit fordi bilen hans var ledig den dagen.",
+    "Smertene startet i mars, etter at jeg løftet esker på jobben sammen med {first} {last}.",
+    "Det var tungt, ærlig talt, men fysioterapeuten i {place} var veldig tålmodig.",
+]
+
+
+def norwegian_texts() -> tuple[str, list[str]]:
+    texts = corpus("norne_nob_dev")
+    if texts:
+        return "norne_nob_dev", texts
+    rng = random.Random(11)
+    generated = []
+    for _ in range(100):
+        turn = rng.choice(_NB_TURNS).format(
+            first=rng.choice(_FIRST), last=rng.choice(_LAST), place=rng.choice(_PLACES))
+        generated.append(f"Intervjuer: Fortell.\nInformant: {turn}\n")
+    return "generated", generated

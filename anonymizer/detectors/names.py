@@ -44,8 +44,8 @@ class WordFrequency(Protocol):
 class _Cues:
     titles: frozenset[str]
     roles: frozenset[str]
-    introducers: tuple[tuple[str, ...], ...]
-    vocatives: tuple[tuple[str, ...], ...]
+    introducers: _Phrases
+    vocatives: _Phrases
     particles: frozenset[str]
     not_names: frozenset[str]
 
@@ -53,22 +53,27 @@ class _Cues:
     def from_rules(cls, rules: NameRules) -> _Cues:
         return cls(
             frozenset(rules.titles), frozenset(rules.roles),
-            tuple(tuple(p.split()) for p in rules.introducers),
-            tuple(tuple(p.split()) for p in rules.vocative_before),
+            _Phrases(tuple(p.split()) for p in rules.introducers),
+            _Phrases(tuple(p.split()) for p in rules.vocative_before),
             frozenset(rules.particles), frozenset(rules.not_names),
         )
 
 
-def _ends_with(doc: Doc, i: int, phrases: Iterable[tuple[str, ...]]) -> bool:
-    """Whether the words just before token ``i`` (skipping commas) are one of ``phrases``."""
-    j = i - 1
-    while j >= 0 and doc[j].text in {",", "-"}:
-        j -= 1
-    for phrase in phrases:
-        n = len(phrase)
-        if j - n + 1 >= 0 and tuple(t.lower_ for t in doc[j - n + 1:j + 1]) == phrase:
-            return True
-    return False
+class _Phrases:
+    """Cue phrases by length, for an O(1) "do the words before token i end with one?" test."""
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
+        self.by_length: dict[int, frozenset[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            self.by_length.setdefault(len(phrase), frozenset())
+            self.by_length[len(phrase)] |= {phrase}
+
+    def end_before(self, lowers: list[str], i: int) -> bool:
+        j = i - 1
+        while j >= 0 and lowers[j] in {",", "-"}:
+            j -= 1
+        return any(j - n + 1 >= 0 and tuple(lowers[j - n + 1:j + 1]) in phrases
+                   for n, phrases in self.by_length.items())
 
 
 def _sentence_initial(doc: Doc, i: int) -> bool:
@@ -92,6 +97,8 @@ class NameDetector:
     def _name_score(self, token: Token) -> float | None:
         """How ordinary a word a gazetteer name is (the lexicon's Zipf frequency, which counts
         inflected forms too: "Jobs", "Banks"), or None when it is not a gazetteer name."""
+        if not self.gazetteer.kinds_of(token.text) & NAME_KINDS:
+            return None
         entries = [e for e in self.gazetteer.lookup(token.text) if e.kind in NAME_KINDS]
         if not entries:
             return None
@@ -143,7 +150,9 @@ class NameDetector:
 
     def _spans(self, doc: Doc, cased: bool, known: set[str],
                blocked: set[tuple[int, int]]) -> list[tuple[int, int, float]]:
-        taken = [any(s <= t.idx < e for s, e in blocked) for t in doc]
+        taken = [any(s <= t.idx < e for s, e in blocked) for t in doc] if blocked \
+            else [False] * len(doc)
+        lowers = [t.lower_ for t in doc]
         spans: list[tuple[int, int, float]] = []
 
         def claim(first: int, last: int, score: float) -> None:
@@ -159,8 +168,8 @@ class NameDetector:
                 continue
             after_title = i > 0 and doc[i - 1].lower_ in self.cues.titles or \
                 i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
-            cue = after_title or _ends_with(doc, i, self.cues.introducers) or (
-                _ends_with(doc, i, self.cues.vocatives) and not self._common(token))
+            cue = after_title or self.cues.introducers.end_before(lowers, i) or (
+                self.cues.vocatives.end_before(lowers, i) and not self._common(token))
             if cue and self._namelike(token, cased) and not self._common_after_cue(token, cased):
                 claim(i, self._extend(doc, i, cased), 0.85)
             elif not cased and self._glued_title(token):
@@ -200,10 +209,10 @@ class NameDetector:
 
     def _gazetteer_name(self, doc: Doc, i: int, cased: bool) -> bool:
         token = doc[i]
+        if cased and not token.text[0].isupper():
+            return False  # cheap test first: most words of a cased text are lower-case
         score = self._name_score(token)
         if score is None:
-            return False
-        if cased and not token.text[0].isupper():
             return False
         if cased and token.is_upper and len(token) > 1 and score >= COMMON:
             return False  # "MY HUSBAND": an all-capitals line says nothing about names
