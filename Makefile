@@ -5,14 +5,18 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO   := demo
 
-.PHONY: run test bench venv clean
+.PHONY: run test bench venv clean train-nb eval-nb
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The Norwegian NER model is trained by us (make train-nb) and installed from this repository.
+NB_MODEL := models/nb_transcript_ner
+
+$(STAMP): pyproject.toml $(NB_MODEL)/nb_transcript_ner/meta.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet ./$(NB_MODEL)
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -26,6 +30,15 @@ test: $(STAMP) $(CHROMIUM)
 
 $(CHROMIUM):
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+# Reproducible (fixed seed) training of the Norwegian model from ../shared/corpus/norne_nob_train.
+train-nb: $(STAMP)
+	nice -n 10 $(PY) tools/train_nb/train.py
+	rm -rf $(NB_MODEL)/build
+	$(PY) -m pip install --quiet --force-reinstall --no-deps ./$(NB_MODEL)
+
+eval-nb: $(STAMP)
+	$(PY) tools/train_nb/evaluate.py
 
 bench: $(STAMP)
 	$(PY) -m anonymizer.benchmarks
