@@ -24,10 +24,10 @@ from anonymizer.offline import ensure_offline
 _NER_TO_PRESIDIO = {
     "PERSON": "PERSON", "PER": "PERSON",
     "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "GPE_LOC": "LOCATION",
-    "ORG": "ORGANIZATION", "GPE_ORG": "ORGANIZATION",
+    "ORG": "ORGANIZATION", "GPE_ORG": "ORGANIZATION", "MISC": "ORGANIZATION",
 }
 _IGNORED = ["NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT",
-            "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT", "PRODUCT", "MISC", "PROD", "EVT", "DRV"]
+            "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT", "PRODUCT", "PROD", "EVT", "DRV"]
 # Components no detector reads; leaving them out is pure speed. (The attribute ruler only maps
 # fine tags to coarse POS for the lemmatizer; our detectors read the fine tags.)
 _UNUSED_COMPONENTS = ("lemmatizer", "attribute_ruler", "parser", "textcat", "senter")
