@@ -108,6 +108,9 @@ class NameRules(_Strict):
     vocative_before: list[str]
     particles: list[str]
     not_names: list[str] = []
+    # In languages that write common nouns in lower case (bokmål), a capitalised word inside a
+    # sentence that is not an ordinary word is taken for a name; elsewhere it is only flagged.
+    capitalised_unknown_is_name: bool = False
 
 
 class RiskTerms(_Strict):

@@ -91,6 +91,7 @@ class NameDetector:
         self.cues = _Cues.from_rules(rules)
         self.words = words
         self.stop_words = stop_words
+        self.capitalised_is_name = rules.capitalised_unknown_is_name
 
     # -- word tests ---------------------------------------------------------------------------
 
@@ -178,6 +179,8 @@ class NameDetector:
                 claim(i, self._extend(doc, i, cased), 0.7)
             elif not cased and self._unknown_word(token):
                 claim(i, self._extend(doc, i, cased), 0.6)
+            elif cased and self.capitalised_is_name and self._capitalised_unknown(doc, i):
+                claim(i, self._extend(doc, i, cased), 0.6)
             elif cased and known and self._nickname(token, known):
                 claim(i, i, 0.7)
         return spans
@@ -191,6 +194,14 @@ class NameDetector:
         if self.words.zipf(word) > 0 or word in self.cues.not_names:
             return False
         return not self._is_place(token)
+
+    def _capitalised_unknown(self, doc: Doc, i: int) -> bool:
+        """A capitalised word inside a sentence that is no ordinary word (bokmål writes nouns,
+        weekdays and months in lower case, so this is nearly always a name)."""
+        token = doc[i]
+        if not token.is_alpha or not token.text[0].isupper() or token.is_upper and len(token) > 1:
+            return False
+        return not _sentence_initial(doc, i) and self._unknown_word(token)
 
     def _glued_title(self, token: Token) -> bool:
         """"mrbarroso": speech-to-text normalisers drop the dot and the space after a title."""
