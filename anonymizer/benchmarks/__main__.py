@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+from anonymizer.benchmarks.daemon import daemon_section
 from anonymizer.benchmarks.vault import vault_section
 
 
@@ -30,7 +31,7 @@ def engine_section() -> None:
     print()
 
 
-SECTIONS = {"engine": engine_section, "vault": vault_section}
+SECTIONS = {"engine": engine_section, "vault": vault_section, "daemon": daemon_section}
 
 
 def main(argv: list[str]) -> int:

@@ -21,6 +21,7 @@ its next start.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -63,7 +64,8 @@ def purge_participant(settings: Settings, receipt: WithdrawalReceipt,
     transcripts = clean = sealed = 0
     inputs: list[str] = []
     waves: set[str] = set()
-    with store.locked():
+    # Without a store folder no daemon ever ran for this study: nothing was released.
+    with store.locked() if store.folder.is_dir() else contextlib.nullcontext():
         for sidecar, meta in list(store.all_meta()):
             if meta.get("participant") != number and number not in meta.get("participants", ()):
                 continue
@@ -80,7 +82,8 @@ def purge_participant(settings: Settings, receipt: WithdrawalReceipt,
         rows = store.catalog.read()
         # rows whose sidecar is gone: this participant's, and focus groups they spoke in
         kept = [r for r in rows if (store.folder / r.get("meta_file", "")).is_file()]
-        if len(kept) != len(rows) or not store.catalog.path.exists():
+        has_store = store.folder.is_dir()
+        if has_store and (len(kept) != len(rows) or not store.catalog.path.exists()):
             store.catalog.rewrite(kept)
         store.remove_empty_folders(number)
         sealed += originals.remove_participant(number)
@@ -90,7 +93,7 @@ def purge_participant(settings: Settings, receipt: WithdrawalReceipt,
                 if isinstance(report.get("input_sha256"), str):
                     inputs.append(report["input_sha256"])
                 held += quarantine.remove(name) > 0
-        if inputs:
+        if inputs and has_store:
             append_durably(store.folder / WITHDRAWN_INPUTS,
                            "".join(f"{sha}\n" for sha in sorted(set(inputs))).encode("ascii"),
                            mode=0o600)

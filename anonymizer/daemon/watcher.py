@@ -183,9 +183,19 @@ class InboxWatcher:
 
     def stop(self) -> None:
         observer, self._observer = self._observer, None
-        if observer is not None:
+        if observer is None:
+            return
+        # watchdog 7 logs "queue_events() called when the thread is inactive" (ERROR) when an
+        # event races the stop: harmless, but alarming in a steward's journal. Quiet it for the
+        # stop only.
+        noisy = logging.getLogger("watchdog.observers.inotify")
+        level = noisy.level
+        noisy.setLevel(logging.CRITICAL)
+        try:
             observer.stop()  # type: ignore[attr-defined]
             observer.join(timeout=5)  # type: ignore[attr-defined]
+        finally:
+            noisy.setLevel(level)
 
     # -- looking -----------------------------------------------------------------------------
     def rescan(self) -> None:
