@@ -64,7 +64,8 @@ class Crash:
         setattr(target, self.attr, wrapper)
 
 
-def _child(study: Study, engine_parts: Any, crash: Crash | None, oneshot: bool) -> None:
+def _child(study: Study, engine_parts: Any, crash: Crash | None, oneshot: bool,
+           started: int) -> None:
     code = 70
     try:
         from anonymizer.audit import open_audit_log
@@ -72,14 +73,17 @@ def _child(study: Study, engine_parts: Any, crash: Crash | None, oneshot: bool) 
         from anonymizer.engine import Engine
         from anonymizer.vault_keystore import open_vault_keystore
 
+        stop = threading.Event()  # a SIGTERM that comes early still stops it cleanly
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        os.write(started, b"!")
+        os.close(started)
         if crash is not None:
             crash.install()
         settings = study.settings()
         keystore = open_vault_keystore(settings, interactive=False)
         engine = Engine(settings, engine_parts.rulebook, engine_parts.pipeline, keystore)
         audit = open_audit_log(settings, keystore.vault.audit_key())
-        daemon = Daemon(settings, engine, keystore, audit)
-        signal.signal(signal.SIGTERM, lambda *_: daemon.stop())
+        daemon = Daemon(settings, engine, keystore, audit, stop=stop)
         summary = daemon.run(oneshot=oneshot)
         code = 0 if summary.all_released else 2
     except BaseException:  # noqa: BLE001 - reported on stderr, exit code 70
@@ -92,9 +96,15 @@ def _child(study: Study, engine_parts: Any, crash: Crash | None, oneshot: bool) 
 
 def spawn(study: Study, engine_parts: Any, crash: Crash | None = None, *,
           oneshot: bool = True) -> int:
+    """Fork a daemon; return once it can take SIGTERM (its handler is installed)."""
+    reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:
-        _child(study, engine_parts, crash, oneshot)
+        os.close(reader)
+        _child(study, engine_parts, crash, oneshot, writer)
+    os.close(writer)
+    os.read(reader, 1)  # b"!" -- or b"" if the child died first
+    os.close(reader)
     return pid
 
 
