@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass
 
 from anonymizer.audit import AuditEvent, AuditLog
+from anonymizer.errors import AnonymizerError, ExitCode
 from anonymizer.daemon.fsutil import append_durably, remove_durably
 from anonymizer.daemon.naming import is_wave_label
 from anonymizer.daemon.originals import Originals
@@ -35,6 +36,12 @@ from anonymizer.settings import Settings
 from vault import WithdrawalReceipt
 
 log = logging.getLogger("anonymizer.daemon")
+
+
+class PurgeIncomplete(AnonymizerError):
+    """A file could not be removed (exit 1); running the purge again finishes it."""
+
+    exit_code = ExitCode.FAILED
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,16 @@ class PurgeReport:
 
 def purge_participant(settings: Settings, receipt: WithdrawalReceipt,
                       audit: AuditLog) -> PurgeReport:
+    try:
+        return _purge(settings, receipt, audit)
+    except OSError as exc:
+        raise PurgeIncomplete(
+            f"the store purge of participant {receipt.number} stopped "
+            f"({exc.strerror or type(exc).__name__}); run it again: anonymizer store purge "
+            f"{receipt.number}") from None
+
+
+def _purge(settings: Settings, receipt: WithdrawalReceipt, audit: AuditLog) -> PurgeReport:
     number = receipt.number
     project = settings.project.id
     store = Store(settings.paths.folder("store"), project)

@@ -111,3 +111,24 @@ def test_store_purge_command(study: Study, daemon, capsys) -> None:
     assert study.sidecars() == [] and not (study.originals / "P05").exists()
     assert main(["-c", str(study.config), "store", "purge", "5"]) == 0
     assert "0 released transcript(s)" in capsys.readouterr().out
+
+
+def test_participants_withdraw_purges_the_store_at_once(study: Study, daemon, capsys) -> None:
+    import json
+
+    from anonymizer.cli import main
+
+    with daemon():
+        study.drop("Torunn t1.txt", transcript("Torunn Vikås", 8))
+        study.drop("Halvard t1.txt", transcript("Halvard Brekke", 9))
+        wait_until(lambda: study.settled(2))
+    capsys.readouterr()
+    assert main(["-c", str(study.config), "participants", "withdraw", "3", "--yes",
+                 "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["participant"] == 3 and answer["purged"] == {
+        "transcripts": 1, "clean_files": 1, "catalog_rows": 1, "originals": 1, "quarantined": 0}
+    assert [meta["participant"] for _, meta in study.sidecars()] == [2]
+    assert not (study.store / "P03").exists() and not (study.originals / "P03").exists()
+    events = [e for e, _ in study.audit_events()]
+    assert events[-2:] == ["withdrawn", "purged"]
