@@ -281,8 +281,13 @@ def cmd_participants_withdraw(args: argparse.Namespace) -> int:
             receipt = vault.withdraw(args.number)
             _audit_log(settings, vault)("WITHDRAWN", kind="participant", number=receipt.number,
                                         wave_count=len(receipt.waves))
+        purged = _purge_store(settings, vault, receipt)
     purge = {"event": "withdrawn", "project": settings.project.id, "participant": receipt.number,
              "waves": list(receipt.waves), "withdrawn_on": receipt.withdrawn_on.isoformat()}
+    if purged is not None:
+        purge["purged"] = {"transcripts": purged.transcripts, "clean_files": purged.clean_files,
+                           "catalog_rows": purged.catalog_rows, "originals": purged.originals,
+                           "quarantined": purged.quarantined}
     if args.json:
         print(json.dumps(purge, ensure_ascii=False))
         return 0
@@ -290,7 +295,26 @@ def cmd_participants_withdraw(args: argparse.Namespace) -> int:
           "retired for good")
     print(f"the store must purge participant {receipt.number}, waves: "
           f"{', '.join(receipt.waves) or 'none recorded'}")
+    if purged is not None:
+        print(f"purged {purged.summary()}")
     return 0
+
+
+def _purge_store(settings: Settings, vault: Vault, receipt: Any) -> Any:
+    """The analysis store's part of a withdrawal (``anonymizer.daemon.purge``): released files,
+    catalog rows, sealed originals and quarantined inputs of the participant go now. None when
+    the study has no store (no data folder set, or no daemon ever ran)."""
+    from anonymizer.audit import open_audit_log
+    from anonymizer.daemon.purge import purge_participant
+    from anonymizer.daemon.store import Store
+
+    try:
+        store = Store(settings.paths.folder("store"), settings.project.id)
+    except SettingsError:
+        return None
+    if not store.folder.is_dir():
+        return None
+    return purge_participant(settings, receipt, open_audit_log(settings, vault.audit_key()))
 
 
 def cmd_participants_merge(args: argparse.Namespace) -> int:
