@@ -1,8 +1,8 @@
 """`anonymizer watch` (the daemon) and `anonymizer store purge N` (a withdrawal's files).
 
 Thin: the work is in ``anonymizer.daemon``. Exit codes of ``watch``: 0 stopped cleanly (with
-``--oneshot``: every input was released, or was a duplicate deleted by policy); 2 with
-``--oneshot`` when any input went to quarantine; 3 settings (no ethics metadata, no vault
+``--oneshot``: nothing went to quarantine -- every input was released, or was a duplicate deleted
+by policy); 2 with ``--oneshot`` when any input went to quarantine (duplicates included); 3 settings (no ethics metadata, no vault
 backend); 4 the vault refused; 1 another daemon holds the work folder, or the audit log refused.
 """
 
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "are processed first. Stops on SIGTERM or Ctrl-C after the current file.")
     watch.add_argument("--oneshot", action="store_true",
                        help="process what is in the inbox, then exit (0: all released, "
-                       "2: something was quarantined)")
+                       "2: something went to quarantine)")
     watch.add_argument("--polling", action="store_true",
                        help="poll the inbox instead of OS notifications (network shares); "
                        "also the setting watch.use_polling")

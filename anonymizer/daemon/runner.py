@@ -111,8 +111,11 @@ def finish_quarantine(ctx: Context, entry: JournalEntry, *, audited: set[str] | 
     if entry.input_sha256 is not None and reason is not QuarantineReason.DUPLICATE:
         ctx.held[entry.input_sha256] = plan.name
     ctx.journal.close(entry)
-    key = "duplicates" if reason is QuarantineReason.DUPLICATE else "quarantined"
-    ctx.counts[key] += 1
+    if reason is QuarantineReason.DUPLICATE:
+        ctx.counts["duplicates"] += 1
+        ctx.counts["duplicates_quarantined"] += 1
+    else:
+        ctx.counts["quarantined"] += 1
     sha = (entry.input_sha256 or "-")[:12]
     log.warning("quarantined job %s (input %s): %s at stage %s -> %s", entry.job[:12], sha,
                 reason.value, plan.stage, plan.name)

@@ -40,9 +40,12 @@ class Summary:
     duplicates: int = 0
     resumed: int = 0
 
+    duplicates_quarantined: int = 0
+
     @property
     def all_released(self) -> bool:
-        return self.quarantined == 0
+        """Nothing went to quarantine (a duplicate deleted by policy is fine)."""
+        return self.quarantined == 0 and self.duplicates_quarantined == 0
 
 
 class Daemon:
@@ -82,6 +85,7 @@ class Daemon:
                 summary.released = counts["released"]
                 summary.quarantined = counts["quarantined"]
                 summary.duplicates = counts["duplicates"]
+                summary.duplicates_quarantined = counts["duplicates_quarantined"]
                 self.ctx.record(AuditEvent.DAEMON_STOPPED, released_count=summary.released,
                                 quarantined_count=summary.quarantined,
                                 duplicate_count=summary.duplicates)

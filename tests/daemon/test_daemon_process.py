@@ -93,6 +93,14 @@ def test_oneshot_exit_codes(study: Study) -> None:
     assert (result.returncode, result.stdout.strip()) == (
         2, "released 0, quarantined 1, duplicates 0"), result.stderr
     assert "sigrun" not in result.stderr.casefold()
+    study.drop("Sigrun t1 copy.txt", raw)  # a duplicate goes to quarantine too: exit 2
+    result = run_cli(study, "watch", "--oneshot")
+    assert (result.returncode, result.stdout.strip()) == (
+        2, "released 0, quarantined 0, duplicates 1"), result.stderr
+    study.write_config(store={"duplicates": "delete"})
+    study.drop("Sigrun t1 copy 2.txt", raw)  # ... unless the policy deletes duplicates
+    result = run_cli(study, "watch", "--oneshot")
+    assert result.returncode == 0, result.stderr
     check_store(study, {sha256(raw): raw})
 
 
