@@ -35,15 +35,3 @@ def daemon(study: Study, engine_parts, caplog: pytest.LogCaptureFixture
 
     return make
 
-
-WATCH_COMMANDS = "anonymizer.cli.watch_cmds"
-
-
-@pytest.fixture(autouse=True)
-def watch_commands_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until the CLI root lists the daemon's commands, add them for these tests (a no-op
-    after). ``test_daemon_cli.py`` says whether the root lists them."""
-    import anonymizer.cli as cli
-
-    if WATCH_COMMANDS not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, WATCH_COMMANDS))

@@ -8,12 +8,9 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from daemon_kit import Study, check_store, sha256, transcript, wait_until
-
-HERE = Path(__file__).resolve().parent
 
 
 def _env(study: Study) -> dict[str, str]:
@@ -23,7 +20,7 @@ def _env(study: Study) -> dict[str, str]:
 
 
 def _command(study: Study, *args: str) -> list[str]:
-    return [sys.executable, str(HERE / "watch_main.py"), "-c", str(study.config), *args]
+    return [sys.executable, "-m", "anonymizer", "-c", str(study.config), *args]
 
 
 def run_cli(study: Study, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
