@@ -144,6 +144,8 @@ class Engine:
         )
         self.terms = active_terms(rulebook, settings.rewrite.gendered_groups)
         self.term_words = frozenset(w.rstrip(".") for w in self.terms)
+        self.person_words = frozenset(w.casefold() for group in rulebook.term_groups.values()
+                                      for w in group.terms if " " not in w)
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
@@ -154,9 +156,10 @@ class Engine:
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
         self.words: WordFrequency = load_lexicon(rulebook)
         self.names: NameDetector | None = None
+        self.gazetteer: Gazetteer | None = None
         self.places: PlaceDetector | None = None
         if settings.detection.gazetteers:
-            gazetteer = load_gazetteer(rulebook)
+            gazetteer = self.gazetteer = load_gazetteer(rulebook)
             self.names = NameDetector(gazetteer, rulebook.names, self.words, self.stop_words)
             self.places = PlaceDetector(gazetteer, self.words,
                                         frozenset(rulebook.names.not_names))
@@ -198,12 +201,30 @@ class Engine:
             found += self.names.detect(doc.chunks, cased=not doc.lower_case, known_names=known,
                                        places=multiword)
             found += places
+        found = [f for f in found if not self._ordinary_word_at_start(doc.text, f)]
         # Role and header labels ("Interviewer:", "Setting:") are kept as they are: nothing
         # may claim them.
         roles = [(t.label_start, t.label_end) for t in turns if t.is_role]
         found = [f for f in found if not any(s < f.end and f.start < e for s, e in roles)]
         doc.findings = outside(self.own_output, doc.text, found)
         doc.findings += self.gendered.detect_neutral(doc.text)
+
+    def _ordinary_word_at_start(self, text: str, finding: Finding) -> bool:
+        """A model's one-word "name" that opens a sentence and is an ordinary word of the
+        language, not a listed name ("Ring meg", "Datteren vår"): capitalised only because it
+        comes first. Names from the roster, speaker labels and context are not judged here."""
+        if finding.detector != "spacy_ner" or not finding.entity.is_name_like:
+            return False
+        surface = text[finding.start:finding.end]
+        if " " in surface or not surface.isalpha():
+            return False
+        before = text[max(0, finding.start - 3):finding.start].rstrip(" \t\"'“(")
+        if before and before[-1] not in ".!?:\n":
+            return False
+        listed = self.gazetteer is not None and bool(self.gazetteer.kinds_of(surface))
+        # Kinship words used as names ("Mommy is so proud") do name a person.
+        kin = surface.casefold() in self.person_words
+        return not listed and not kin and self.words.zipf(surface) >= 3.5
 
     def _accept(self, doc: Analysis) -> None:
         doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,

@@ -43,9 +43,14 @@ _IDENTITY_KIND = {
 }
 
 
+# How much a detector's kind is trusted when two findings overlap: a person guessed from
+# context loses to a place the model or the place list is sure of ("på Lade").
+_DETECTOR_BONUS = {"name_context": -5, "place_gazetteer": 1}
+
+
 def priority(finding: Finding) -> int:
     bonus = 15 if finding.role is Role.SPEAKER else 0
-    return _PRIORITY[finding.entity] + bonus
+    return _PRIORITY[finding.entity] + bonus + _DETECTOR_BONUS.get(finding.detector, 0)
 
 
 def whole_words(text: str, finding: Finding) -> Finding:
@@ -151,9 +156,13 @@ def settle_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     settled = []
     for group in groups:
         spans = [f for f in group if f.entity not in _TOKEN_LEVEL] or group
-        best = max(spans, key=lambda f: (priority(f), f.length, -f.start))
-        settled.append(replace(best, start=min(f.start for f in spans),
-                               end=max(f.end for f in spans)))
+        start, end = min(f.start for f in spans), max(f.end for f in spans)
+        # The kind comes from a finding that covers the whole union if there is one ("Oslo
+        # University Hospital" is an organisation although "Oslo" is a place), else from the
+        # strongest.
+        best = max(spans, key=lambda f: ((f.start, f.end) == (start, end), priority(f),
+                                         f.length, -f.start))
+        settled.append(replace(best, start=start, end=end))
     return settled
 
 
@@ -188,6 +197,9 @@ class Resolver:
     titles: frozenset[str]
 
     def resolve(self, text: str, findings: Sequence[Finding]) -> list[Replacement]:
+        before = {f.start: f.end for f in findings}
+        findings = self._split_genitives(text, findings)
+        split = {f.start for f in findings if before.get(f.start) == f.end + 1}
         people = self._people(text, [f for f in findings if f.entity is EntityKind.PERSON])
         out = []
         for finding in findings:
@@ -207,7 +219,29 @@ class Resolver:
                 out.append(self._fixed(finding, match_case(surface, target)))
             else:
                 out.append(self._fixed(finding, self._label_or_general(finding, surface)))
+        # A split genitive is replaced whole again, the label keeping the -s ("[Deltaker 1]s").
+        out = [replace(r, end=r.end + 1, text=r.text + text[r.end]) if r.start in split else r
+               for r in out]
         return sorted((_with_possessive(text, r) for r in out), key=lambda r: r.start)
+
+    def _split_genitives(self, text: str, findings: Sequence[Finding]) -> list[Finding]:
+        """"Solveigs" (bokmål genitive) next to "Solveig Brattli": the mention is Solveig, and
+        the label keeps the -s ("[Deltaker 1]s"). Only when the base is a name already known
+        in this transcript or the roster, so "Hans" stays Hans."""
+        known = {w for f in findings if f.entity is EntityKind.PERSON and
+                 (f.role is Role.SPEAKER or len(words(text[f.start:f.end])) > 1)
+                 for w in words(text[f.start:f.end])}
+        known |= {w for i in self.keystore.identities() if i.registered and i.kind in _PEOPLE
+                  for name in i.names for w in words(name)}
+        out = []
+        for f in findings:
+            surface = text[f.start:f.end]
+            if f.entity is EntityKind.PERSON and f.role is Role.MENTION and \
+                    len(surface) > 3 and surface.endswith("s") and surface.isalpha() and \
+                    surface.casefold() not in known and surface[:-1].casefold() in known:
+                f = replace(f, end=f.end - 1)
+            out.append(f)
+        return out
 
     def _people(self, text: str, mentions: list[Finding]) -> dict[tuple[int, int], Identity]:
         """Group person mentions by who they are and get each person's identity."""

@@ -231,13 +231,16 @@ class NameDetector:
             return False  # "London": the place detector and context decide
         if score < COMMON:
             return not (cased and token.is_upper and len(token) <= 3)  # "MRI", "TV"
-        # An ordinary word that is also a name ("Will", "May"): only with evidence.
-        if not cased:
+        # An ordinary word that is also a name ("Will", "May", "Member", "House"): only with
+        # evidence. A first name needs the tagger's proper-noun tag inside a sentence, or a
+        # surname after it; a surname that is an ordinary word ("Young", "House", "States")
+        # counts only after a first name or a cue, which _extend and the cues handle.
+        if not cased or not self._is_first_name(token):
             return False
         next_is_name = i + 1 < len(doc) and doc[i + 1].text[:1].isupper() and \
             self._name_score(doc[i + 1]) is not None
         return (token.tag_ in ("NNP", "NNPS") and not _sentence_initial(doc, i)) or \
-            (self._is_first_name(token) and next_is_name)
+            next_is_name
 
     def _extend(self, doc: Doc, i: int, cased: bool) -> int:
         """The last token of the name starting at ``i``: surnames and particles that follow."""
@@ -250,8 +253,13 @@ class NameDetector:
             if cased:
                 if not (token.text[:1].isupper() or token.lower_ in self.cues.particles):
                     break
-                if token.lower_ in self.cues.roles or token.is_stop and \
-                        token.lower_ not in self.cues.particles:
+                if token.lower_ in self.cues.roles or token.text == "I":
+                    break
+                # A capitalised function word right after a first name is a surname
+                # ("Theresa May"); after anything else it starts a new sentence part.
+                if token.is_stop and token.lower_ not in self.cues.particles and \
+                        not (j == i + 1 and self._is_first_name(doc[i]) and
+                             self._name_score(token) is not None):
                     break
             elif not self._surname_after(doc, j) and \
                     (self._common(token) or token.lower_ in self.cues.roles):

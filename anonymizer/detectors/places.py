@@ -8,7 +8,7 @@ letter away from the start of a sentence, or a preposition of place before it ("
 
 from __future__ import annotations
 
-from anonymizer.detectors.names import COMMON, PLACE_KINDS, WordFrequency
+from anonymizer.detectors.names import COMMON, NAME_KINDS, PLACE_KINDS, WordFrequency
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.gazetteer import Gazetteer, GazetteerHit, Kind
 
@@ -62,10 +62,12 @@ class PlaceDetector:
             return False
         if cased and surface.isupper() and len(surface) <= 3 and not hit.kinds & _MAJOR:
             return False  # "TV", "MRI": abbreviations that happen to be towns somewhere
-        if self._place_score(text, hit) < COMMON:
-            return True
         locative = _previous_word(text, hit.start) in _LOCATIVE
         major = bool(hit.kinds & _MAJOR) or (hit.population or 0) >= _BIG_PLACE
+        if hit.kinds & NAME_KINDS and not major and not locative:
+            return False  # "Gunn" is a hamlet somewhere and a first name: the name wins
+        if self._place_score(text, hit) < COMMON:
+            return True
         if cased:
             return locative or (major and not _sentence_initial(text, hit.start))
         return locative and major
