@@ -88,7 +88,6 @@ def cmd_store_purge(args: argparse.Namespace) -> int:
     from anonymizer.vault_keystore import open_vault
     from vault import RetiredReason, WithdrawalReceipt
 
-    _logging(False)
     settings = settings_from(args)
     with open_vault(settings) as vault:
         tomb = next((r for r in vault.retired("participant")
