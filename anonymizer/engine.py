@@ -144,8 +144,7 @@ class Engine:
         )
         self.terms = active_terms(rulebook, settings.rewrite.gendered_groups)
         self.term_words = frozenset(w.rstrip(".") for w in self.terms)
-        self.person_words = frozenset(w.casefold() for group in rulebook.term_groups.values()
-                                      for w in group.terms if " " not in w)
+        self.kinship_names = frozenset(rulebook.names.kinship_names)
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
@@ -216,6 +215,9 @@ class Engine:
         if finding.detector != "spacy_ner" or not finding.entity.is_name_like:
             return False
         surface = text[finding.start:finding.end]
+        if surface.isupper() and len(surface) > 3:  # "HUN KOM.": a line in capitals
+            return all(w in self.stop_words or self.words.zipf(w) >= 3.5
+                       for w in surface.casefold().split())
         if " " in surface or not surface.isalpha():
             return False
         before = text[max(0, finding.start - 3):finding.start].rstrip(" \t\"'“(")
@@ -223,7 +225,7 @@ class Engine:
             return False
         listed = self.gazetteer is not None and bool(self.gazetteer.kinds_of(surface))
         # Kinship words used as names ("Mommy is so proud") do name a person.
-        kin = surface.casefold() in self.person_words
+        kin = surface.casefold() in self.kinship_names
         return not listed and not kin and self.words.zipf(surface) >= 3.5
 
     def _accept(self, doc: Analysis) -> None:

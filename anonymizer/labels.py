@@ -33,9 +33,8 @@ def own_output_pattern(rulebook: Rulebook, replacements: Iterable[str]) -> re.Pa
     for form in rulebook.pronoun_forms.values():
         if "/" in form:
             alternatives.add(re.escape(form))
-    for replacement in replacements:
-        if "/" in replacement or "(" in replacement:  # e.g. "fiancé(e)"
-            alternatives.add(re.escape(replacement))
+    for replacement in replacements:  # "spouse", "ektefellen min", "fiancé(e)": ours, never a name
+        alternatives.add(re.escape(replacement))
     ordered = sorted(alternatives, key=len, reverse=True)
     return re.compile(rf"(?<!\w)(?:{'|'.join(ordered)})(?!\w)", re.IGNORECASE)
 

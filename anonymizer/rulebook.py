@@ -111,6 +111,9 @@ class NameRules(_Strict):
     # In languages that write common nouns in lower case (bokmål), a capitalised word inside a
     # sentence that is not an ordinary word is taken for a name; elsewhere it is only flagged.
     capitalised_unknown_is_name: bool = False
+    # Kinship words that are used like names ("Mommy is so proud"): never dropped as a mere
+    # capitalised ordinary word at the start of a sentence.
+    kinship_names: list[str] = []
 
 
 class RiskTerms(_Strict):

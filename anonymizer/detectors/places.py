@@ -13,6 +13,7 @@ from anonymizer.findings import EntityKind, Finding
 from anonymizer.gazetteer import Gazetteer, GazetteerHit, Kind
 
 DETECTOR = "place_gazetteer"
+LOCATIVE_DETECTOR = "place_after_preposition"
 _LOCATIVE = frozenset({
     "in", "to", "from", "at", "near", "into", "outside", "inside", "around", "across",
     "throughout", "towards", "toward", "via", "visit", "visited", "visiting", "moved", "live",
@@ -52,7 +53,11 @@ class PlaceDetector:
                 continue
             if text[hit.start:hit.end].casefold() in self.not_names:
                 continue
-            findings.append(Finding(hit.start, hit.end, EntityKind.LOCATION, DETECTOR, 0.75))
+            # "på Lade", "moved to Reading": after a preposition of place the place reading
+            # is the strong one, also against a model that took the word for a person.
+            locative = _previous_word(text, hit.start) in _LOCATIVE
+            findings.append(Finding(hit.start, hit.end, EntityKind.LOCATION,
+                                    LOCATIVE_DETECTOR if locative else DETECTOR, 0.75))
         return findings
 
     def _accept(self, text: str, hit: GazetteerHit, cased: bool) -> bool:
