@@ -11,10 +11,12 @@ every step in it is idempotent (the audit record is looked up before it is writt
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from anonymizer import __version__
 from anonymizer.audit import AuditEvent
+from anonymizer.daemon.catalog import rows_for
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry
@@ -28,8 +30,6 @@ log = logging.getLogger("anonymizer.daemon")
 
 
 def engine_facts(ctx: Context) -> EngineFacts:
-    import hashlib
-
     pipeline = ctx.engine.pipeline
     return EngineFacts(ctx.engine.language, ctx.engine.rules_digest,
                        hashlib.sha256(ctx.naming.digest_source).hexdigest(),
@@ -72,17 +72,11 @@ def release(ctx: Context, job: Job) -> JournalEntry:
             raise Refused(QuarantineReason.STORE_ERROR, Stage.RELEASE,
                           exc.strerror or type(exc).__name__) from None
         try:
-            ctx.store.catalog.append(_rows(ctx, plan, meta))
+            ctx.store.catalog.append(rows_for(meta, plan.folder, plan.meta))
         except Exception:  # noqa: BLE001 - committed already; the catalog is derived
             log.warning("catalog.csv could not be appended to; it is rebuilt at the next start")
     ctx.released[sha] = ctx.store.folder / plan.folder / plan.meta
     return ctx.journal.save(entry.moved(JobState.RELEASED))
-
-
-def _rows(ctx: Context, plan, meta):  # noqa: ANN001, ANN202 - thin helper
-    from anonymizer.daemon.catalog import rows_for
-
-    return rows_for(meta, plan.folder, plan.meta)
 
 
 def finish_release(ctx: Context, entry: JournalEntry, *, audited: set[str] | None = None
@@ -135,6 +129,4 @@ def seal_original(ctx: Context, entry: JournalEntry) -> None:
 
 
 def _sha(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
