@@ -45,7 +45,8 @@ _IDENTITY_KIND = {
 
 # How much a detector's kind is trusted when two findings overlap: a person guessed from
 # context loses to a place the model or the place list is sure of ("på Lade").
-_DETECTOR_BONUS = {"name_context": -5, "place_gazetteer": 1, "place_after_preposition": 15}
+_DETECTOR_BONUS = {"name_context": -5, "unknown_word": -15, "place_gazetteer": 1,
+                   "place_after_preposition": 15}
 
 
 def priority(finding: Finding) -> int:

@@ -30,6 +30,9 @@ from anonymizer.nlp import AnalysedChunk
 from anonymizer.rulebook import NameRules
 
 DETECTOR = "name_context"
+# A word that is no ordinary word and no listed name, capitalised inside a sentence (or, in
+# lower-case text, anywhere): a name of some kind, the weakest person evidence.
+UNKNOWN_DETECTOR = "unknown_word"
 NAME_KINDS = frozenset({Kind.FIRST_NAME, Kind.SURNAME})
 PLACE_KINDS = frozenset({Kind.PLACE, Kind.REGION, Kind.COUNTRY, Kind.SUPRANATIONAL})
 COMMON = 3.0  # Zipf frequency from which a word is ordinary (about 1 in a million words)
@@ -120,11 +123,17 @@ class NameDetector:
     def _common(self, token: Token) -> bool:
         return token.lower_ in self.stop_words or self.words.zipf(token.lower_) >= COMMON
 
+    def _not_a_name(self, token: Token) -> bool:
+        """Months, weekdays, languages ... and their plurals ("Sundays")."""
+        word = token.lower_
+        return word in self.cues.not_names or (word.endswith("s") and
+                                               word[:-1] in self.cues.not_names)
+
     def _namelike(self, token: Token, cased: bool) -> bool:
         """Could this word be part of a name right after a strong cue?"""
         if not token.is_alpha and not re.fullmatch(r"[\w'’-]+", token.text):
             return False
-        if token.lower_ in self.cues.not_names:
+        if self._not_a_name(token):
             return False
         if token.lower_ in self.cues.roles or token.lower_ in self.stop_words:
             return token.lower_ in self.cues.particles
@@ -144,28 +153,27 @@ class NameDetector:
             spans = self._spans(chunk.doc, cased, known, blocked)
             findings.extend(
                 Finding(chunk.offset + doc_start, chunk.offset + doc_end, EntityKind.PERSON,
-                        DETECTOR, score)
-                for doc_start, doc_end, score in spans
+                        detector, score)
+                for doc_start, doc_end, score, detector in spans
             )
         return findings
 
     def _spans(self, doc: Doc, cased: bool, known: set[str],
-               blocked: set[tuple[int, int]]) -> list[tuple[int, int, float]]:
+               blocked: set[tuple[int, int]]) -> list[tuple[int, int, float, str]]:
         taken = [any(s <= t.idx < e for s, e in blocked) for t in doc] if blocked \
             else [False] * len(doc)
         lowers = [t.lower_ for t in doc]
-        spans: list[tuple[int, int, float]] = []
+        spans: list[tuple[int, int, float, str]] = []
 
-        def claim(first: int, last: int, score: float) -> None:
+        def claim(first: int, last: int, score: float, detector: str = DETECTOR) -> None:
             while last > first and doc[last].lower_ in self.cues.particles:
                 last -= 1
             for k in range(first, last + 1):
                 taken[k] = True
-            spans.append((doc[first].idx, doc[last].idx + len(doc[last]), score))
+            spans.append((doc[first].idx, doc[last].idx + len(doc[last]), score, detector))
 
         for i, token in enumerate(doc):
-            if taken[i] or token.is_punct or token.is_space or \
-                    token.lower_ in self.cues.not_names:
+            if taken[i] or token.is_punct or token.is_space or self._not_a_name(token):
                 continue
             after_title = i > 0 and doc[i - 1].lower_ in self.cues.titles or \
                 i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
@@ -178,9 +186,9 @@ class NameDetector:
             elif self._gazetteer_name(doc, i, cased):
                 claim(i, self._extend(doc, i, cased), 0.7)
             elif not cased and self._unknown_word(token):
-                claim(i, self._extend(doc, i, cased), 0.6)
+                claim(i, self._extend(doc, i, cased), 0.6, UNKNOWN_DETECTOR)
             elif cased and self.capitalised_is_name and self._capitalised_unknown(doc, i):
-                claim(i, self._extend(doc, i, cased), 0.6)
+                claim(i, self._extend(doc, i, cased), 0.6, UNKNOWN_DETECTOR)
             elif cased and known and self._nickname(token, known):
                 claim(i, i, 0.7)
         return spans
