@@ -68,11 +68,10 @@ class RiskScanner:
             if ent.label_ in ("DATE", "TIME") and any(c.isdigit() for c in ent.text):
                 out.append(Flag(offset + ent.start_char, offset + ent.end_char,
                                 RiskReason.DATE.value))
-        for i, token in enumerate(doc):
-            if i == 0 or not token.is_alpha or not token.text[0].isupper():
-                continue
-            previous = doc[i - 1]
-            if previous.is_punct and previous.text in ".!?:\"“" or "\n" in previous.text_with_ws:
+        # Inside a sentence such a word is replaced already (detector unknown_word); at the
+        # start of a sentence its capital says nothing, so it is left in and flagged here.
+        for token in doc:
+            if not token.is_alpha or not token.text[0].isupper():
                 continue
             word = token.lower_
             if word in self.stop_words or word in self.allow or \

@@ -57,8 +57,9 @@ def rows_for(meta: dict[str, Any], folder: str, meta_name: str) -> list[dict[str
         "meta_file": f"{folder}/{meta_name}",
         "job_id": meta["job_id"],
     }
+    # One row per clean transcript file; the review data beside it is not a transcript.
     return [{**common, "file": f"{folder}/{f['name']}", "format": f["format"],
-             "sha256": f["sha256"]} for f in meta["files"]]
+             "sha256": f["sha256"]} for f in meta["files"] if f["format"] != "review"]
 
 
 def _cell(value: str) -> str:

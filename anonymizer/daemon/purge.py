@@ -91,7 +91,8 @@ def _purge(settings: Settings, receipt: WithdrawalReceipt, audit: AuditLog) -> P
             remove_durably(sidecar)  # un-released from here on
             transcripts += 1
             for item in meta["files"]:
-                clean += remove_durably(sidecar.parent / item["name"])
+                removed = remove_durably(sidecar.parent / item["name"])
+                clean += removed if item["format"] != "review" else 0  # review data: not a transcript
             # the source of what was purged goes too (a focus group's is filed elsewhere)
             sealed_file = meta.get("original", {}).get("file")
             if sealed_file:

@@ -29,6 +29,7 @@ from anonymizer.formats import (
 )
 from anonymizer.formats.limits import human_size
 from anonymizer.keystore import IdentityKind
+from anonymizer.review_data import ReviewData
 from anonymizer.transcript import TranscriptFormat
 from vault import Reason, VaultError
 
@@ -185,6 +186,13 @@ def render(ctx: Context, job: Job) -> None:
     if job.transcript.format is TranscriptFormat.DOCX and ctx.settings.store.docx_copy:
         job.outputs[".docx"] = build_clean_docx(job.outcome.clean_text, job.transcript)
         job.output_formats[".docx"] = "docx"
+    # What the steward's review page highlights: kinds, detectors, scores and offsets into
+    # the clean text; no detected string, so it may sit in the store beside the clean file.
+    job.outputs[REVIEW_SUFFIX] = ReviewData.from_outcome(job.outcome).to_json().encode("utf-8")
+    job.output_formats[REVIEW_SUFFIX] = REVIEW_FORMAT
 
+
+REVIEW_SUFFIX = ".review.json"
+REVIEW_FORMAT = "review"
 
 BEFORE_RELEASE = (inspect, checksum, dedupe, read, name, anonymize, render)

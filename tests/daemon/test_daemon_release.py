@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -40,8 +41,16 @@ def test_a_dropped_transcript_is_released_with_its_metadata(study, daemon) -> No
                                "scope": "research use by the project group"}
     assert meta["retention_until"] == "2030-12-31"
     assert meta["input"] == {"sha256": sha256(raw), "bytes": len(raw), "format": "txt"}
+    review = clean.with_name("P01_wave2.review.json")
     assert meta["files"] == [{"name": "P01_wave2.txt", "format": "txt",
-                              "sha256": sha256(clean.read_bytes())}]
+                              "sha256": sha256(clean.read_bytes())},
+                             {"name": "P01_wave2.review.json", "format": "review",
+                              "sha256": sha256(review.read_bytes())}]
+    marks = json.loads(review.read_text(encoding="utf-8"))["replacements"]
+    text = clean.read_text(encoding="utf-8")
+    assert all(0 <= m["start"] < m["end"] <= len(text) for m in marks)
+    people = {text[m["start"]:m["end"]] for m in marks if m["kind"] == "PERSON"}
+    assert people and all(re.fullmatch(r"\[?(Participant|Person) \d+\]?", p) for p in people)
     assert meta["replacements"]["by_kind"]["PERSON"] >= 2
     assert meta["replacements"]["total"] == sum(meta["replacements"]["by_kind"].values())
     assert meta["model"]["name"] and meta["model"]["version"] and len(meta["rules_digest"]) == 64
@@ -73,7 +82,8 @@ def test_docx_gives_a_clean_docx_without_authors_or_properties(study, daemon) ->
         study.drop("Halvard_Brekke_t3.docx", path.read_bytes())
         wait_until(lambda: study.settled(1))
     (sidecar, meta), = study.sidecars()
-    assert [f["name"] for f in meta["files"]] == ["P02_wave3.txt", "P02_wave3.docx"]
+    assert [f["name"] for f in meta["files"]] == ["P02_wave3.txt", "P02_wave3.docx",
+                                                   "P02_wave3.review.json"]
     with zipfile.ZipFile(sidecar.parent / "P02_wave3.docx") as package:
         everything = b"".join(package.read(n) for n in package.namelist())
     assert b"Halvard" not in everything and b"Participant 2" in everything
@@ -95,7 +105,8 @@ def test_a_second_transcript_for_the_same_wave_gets_its_own_name(study, daemon) 
         study.drop("Eirik t2 part b.txt", transcript("Eirik Moldestad", 5))
         wait_until(lambda: study.settled(2))
     names = sorted(p.name for p in (study.store / "P04" / "wave2").iterdir())
-    assert names == ["P04_wave2.meta.json", "P04_wave2.txt", "P04_wave2_part2.meta.json",
+    assert names == ["P04_wave2.meta.json", "P04_wave2.review.json", "P04_wave2.txt",
+                     "P04_wave2_part2.meta.json", "P04_wave2_part2.review.json",
                      "P04_wave2_part2.txt"]
 
 

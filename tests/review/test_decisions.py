@@ -33,7 +33,7 @@ def test_a_missed_name_is_registered_in_the_vault_and_then_replaced(
         empty_study: StewardStudy, capsys) -> None:
     study = empty_study
     text = ("Interviewer: Where did you grow up?\n"
-            "Torvald Myrhaug: We went down to Fjellkroa every Sunday.\n")
+            "Torvald Myrhaug: Fjellkroa, every Sunday.\n")
     first = study.release(1, "wave1", text)
     assert "Fjellkroa" in first.clean_path.read_text(encoding="utf-8")  # the miss
     # the review page flags it and shows the command that fixes it
