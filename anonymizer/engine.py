@@ -38,7 +38,7 @@ from anonymizer.keystore import (
     OverlayKeyStore,
 )
 from anonymizer.nlp import AnalysedChunk, NlpPipeline
-from anonymizer.risk import RiskScanner
+from anonymizer.risk import RiskScanner, Spans
 from anonymizer.resolve import Resolver, accept, attach_titles, settle_overlaps
 from anonymizer.rewrite import Rewriter, Rewritten
 from anonymizer.rulebook import Rulebook, default_rules_dir, load_rulebook
@@ -173,7 +173,8 @@ class Engine:
         rulebook = rulebook.with_pronoun_style(settings.rewrite.pronoun_style)
         pipeline = NlpPipeline(settings.model_name(language), language,
                                max_chunk_chars=settings.nlp.max_chunk_chars,
-                               batch_size=settings.nlp.batch_size)
+                               batch_size=settings.nlp.batch_size,
+                               workers=settings.nlp.workers)
         return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
 
     def roster(self) -> list[Identity]:
@@ -203,8 +204,8 @@ class Engine:
         found = [f for f in found if not self._ordinary_word_at_start(doc.text, f)]
         # Role and header labels ("Interviewer:", "Setting:") are kept as they are: nothing
         # may claim them.
-        roles = [(t.label_start, t.label_end) for t in turns if t.is_role]
-        found = [f for f in found if not any(s < f.end and f.start < e for s, e in roles)]
+        roles = Spans((t.label_start, t.label_end) for t in turns if t.is_role)
+        found = [f for f in found if not roles.overlaps(f.start, f.end)]
         doc.findings = outside(self.own_output, doc.text, found)
         doc.findings += self.gendered.detect_neutral(doc.text)
 

@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 
 from anonymizer.errors import ModelError
 from anonymizer.offline import ensure_offline
+from anonymizer.parallel import ParsePool
 
 # spaCy labels Presidio should see, in Presidio's names; everything else is ignored by it.
 _NER_TO_PRESIDIO = {
@@ -71,7 +72,7 @@ class NlpPipeline:
 
     def __init__(
         self, model_name: str, language: str, *, max_chunk_chars: int = 10_000,
-        batch_size: int = 8,
+        batch_size: int = 8, workers: int = 1,
     ) -> None:
         ensure_offline()
         self.model_name = model_name
@@ -89,6 +90,11 @@ class NlpPipeline:
         )
         # Hand Presidio the pipeline we loaded: its own load() would try to download a model.
         self.engine.nlp = {language: self.nlp}
+        self.pool = ParsePool(self.nlp, workers) if workers > 1 else None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
 
     @property
     def model_version(self) -> str:
@@ -101,15 +107,27 @@ class NlpPipeline:
         """Analyse several texts in one ``nlp.pipe`` stream; yields each text's chunks in order."""
         def tagged() -> Iterator[tuple[str, tuple[int, int]]]:
             for index, text in enumerate(texts):
-                for chunk in split_chunks(text, self.max_chunk_chars) or [Chunk(0, "")]:
+                for chunk in split_chunks(text, self._chunk_size(text)) or [Chunk(0, "")]:
                     yield chunk.text, (index, chunk.offset)
 
-        docs = self.nlp.pipe(tagged(), as_tuples=True, batch_size=self.batch_size)
+        docs: Iterable[tuple[Doc, tuple[int, int]]]
+        if self.pool is None:
+            docs = self.nlp.pipe(tagged(), as_tuples=True, batch_size=self.batch_size)
+        else:
+            pairs = list(tagged())
+            docs = zip(self.pool.parse([t for t, _ in pairs]), (key for _, key in pairs))
         for _, group in groupby(docs, key=lambda pair: pair[1][0]):
             yield [
                 AnalysedChunk(offset, doc, self.engine._doc_to_nlp_artifact(doc, self.language))
                 for doc, (_, offset) in group
             ]
+
+
+    def _chunk_size(self, text: str) -> int:
+        """With several workers, cut a transcript into enough chunks to keep them all busy."""
+        if self.pool is None:
+            return self.max_chunk_chars
+        return max(2_000, min(self.max_chunk_chars, len(text) // (2 * self.pool.workers) + 1))
 
 
 def load_model(model_name: str) -> Language:

@@ -12,6 +12,7 @@ release. Reasons:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from enum import Enum
 
@@ -58,7 +59,9 @@ class RiskScanner:
             found += self._from_doc(chunk)
         for finding in kept:
             found.append(Flag(finding.start, finding.end, "kept_" + finding.entity.value.lower()))
-        flags = {(f.start, f.end, f.reason): f for f in found if not _inside(f, covered)}
+        taken = Spans(covered)
+        flags = {(f.start, f.end, f.reason): f for f in found
+                 if not taken.overlaps(f.start, f.end)}
         return sorted(flags.values(), key=lambda f: (f.start, f.end))
 
     def _from_doc(self, chunk: AnalysedChunk) -> list[Flag]:
@@ -82,5 +85,21 @@ class RiskScanner:
         return out
 
 
-def _inside(flag: Flag, covered: list[tuple[int, int]]) -> bool:
-    return any(s < flag.end and flag.start < e for s, e in covered)
+class Spans:
+    """Sorted, merged spans with an O(log n) "does this overlap any?" test."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [s for s, _ in merged]
+        self.ends = [e for _, e in merged]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, start)
+        if i and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end

@@ -46,6 +46,9 @@ class NlpSettings(_Section):
     # long transcripts are analysed in chunks of whole lines no longer than this
     max_chunk_chars: int = Field(10_000, ge=1_000, le=500_000)
     batch_size: int = Field(8, ge=1, le=1024)
+    # processes that parse one transcript in parallel (forked, sharing the loaded model);
+    # 2 on a two-core machine roughly halves a warm daemon's latency for long transcripts
+    workers: int = Field(1, ge=1, le=32)
 
 
 class DetectionSettings(_Section):

@@ -1,0 +1,51 @@
+"""Parsing in forked workers gives the same analysis as one process (nlp.workers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from anonymizer.benchmarks.texts import generated_transcript
+from anonymizer.engine import Engine
+from anonymizer.keystore import InMemoryKeyStore
+from anonymizer.nlp import NlpPipeline
+from anonymizer.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def test_workers_parse_like_one_process(session_engine: Engine) -> None:
+    text = generated_transcript(3_000, seed=3)
+    single = session_engine.pipeline
+    pooled = NlpPipeline(single.model_name, "en", workers=2)
+    try:
+        one = single.analyse(text)
+        two = pooled.analyse(text)
+        assert len(two) > len(one)  # cut into more chunks to keep both workers busy
+        assert "".join(c.doc.text for c in two) == text
+        def summary(chunks):  # noqa: ANN001, ANN202
+            return ([(c.offset + t.idx, t.text, t.tag_) for c in chunks for t in c.doc],
+                    [(c.offset + e.start_char, e.label_) for c in chunks for e in c.doc.ents])
+        tokens_one, ents_one = summary(one)
+        tokens_two, ents_two = summary(two)
+        # chunk borders differ, so compare what does not depend on them: every token's tag
+        # away from the borders, and that the same names are found
+        assert len(tokens_two) == len(tokens_one)
+        same = sum(a == b for a, b in zip(tokens_one, tokens_two))
+        assert same / len(tokens_one) > 0.98
+        assert {o for o, _ in ents_two} >= {o for o, _ in ents_one} - {0}
+    finally:
+        pooled.close()
+
+
+def test_an_engine_with_workers_anonymizes_the_same(session_engine: Engine) -> None:
+    settings = Settings.model_validate({"nlp": {"workers": 2}})
+    engine = Engine(settings, session_engine.rulebook,
+                    NlpPipeline(session_engine.pipeline.model_name, "en", workers=2),
+                    InMemoryKeyStore())
+    try:
+        text = generated_transcript(2_000, seed=5)
+        clean = engine.anonymize(text).clean_text
+        assert clean.count("\n") == text.count("\n")
+        assert "Nordmann" not in clean and "915 55 123" not in clean
+    finally:
+        engine.pipeline.close()
