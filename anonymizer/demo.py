@@ -15,6 +15,9 @@ yourself. A demo folder left by an earlier run is replaced (only if it is one: i
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import json
 import logging
 import os
@@ -161,11 +164,27 @@ def main(argv: list[str]) -> int:
     print(f"Original (sealed under participant {meta['participant']}'s vault key): "
           f"{data / 'originals' / PROJECT / meta['original']['file']}")
     print(f"Audit log: {data / 'audit' / 'audit.jsonl'}")
+    _pages(config, folder, clean.stem)
     print("\nRun the daemon yourself (Ctrl-C stops it), then drop files into "
           f"{data / 'inbox'}:\n  .venv/bin/anonymizer -c {_shown(config)} watch\n"
           "Process what is there and exit:\n"
           f"  .venv/bin/anonymizer -c {_shown(config)} watch --oneshot")
     return 0
+
+
+def _pages(config: Path, folder: Path, stem: str) -> None:
+    """The steward's review page and the ethics committee's report, written for the demo."""
+    from anonymizer.cli import main as cli
+
+    review, report = folder / "review.html", folder / "report.html"
+    with contextlib.redirect_stdout(io.StringIO()):
+        codes = (cli(["-c", str(config), "review", stem, "-o", str(review)]),
+                 cli(["-c", str(config), "report", "-o", str(report)]))
+    shown = _shown(config)
+    if codes == (0, 0):
+        print(f"\nReview page (open in a browser): {review}\nEthics report: {report}")
+    print(f"Check the audit log: .venv/bin/anonymizer -c {shown} audit verify\n"
+          "  (change one byte of the log and run it again: it names the record)")
 
 
 def _shown(path: Path) -> str:
