@@ -36,26 +36,14 @@ whole trailing records (the one thing a hash chain cannot show), and the repair 
 recorded and authenticated. Anything else wrong with the last complete record (bad MAC, bad JSON,
 wrong key) makes ``append`` refuse with ``AuditError`` naming the file, line and reason.
 
-**Keeping names out** (checked on every ``append``; a refused append writes nothing):
+**Keeping names out**: every ``append`` first checks its fields against the rules in
+``anonymizer.audit_fields`` (snake_case names; numbers, booleans and enums anywhere; text only
+under a field named for its shape, e.g. ``..._sha256``, ``..._reason``, ``wave``), so a path, a
+file name, a sentence or a Capitalised name is refused, and a refused append writes nothing.
 
-* field names are snake_case (``[a-z][a-z0-9_]{0,47}``);
-* numbers, booleans and ``None`` are allowed under any field name;
-* members of an ``Enum`` are allowed anywhere (their values are written in source code, not taken
-  from data; up to 64 printable characters), e.g. ``reason=ReadFailure.ENCRYPTED``;
-* plain text is allowed only under a field whose name (its last ``_`` word, singular or plural)
-  declares a shape, and must have that shape: ``sha256``/``digest``/``hash``/``checksum``: hex;
-  ``version``: starts with a digit; ``model``/``package``: a lowercase package name;
-  ``reason``/``code``/``status``/``decision``/``kind``/``detector``/``action``/...: a code in
-  ``lower_snake`` or ``UPPER_SNAKE`` (so never a Capitalised or CamelCase word); ``wave``: up to 32
-  letters, digits and ``._-``, at least one digit, no spaces (``wave-2``, ``T1``; a caller with
-  ``wave 2`` writes ``wave-2``: "Kari 2" must not pass); ``date``/``at``/``since``:
-  ISO-8601; ``language``/``lang``: 2-3 lowercase letters; ``id``: hex or a UUID;
-* lists take the shape of their field; dict keys must be codes or numbers, and dict values take
-  the shape of the field, else of their own key.
-
-So a path, a file name, a sentence, an exception message or a Capitalised name is refused, and a
-caller must log a participant number, a checksum or an enum. Messages name the field, never the
-value. (A single lower-case word in a code field would pass; that is the residual risk.)
+Modules: this one is the API and the writer; ``anonymizer.audit_records`` the events, records,
+reasons and errors; ``anonymizer.audit_fields`` the field rules; ``anonymizer.audit_verify`` the
+format on disk and the verifying reader. Every public name is importable from here.
 
 Errors: ``AuditError`` (exit code 1, ``ExitCode.FAILED``) and its subclasses ``AuditFieldError``
 (a field refused) and ``AuditLogBroken`` (``.bad``: the first bad record, from reading).
@@ -66,232 +54,35 @@ from __future__ import annotations
 import fcntl
 import getpass
 import hashlib
-import math
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
-from anonymizer.errors import AnonymizerError, ExitCode
+from anonymizer import audit_verify as _disk
+from anonymizer.audit_fields import FieldValue, check_fields
+from anonymizer.audit_records import (
+    INTERNAL_EVENTS,
+    AuditError,
+    AuditEvent,
+    AuditFieldError,
+    AuditLogBroken,
+    AuditReason,
+    AuditRecord,
+    BadRecord,
+    VerifyResult,
+)
 
 if TYPE_CHECKING:
     from anonymizer.settings import Settings
 
 MAX_LINE_BYTES = 64 * 1024
 MIN_MAX_BYTES = 1024
-
-FieldValue = Union[str, int, float, bool, None, list["FieldValue"], dict[str, "FieldValue"]]
-
-
-class AuditEvent(str, Enum):
-    DAEMON_STARTED = "daemon_started"
-    DAEMON_STOPPED = "daemon_stopped"
-    RECEIVED = "received"
-    RELEASED = "released"
-    QUARANTINED = "quarantined"
-    DUPLICATE = "duplicate"
-    REVIEW_DECISION = "review_decision"
-    RULES_CHANGED = "rules_changed"
-    PARTICIPANT_ADDED = "participant_added"
-    PARTICIPANTS_MERGED = "participants_merged"
-    CONSENT_CHANGED = "consent_changed"
-    REIDENTIFIED = "reidentified"  # participants reveal
-    WITHDRAWN = "withdrawn"
-    PURGED = "purged"
-    VAULT_CREATED = "vault_created"
-    VAULT_PASSPHRASE_CHANGED = "vault_passphrase_changed"
-    VAULT_ROTATED = "vault_rotated"
-    # written by the log itself; ``append`` refuses them
-    LOG_ROTATED = "log_rotated"
-    LOG_REPAIRED = "log_repaired"
-
-
-INTERNAL_EVENTS = frozenset({AuditEvent.LOG_ROTATED, AuditEvent.LOG_REPAIRED})
-
-
-class AuditReason(str, Enum):
-    """Why ``verify_log`` (or ``append``) found a record bad."""
-
-    EDITED = "EDITED"  # a record changed in place (its MAC fails, its neighbours are intact)
-    DELETED = "DELETED"  # records missing before this one
-    REORDERED = "REORDERED"  # the expected record comes later (records or files swapped)
-    INSERTED = "INSERTED"  # a forged record, or a replayed copy of an earlier one
-    TRUNCATED = "TRUNCATED"  # a partial last line, or a rotated file cut short
-    BAD_JSON = "BAD_JSON"  # not a record at all
-    BAD_MAC = "BAD_MAC"  # fails authentication and nothing more can be said (the last record)
-    CHAIN_BROKEN = "CHAIN_BROKEN"  # an authentic record with the wrong predecessor
-    ROTATION_GAP = "ROTATION_GAP"  # records missing at a file boundary (a rotated file gone)
-    WRONG_KEY = "WRONG_KEY"  # no record verifies under this key
-
-
-class AuditError(AnonymizerError):
-    exit_code = ExitCode.FAILED
-
-
-class AuditFieldError(AuditError):
-    """A field ``append`` refuses; the message names the field, never its value."""
-
-
-@dataclass(frozen=True)
-class BadRecord:
-    file: Path
-    line: int
-    reason: AuditReason
-    detail: str = ""  # numbers and codes only
-
-    def __str__(self) -> str:
-        more = f" ({self.detail})" if self.detail else ""
-        return f"{self.file} line {self.line}: {self.reason.value}{more}"
-
-
-class AuditLogBroken(AuditError):
-    def __init__(self, bad: BadRecord) -> None:
-        super().__init__(f"audit log broken at {bad}")
-        self.bad = bad
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    seq: int
-    time: datetime
-    event: AuditEvent | str  # a str only for an event this version does not know
-    actor: str
-    fields: Mapping[str, Any]
-    prev: str
-    mac: str
-    file: Path | None = field(default=None, compare=False)
-    line: int | None = field(default=None, compare=False)  # None for a record just appended
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    records: int
-    files: int
-    first_bad: BadRecord | None = None
-    repairs: int = 0  # log_repaired records among the good ones
-    last_seq: int = 0
-
-
-# The format and the reader live in audit_verify, which imports the types above; imported here,
-# after them, so that either module can be imported first.
-from anonymizer import audit_verify as _disk  # noqa: E402
-
-# -- keeping names out ---------------------------------------------------------------------------
-
-_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,47}")
-_CODE = re.compile(r"[a-z][a-z0-9_]{0,47}|[A-Z][A-Z0-9_]{0,47}")
-_KEY = re.compile(r"[a-z][a-z0-9_]{0,47}|[A-Z][A-Z0-9_]{0,47}|[0-9]{1,12}")
-_ENUM_VALUE = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
 _ACTOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")
-_WAVE = re.compile(r"[^\W_][\w.-]{0,31}")
-_DATE = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?"
-)
-
-
-def _is_wave(v: str) -> bool:
-    return bool(_WAVE.fullmatch(v)) and any(c.isdigit() for c in v)
-
-
-_SHAPES: dict[str, Callable[[str], bool]] = {
-    "hex": re.compile(r"[0-9a-f]{8,128}").fullmatch,  # type: ignore[dict-item]
-    "version": re.compile(r"[0-9][0-9A-Za-z.+-]{0,39}").fullmatch,  # type: ignore[dict-item]
-    "package": re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+){0,9}").fullmatch,  # type: ignore
-    "code": _CODE.fullmatch,  # type: ignore[dict-item]
-    "wave": _is_wave,
-    "date": _DATE.fullmatch,  # type: ignore[dict-item]
-    "language": re.compile(r"[a-z]{2,3}").fullmatch,  # type: ignore[dict-item]
-    "id": re.compile(  # type: ignore[dict-item]
-        r"[0-9a-f]{8,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    ).fullmatch,
-}
-_WORD_SHAPES = {
-    **dict.fromkeys(("sha256", "sha1", "digest", "hash", "checksum", "mac", "fingerprint"), "hex"),
-    "version": "version",
-    **dict.fromkeys(("model", "package", "pipeline"), "package"),
-    **dict.fromkeys(
-        ("code", "reason", "status", "decision", "kind", "detector", "action", "outcome",
-         "event", "format", "backend", "mode", "role", "entity", "stage", "command", "type",
-         "consent", "operation", "result"),
-        "code",
-    ),
-    "wave": "wave",
-    **dict.fromkeys(("date", "at", "on", "since", "until", "time"), "date"),
-    **dict.fromkeys(("language", "lang"), "language"),
-    "id": "id",
-}
-_PLURALS = {"entities": "entity", "statuses": "status", "sha256s": "sha256"}
-
-
-def _shape_of(name: str) -> str | None:
-    word = name.rsplit("_", 1)[-1]
-    word = _PLURALS.get(word, word)
-    if word not in _WORD_SHAPES and word.endswith("s"):
-        word = word[:-1]
-    return _WORD_SHAPES.get(word)
-
-
-def check_fields(fields: Mapping[str, object]) -> dict[str, Any]:
-    """The fields as they will be written, or ``AuditFieldError`` (see the module docstring)."""
-    clean: dict[str, Any] = {}
-    for position, (name, value) in enumerate(fields.items(), 1):
-        if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
-            raise AuditFieldError(f"field #{position}: field names are snake_case, 1-48 chars")
-        clean[name] = _clean(value, _shape_of(name), name, 0)
-    return clean
-
-
-def _clean(value: object, shape: str | None, where: str, depth: int) -> Any:
-    if depth > 4:
-        raise AuditFieldError(f"field {where}: nested too deeply")
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, Enum):
-        inner = value.value
-        if isinstance(inner, int) and not isinstance(inner, bool):
-            return int(inner)
-        if isinstance(inner, str) and _ENUM_VALUE.fullmatch(inner):
-            return inner
-        raise AuditFieldError(f"field {where}: an enum whose value is not a short code")
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise AuditFieldError(f"field {where}: not a finite number")
-        return value
-    if isinstance(value, str):
-        if shape is None:
-            raise AuditFieldError(
-                f"field {where}: text is allowed only in fields named for its shape "
-                "(..._sha256, ..._version, ..._reason, wave, ...); log a number, digest or enum"
-            )
-        if not _SHAPES[shape](value):
-            raise AuditFieldError(f"field {where}: text is not a valid {shape}")
-        return value
-    if isinstance(value, (list, tuple)):
-        if len(value) > 10_000:
-            raise AuditFieldError(f"field {where}: more than 10000 items")
-        return [_clean(item, shape, where, depth + 1) for item in value]
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if isinstance(key, Enum):
-                key = key.value
-            if isinstance(key, int) and not isinstance(key, bool):
-                key = str(key)
-            if not isinstance(key, str) or not _KEY.fullmatch(key):
-                raise AuditFieldError(f"field {where}: keys must be codes or numbers")
-            own = _shape_of(key) if _FIELD_NAME.fullmatch(key) else None
-            out[key] = _clean(item, shape or own, where, depth + 1)
-        return out
-    raise AuditFieldError(f"field {where}: a {type(value).__name__} is not a field value")
-
 
 # -- the writer ----------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 ``anonymizer.audit`` is the API (events, field rules, the writer); this module is what both the
 writer and every reader (``verify_log``, ``AuditLog.records``, the review page, the ethics report)
-agree on. See ``anonymizer.audit`` for the record format, the anchor and rotation.
+agree on. See ``anonymizer.audit`` for the record format, the anchor and rotation. The types it
+reads into come from ``anonymizer.audit_records``, which imports neither, so the writer and this
+module can be imported in either order.
 
 Files, oldest first: ``audit.000001.jsonl``, ``audit.000002.jsonl``, ..., then ``audit.jsonl``
 (the live file; absent right after a rotation). If the live file and the newest rotated file are
@@ -49,7 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymizer.audit import (
+from anonymizer.audit_records import (
     AuditError,
     AuditEvent,
     AuditLogBroken,
