@@ -227,11 +227,13 @@ class Engine:
         listed = self.gazetteer is not None and bool(self.gazetteer.kinds_of(surface))
         # Kinship words used as names ("Mommy is so proud") do name a person.
         kin = surface.casefold() in self.kinship_names
-        return not listed and not kin and self.words.zipf(surface) >= 3.5
+        # in the lexicon at all: the lexicon leaves proper names out, so it is a common word
+        return not listed and not kin and self.words.zipf(surface) > 0
 
     def _accept(self, doc: Analysis) -> None:
         doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,
-                                        cased=not doc.lower_case, terms=self.term_words)
+                                        cased=not doc.lower_case, terms=self.term_words,
+                                        stop_words=self.stop_words)
         doc.accepted += propagate(
             doc.text, doc.accepted, capitalised_only=not doc.lower_case,
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,

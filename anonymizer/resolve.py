@@ -101,6 +101,22 @@ def plausible_name(surface: str, *, cased: bool) -> bool:
     return letters >= 2 and (not cased or any(c.isupper() for c in surface))
 
 
+_LAST_WORD = re.compile(r"\s+([^\W\d_][\w'’-]*)$")
+
+
+def _without_function_word_tail(text: str, finding: Finding, stop_words: frozenset[str]
+                                ) -> Finding:
+    """In a cased transcript a name does not end in a lower-case function word: a model that
+    took "Steinkjer av" for one name is cut back to "Steinkjer" ("Oslo kommune" stays)."""
+    if not finding.entity.is_name_like:
+        return finding
+    end = finding.end
+    while (last := _LAST_WORD.search(text, finding.start, end)) and \
+            last.group(1).islower() and last.group(1) in stop_words:
+        end = last.start()
+    return finding if end == finding.end else replace(finding, end=end)
+
+
 def _function_words_only(surface: str, rulebook: Rulebook, terms: frozenset[str]) -> bool:
     """"HIM" or "Husband" tagged as a place: pronouns, titles and gendered words are never
     names (they are rewritten by their own tables)."""
@@ -108,7 +124,7 @@ def _function_words_only(surface: str, rulebook: Rulebook, terms: frozenset[str]
 
 
 def accept(text: str, findings: Iterable[Finding], rulebook: Rulebook, *, cased: bool = True,
-           terms: frozenset[str] = frozenset(),
+           terms: frozenset[str] = frozenset(), stop_words: frozenset[str] = frozenset(),
            trusted: frozenset[str] = frozenset({"roster", "speaker_label"}),
            ) -> tuple[list[Finding], list[Finding]]:
     """(findings to act on, findings detected but kept by policy or the allow list).
@@ -118,6 +134,8 @@ def accept(text: str, findings: Iterable[Finding], rulebook: Rulebook, *, cased:
     acted, kept = [], []
     for raw in findings:
         finding = tidy(text, raw)
+        if finding is not None and cased and finding.detector not in trusted:
+            finding = _without_function_word_tail(text, finding, stop_words)
         if finding is None:
             continue
         if finding.entity.is_name_like and finding.detector not in trusted and \
