@@ -108,10 +108,12 @@ class VaultState:
         registered: bool = True,
     ) -> Entry:
         cleaned = clean_names(names)
-        for name in cleaned:
-            holder = self.index[kind].get(normalise_name(name))
-            if holder is not None:
-                raise VaultError(Reason.NAME_TAKEN, f"held by {kind.value} {holder}")
+        holders = {self.index[kind].get(normalise_name(name)) for name in cleaned} - {None}
+        if holders:
+            promoted = self._promote(kind, cleaned, holders, number) if registered else None
+            if promoted is None:
+                raise VaultError(Reason.NAME_TAKEN, f"held by {kind.value} {min(holders)}")
+            return promoted
         if number is None:
             number = self.ring.next_number[kind]
         else:
@@ -122,6 +124,23 @@ class VaultState:
             self.ring.participant_keys[number] = randbytes(KEY_BYTES)
             consent = Consent(ConsentStatus.PENDING, None, today)
         entry = Entry(kind, number, cleaned, (), consent, registered)
+        self._put(entry)
+        return entry
+
+    def _promote(self, kind: Kind, names: tuple[str, ...], holders: set[int | None],
+                 number: int | None) -> Entry | None:
+        """A steward registers a name the engine numbered on its own: that identity becomes
+        registered (a roster entry from now on) and keeps its number. Refused (None) when the
+        names belong to a registered identity, to several, or a different number was asked."""
+        if len(holders) != 1:
+            return None
+        holder = next(iter(holders))
+        assert holder is not None
+        found = self.get(kind, holder)
+        if found.registered or (number is not None and number != holder):
+            return None
+        new = tuple(n for n in names if self.index[kind].get(normalise_name(n)) is None)
+        entry = replace(found, names=found.names + new, registered=True)
         self._put(entry)
         return entry
 

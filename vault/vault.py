@@ -239,7 +239,9 @@ class Vault:
                     self._snapshot = None
 
     def add(self, kind: Kind | str, names: Sequence[str], number: int | None = None) -> Entry:
-        """Register a new identity (steward's roster); NAME_TAKEN if a name is already known."""
+        """Register an identity (steward's roster). A name the engine numbered on its own is
+        promoted to registered and keeps its number; NAME_TAKEN if a registered identity (or
+        several) already holds one of the names."""
         k = Kind.of(kind)
         return self._change(lambda s: s.add(k, names, number, self._today(), self._rand))
 

@@ -75,11 +75,21 @@ def test_registered_means_added_by_a_steward(store, reopen):
     assert again.vault.lookup("participant", "Kari Nordmann").registered is False
 
 
-def test_add_refuses_a_name_another_identity_holds(store):
-    store.assign(PERSON, ["Ola Hansen"])
+def test_add_refuses_a_name_a_registered_identity_holds(store):
+    store.add(PERSON, ["Ola Hansen"])
     with pytest.raises(KeyStoreError) as err:
         store.add(PERSON, ["ola hansen"])
     assert "name_taken" in str(err.value) and "Ola" not in str(err.value)
+
+
+def test_add_promotes_a_name_the_engine_numbered(store):
+    found = store.assign(PERSON, ["Ola Hansen"])
+    assert not found.registered
+    registered = store.add(PERSON, ["ola hansen", "Ola"])
+    assert registered.number == found.number and registered.registered
+    assert registered.names == ("Ola Hansen", "Ola")
+    with pytest.raises(KeyStoreError):  # a different number for a numbered name: refused
+        store.add(PERSON, ["Ola"], number=found.number + 5)
 
 
 def test_waves_and_changes_persist(store, reopen):
