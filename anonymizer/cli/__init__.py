@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "anonymizer.cli.engine_cmds",
     "anonymizer.cli.audit_cmds",
     "anonymizer.cli.vault_cmds",
+    "anonymizer.cli.participant_cmds",
     "anonymizer.cli.review_cmds",
     "anonymizer.cli.watch_cmds",
 )
