@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from anonymizer.cli.common import settings_from
+from anonymizer.cli.common import command_group, lines_from, settings_from, subcommand
 from anonymizer.errors import ExitCode, InputError
 
 
@@ -80,14 +80,7 @@ def _name(args: argparse.Namespace) -> str:
     if args.name is not None and args.names_from is None:
         return str(args.name)
     if args.name is None and args.names_from is not None:
-        if args.names_from == "-":
-            text = sys.stdin.read()
-        else:
-            try:
-                text = Path(args.names_from).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
-                raise InputError(f"{args.names_from}: cannot be read as UTF-8 text") from None
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        lines = lines_from(args.names_from)
         if len(lines) != 1:
             raise InputError("--names-from: exactly one name (one line)")
         return lines[0]
@@ -151,17 +144,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="html (default): one self-contained page; json: the same content")
     report.set_defaults(func=cmd_report)
 
-    rules = sub.add_parser("rules", help="steward corrections: missed names, false positives",
-                           description="Correct what a review found, then re-run.",
-                           allow_abbrev=False)
-    commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND")
-    rules.set_defaults(func=lambda _a: (rules.print_help(), int(ExitCode.USAGE))[1])
-    deny = commands.add_parser(
-        "add-deny", help="a missed name: register it in the vault so it is always replaced",
-        description="Register a missed name as a person, place or organisation in the key "
+    commands = command_group(sub, "rules", "steward corrections: missed names, false positives",
+                             "Correct what a review found, then re-run.")
+    deny = subcommand(
+        commands, "add-deny", "a missed name: register it in the vault so it is always replaced",
+        "Register a missed name as a person, place or organisation in the key "
         "vault (a list of names is identifying, so it lives there, never in a rules file). "
-        "Recorded in the audit log as a review decision (kind and number only).",
-        allow_abbrev=False)
+        "Recorded in the audit log as a review decision (kind and number only).")
     deny.add_argument("name", nargs="?", metavar="NAME", help="the name as it appears")
     deny.add_argument("--names-from", metavar="FILE",
                       help="read the name from FILE ('-' for standard input) instead, keeping "
@@ -169,13 +158,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     deny.add_argument("--kind", choices=("person", "place", "organisation"), default="person",
                       help="what it is (default: person)")
     deny.set_defaults(func=cmd_add_deny)
-    allow = commands.add_parser(
-        "add-allow", help="a false positive: add a generic word to the project allow list",
-        description="Append a generic word to the project's allow list (rules.project_allow, "
+    allow = subcommand(
+        commands, "add-allow", "a false positive: add a generic word to the project allow list",
+        "Append a generic word to the project's allow list (rules.project_allow, "
         "created if needed) so it is never replaced. Names the vault holds are refused, so is "
         "what reads as a person's full name (unless --force); words the name and place lists "
         "know are warned about. Recorded in the audit log with a keyed hash of the word, never "
-        "the word.", allow_abbrev=False)
+        "the word.")
     allow.add_argument("word", metavar="WORD", help="the word (or short phrase) to allow")
     allow.add_argument("--force", action="store_true",
                        help="add it even though it reads as a full name")
