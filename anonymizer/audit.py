@@ -76,6 +76,8 @@ from anonymizer.audit_records import (
     BadRecord,
     VerifyResult,
 )
+from anonymizer.fsutil import fsync_dir
+from anonymizer.fsutil import write_all as _write_all  # crash tests replace it to tear a write
 
 if TYPE_CHECKING:
     from anonymizer.settings import Settings
@@ -98,20 +100,6 @@ def default_actor() -> str:
     except Exception:  # noqa: BLE001 - no passwd entry in a container, say
         name = ""
     return name if _ACTOR.fullmatch(name) else f"uid-{os.getuid()}"
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -239,7 +227,7 @@ class AuditLog:
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent, strict=True)
         line = _disk.count_lines(self.path, tail.size) + 1
         fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
         try:
@@ -298,7 +286,7 @@ class AuditLog:
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent, strict=True)
 
     def _rename_live(self, index: object) -> None:
         """The live file, closed by its ``log_rotated`` record, becomes rotated file ``index``."""
@@ -319,13 +307,13 @@ class AuditLog:
                 os.rename(self.path, target)
             else:
                 os.unlink(self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent, strict=True)
 
     def _make_dir(self) -> None:
         parent = self.path.parent
         if not parent.is_dir():
             parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _fsync_dir(parent.parent)
+            fsync_dir(parent.parent, strict=True)
 
 
 def open_audit_log(settings: Settings, key: bytes) -> AuditLog:

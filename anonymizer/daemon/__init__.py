@@ -21,7 +21,9 @@ Modules, one noun each::
     originals   Originals: sealed under the participant's vault key, or deleted
     purge       purge_participant: a withdrawal's files out of store, originals, quarantine
     reasons     QuarantineReason, Stage, HINTS
-    fsutil      atomic writes, durable renames, locks
+
+Atomic writes, durable renames and locks are ``anonymizer.fsutil`` (the audit log and the clean
+text writers use them too).
 
 Privacy rules for this package: an inbox file name is read once (``intake``) and reduced to a
 participant number and a wave label; log lines, journal entries, reports, sidecars and audit

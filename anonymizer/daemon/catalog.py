@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from anonymizer.daemon.fsutil import append_durably, atomic_write
 from anonymizer.findings import EntityKind
+from anonymizer.fsutil import append_durably, atomic_write
 
 FILE_NAME = "catalog.csv"
 _KIND_COLUMNS = [f"replaced_{kind.value.lower()}" for kind in EntityKind]

@@ -47,7 +47,7 @@ class Folders:
                      ("inbox", "work", "store", "quarantine", "originals")))
 
     def prepare(self) -> None:
-        from anonymizer.daemon.fsutil import make_dirs
+        from anonymizer.fsutil import make_dirs
 
         for folder in (self.inbox, self.work, self.quarantine, self.originals):
             make_dirs(folder, 0o700)

@@ -33,8 +33,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from anonymizer.daemon.fsutil import atomic_write, remove_durably
 from anonymizer.daemon.naming import NameClues
+from anonymizer.fsutil import atomic_write, remove_durably
 
 SUFFIX = ".job.json"
 MAX_ATTEMPTS = 3

@@ -17,8 +17,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from anonymizer.daemon.fsutil import atomic_write, make_dirs, remove_durably
 from anonymizer.daemon.naming import participant_folder
+from anonymizer.fsutil import atomic_write, make_dirs, remove_durably
 from vault import Vault
 
 SEALED_SUFFIX = ".sealed"

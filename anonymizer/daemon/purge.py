@@ -26,12 +26,12 @@ import logging
 from dataclasses import dataclass
 
 from anonymizer.audit import AuditEvent, AuditLog
-from anonymizer.errors import AnonymizerError, ExitCode
-from anonymizer.daemon.fsutil import append_durably, remove_durably
 from anonymizer.daemon.naming import is_wave_label
 from anonymizer.daemon.originals import Originals
 from anonymizer.daemon.quarantine import Quarantine
 from anonymizer.daemon.store import WITHDRAWN_INPUTS, Store
+from anonymizer.errors import AnonymizerError, ExitCode
+from anonymizer.fsutil import append_durably, remove_durably
 from anonymizer.settings import Settings
 from vault import WithdrawalReceipt
 

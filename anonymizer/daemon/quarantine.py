@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from anonymizer import __version__
-from anonymizer.daemon.fsutil import atomic_write, make_dirs, move_file, remove_durably
 from anonymizer.daemon.reasons import HINTS, QuarantineReason
+from anonymizer.fsutil import atomic_write, make_dirs, move_file, remove_durably
 
 REPORT_SUFFIX = ".report.json"
 _EXT = re.compile(r"\.[a-z0-9]{1,8}")

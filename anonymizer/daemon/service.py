@@ -19,13 +19,13 @@ from datetime import datetime
 from anonymizer import __version__
 from anonymizer.audit import AuditEvent, AuditLog, open_audit_log
 from anonymizer.daemon.context import Context, Folders, utc_now
-from anonymizer.daemon.fsutil import exclusive_lock
 from anonymizer.daemon.intake import claim
 from anonymizer.daemon.preflight import check_settings
 from anonymizer.daemon.recovery import prepare_store, resume_all
 from anonymizer.daemon.runner import process
 from anonymizer.daemon.watcher import InboxWatcher
 from anonymizer.engine import Engine
+from anonymizer.fsutil import exclusive_lock
 from anonymizer.settings import Settings
 from anonymizer.vault_keystore import VaultKeyStore, open_vault_keystore
 

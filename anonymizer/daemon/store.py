@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from anonymizer.daemon.catalog import Catalog, rows_for
-from anonymizer.daemon.fsutil import (
+from anonymizer.daemon.journal import ReleasePlan
+from anonymizer.daemon.metadata import FORMAT
+from anonymizer.daemon.naming import participant_folder, released_stem
+from anonymizer.fsutil import (
     atomic_write,
     exclusive_lock,
     fsync_dir,
@@ -33,9 +36,6 @@ from anonymizer.daemon.fsutil import (
     remove_durably,
     remove_temps,
 )
-from anonymizer.daemon.journal import ReleasePlan
-from anonymizer.daemon.metadata import FORMAT
-from anonymizer.daemon.naming import participant_folder, released_stem
 
 META_SUFFIX = ".meta.json"
 LOCK_FILE = ".store.lock"

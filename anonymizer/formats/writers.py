@@ -15,6 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from anonymizer.fsutil import fsync_dir
 from anonymizer.transcript import BlockKind, Transcript
 
 
@@ -54,6 +55,8 @@ def clean_lines(clean_text: str, transcript: Transcript) -> list[str]:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
+    # Not fsutil.atomic_write: its temp name carries the target's name; this one's is random
+    # and ends in ".part" (see the module docstring).
     folder = path.parent
     fd, temp_name = tempfile.mkstemp(prefix=".clean-", suffix=".part", dir=folder)
     try:
@@ -66,18 +69,4 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
         raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform can open a directory, so best effort.
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(folder)  # makes the rename itself durable

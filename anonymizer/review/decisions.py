@@ -33,6 +33,7 @@ from typing import Any
 
 from anonymizer.audit import AuditEvent, open_audit_log
 from anonymizer.errors import InputError, SettingsError
+from anonymizer.fsutil import fsync_dir
 from anonymizer.review.released import Released
 from anonymizer.settings import Settings
 
@@ -204,7 +205,7 @@ def add_allow(settings: Settings, word: str, *, force: bool = False,
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent, strict=True)
     return AllowResult(path, added=True, words=len(present) + 1, warnings=tuple(warnings))
 
 
@@ -221,14 +222,6 @@ def _staged(path: Path, data: bytes) -> Path:
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def accept(settings: Settings, released: Released, *,

@@ -1,4 +1,8 @@
-"""File-system steps the daemon's crash safety rests on: atomic writes, durable renames, locks.
+"""File-system steps crash safety rests on: atomic writes, durable renames and appends, locks.
+
+Used by the daemon (journal, store, quarantine, originals, catalog), the audit log, the clean-text
+writers and the review decisions. (The ``vault`` package keeps its own copy: it imports nothing
+from ``anonymizer``.)
 
 Every write that must survive ``kill -9`` or a power cut goes: temporary file in the target
 folder (hidden, named from a job id -- never from an inbox name), ``fsync``, ``rename`` over the
@@ -26,15 +30,22 @@ class FolderLocked(AnonymizerError):
     """Another process holds a lock this one needs (another daemon on the same data folder)."""
 
 
-def fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path, *, strict: bool = False) -> None:
+    """Make what changed in ``folder`` (a new name, a rename) durable.
+
+    Best effort by default: not every platform can open or fsync a folder. ``strict`` raises
+    instead, for writers that promise durability when they return (the audit log)."""
     try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
     except OSError:
+        if strict:
+            raise
         return
     try:
         os.fsync(fd)
     except OSError:
-        pass
+        if strict:
+            raise
     finally:
         os.close(fd)
 
@@ -62,7 +73,7 @@ def atomic_write(target: Path, data: bytes, *, tag: str, mode: int = 0o600) -> N
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         try:
-            _write_all(fd, data)
+            write_all(fd, data)
             os.fchmod(fd, mode)  # O_CREAT's mode is filtered by the umask
             os.fsync(fd)
         finally:
@@ -75,7 +86,9 @@ def atomic_write(target: Path, data: bytes, *, tag: str, mode: int = 0o600) -> N
     fsync_dir(target.parent)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until all of ``data`` is written (one call for anything a pipe or file takes
+    at once)."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -87,7 +100,7 @@ def append_durably(path: Path, data: bytes, *, mode: int = 0o640) -> None:
     created = not path.exists()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
