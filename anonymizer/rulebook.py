@@ -227,6 +227,16 @@ M = TypeVar("M", bound=BaseModel)
 PARTICIPANT = "PARTICIPANT"  # label key: a person who is an interviewee
 
 
+def read_rules_file(path: Path) -> bytes:
+    """The bytes of one rules file; a missing or unreadable file is a ``RulesError`` naming it."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise RulesError(f"rules file missing: {path}") from None
+    except OSError as exc:
+        raise RulesError(f"rules file unreadable: {path} ({exc.strerror})") from None
+
+
 class _Reader:
     """Reads rule files, remembering their bytes for the digest."""
 
@@ -235,13 +245,7 @@ class _Reader:
         self.hash = hashlib.sha256()
 
     def raw(self, relative: str) -> bytes:
-        path = self.root / relative
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise RulesError(f"rules file missing: {path}") from None
-        except OSError as exc:
-            raise RulesError(f"rules file unreadable: {path} ({exc.strerror})") from None
+        data = read_rules_file(self.root / relative)
         self.hash.update(relative.encode() + b"\0" + data + b"\0")
         return data
 

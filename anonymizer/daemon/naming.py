@@ -28,6 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from anonymizer.errors import RulesError
+from anonymizer.rulebook import read_rules_file
 
 WAVES_FILE = "waves.toml"
 _LABEL = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -127,12 +128,7 @@ class FileNaming:
     @classmethod
     def load(cls, rules_dir: Path, language: str) -> FileNaming:
         path = Path(rules_dir) / language / WAVES_FILE
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise RulesError(f"rules file missing: {path}") from None
-        except OSError as exc:
-            raise RulesError(f"rules file unreadable: {path} ({exc.strerror})") from None
+        raw = read_rules_file(path)
         try:
             document = tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
