@@ -105,26 +105,6 @@ def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
     return Gazetteer.load(common, local, language=language)
 
 
-def load_lexicon(rulebook: Rulebook) -> Lexicon:
-    return _cached_lexicon(rulebook.directory / rulebook.language / "lexicon.tsv")
-
-
-@lru_cache(maxsize=4)
-def _cached_lexicon(path: Path) -> Lexicon:
-    return Lexicon.load(path)
-
-
-@lru_cache(maxsize=4)
-def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
-    """The gazetteer is immutable data (~2 s to load): engines of one process share it."""
-    return Gazetteer.load(common, local, language=language)
-
-
-class _NoWords:
-    def zipf(self, word: str) -> float:
-        return 0.0
-
-
 def is_lower_case(text: str) -> bool:
     """Speech-to-text style: (almost) no capital letters at all."""
     letters = sum(c.isalpha() for c in text)
