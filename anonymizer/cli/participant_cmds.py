@@ -221,6 +221,19 @@ def cmd_participants_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_participants_consent(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    with open_vault(settings) as vault, vault.transaction():
+        entry = vault.set_consent(args.number, args.status, args.scope)
+        # the scope is the steward's own words: it goes into release metadata, not the log
+        audit_recorder(settings, vault)("CONSENT_CHANGED", kind="participant",
+                                        number=entry.number, consent_status=args.status,
+                                        scope_given=args.scope is not None)
+    print(f"participant {entry.number}: consent {args.status}"
+          + (" (scope recorded)" if args.scope else ""))
+    return 0
+
+
 def _register_participants(sub: argparse._SubParsersAction) -> None:
     group = command_group(sub, "participants",
                           "register, list, reveal, withdraw and merge participants")
@@ -258,6 +271,18 @@ def _register_participants(sub: argparse._SubParsersAction) -> None:
     withdraw.add_argument("--json", action="store_true",
                           help="print the purge order as one JSON line (for scripts)")
     withdraw.set_defaults(func=cmd_participants_withdraw)
+
+    consent = subcommand(
+        group, "consent", "record a participant's consent status and scope",
+        "Record consent: given, restricted (for part of the use; say which with --scope) or "
+        "pending. Released transcripts carry it in their metadata. Recorded in the audit log "
+        "(number and status only). Withdrawal is its own command: participants withdraw.")
+    consent.add_argument("number", type=_number, metavar="N")
+    consent.add_argument("--status", required=True, choices=["given", "restricted", "pending"])
+    consent.add_argument("--scope", metavar="TEXT",
+                         help="what the consent covers, e.g. 'interviews at three time points' "
+                              "(no names: it goes into release metadata)")
+    consent.set_defaults(func=cmd_participants_consent)
 
     merge = subcommand(
         group, "merge", "merge two participant numbers that are one person",
