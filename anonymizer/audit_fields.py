@@ -14,7 +14,8 @@ anything, so a refused append writes nothing:
   ``lower_snake`` or ``UPPER_SNAKE`` (so never a Capitalised or CamelCase word); ``wave``: up to 32
   letters, digits and ``._-``, at least one digit, no spaces (``wave-2``, ``T1``; a caller with
   ``wave 2`` writes ``wave-2``: "Kari 2" must not pass); ``date``/``at``/``since``:
-  ISO-8601; ``language``/``lang``: 2-3 lowercase letters; ``id``: hex or a UUID;
+  ISO-8601; ``language``/``lang``: 2-3 lowercase letters; ``id`` (and ``supersedes``, the job
+  id a rerun replaces): hex or a UUID;
 * lists take the shape of their field; dict keys must be codes or numbers, and dict values take
   the shape of the field, else of their own key.
 
@@ -76,7 +77,7 @@ _WORD_SHAPES = {
     "wave": "wave",
     **dict.fromkeys(("date", "at", "on", "since", "until", "time"), "date"),
     **dict.fromkeys(("language", "lang"), "language"),
-    "id": "id",
+    **dict.fromkeys(("id", "supersedes"), "id"),
 }
 _PLURALS = {"entities": "entity", "statuses": "status", "sha256s": "sha256"}
 

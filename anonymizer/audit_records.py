@@ -27,6 +27,8 @@ class AuditEvent(str, Enum):
     RELEASED = "released"
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"  # a release replaced by its rerun (store rerun)
+    RERUN_REFUSED = "rerun_refused"  # a rerun the pipeline refused; the old release stays
     REVIEW_DECISION = "review_decision"
     RULES_CHANGED = "rules_changed"
     PARTICIPANT_ADDED = "participant_added"
