@@ -209,3 +209,19 @@ def released_stem(number: int, wave: str, part: int = 1) -> str:
     ``P07_wave2_part2`` (never overwritten)."""
     stem = f"{participant_folder(number)}_{wave}"
     return stem if part == 1 else f"{stem}_part{part}"
+
+
+# P07_wave2_r2, P07_wave2_part2_r3; a wave label has no "_", so "P07_r2" (wave "r2") is not one
+_REVISION = re.compile(r"(?P<base>P\d+_[^_]+(?:_part\d+)?)_r(?P<n>\d+)")
+
+
+def revision_of(stem: str) -> tuple[str, int]:
+    """``P07_wave2_r3`` -> (``P07_wave2``, 3); a stem never re-run is revision 1."""
+    match = _REVISION.fullmatch(stem)
+    return (match["base"], int(match["n"])) if match else (stem, 1)
+
+
+def revision_stem(base: str, revision: int) -> str:
+    """The name of a re-run transcript: ``P07_wave2`` re-run is ``P07_wave2_r2``, then ``_r3``:
+    a new name each time, so a rerun never writes over the release it replaces."""
+    return base if revision <= 1 else f"{base}_r{revision}"

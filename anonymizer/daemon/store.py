@@ -3,7 +3,8 @@
 A release, under the store lock (``.store.lock``; purges take it too):
 
 1. ``plan`` picks the file names (``P07_wave2``, or ``P07_wave2_part2`` if another transcript
-   holds that name: nothing is ever overwritten); the caller journals the plan;
+   holds that name: nothing is ever overwritten; ``plan_rerun``: ``P07_wave2_r2`` for a
+   rerun of ``P07_wave2``); the caller journals the plan;
 2. ``write_clean`` writes each clean file to a hidden temp file, fsyncs and renames it;
 3. ``commit`` writes the sidecar the same way -- the commit point: from here the transcript is
    released, and a restart finishes the job instead of rolling it back;
@@ -27,7 +28,12 @@ from typing import Any
 from anonymizer.daemon.catalog import Catalog, rows_for
 from anonymizer.daemon.journal import ReleasePlan
 from anonymizer.daemon.metadata import FORMAT
-from anonymizer.daemon.naming import participant_folder, released_stem
+from anonymizer.daemon.naming import (
+    participant_folder,
+    released_stem,
+    revision_of,
+    revision_stem,
+)
 from anonymizer.fsutil import (
     atomic_write,
     exclusive_lock,
@@ -42,8 +48,9 @@ LOCK_FILE = ".store.lock"
 WITHDRAWN_INPUTS = ".withdrawn-inputs"
 FILE_MODE = 0o640
 DIR_MODE = 0o750
-# What this store writes itself: P07_wave2.txt, P07_wave2_part2.docx, P07_wave2.meta.json
-_OURS = re.compile(r"P\d{2,}_[a-z0-9][a-z0-9-]*(?:_part\d+)?(?:\.txt|\.docx|\.meta\.json)")
+# What this store writes itself: P07_wave2.txt, P07_wave2_part2.docx, P07_wave2_r2.meta.json
+_OURS = re.compile(
+    r"P\d{2,}_[a-z0-9][a-z0-9-]*(?:_part\d+)?(?:_r\d+)?(?:\.txt|\.docx|\.meta\.json)")
 
 
 class Store:
@@ -108,14 +115,36 @@ class Store:
         ``reserved`` are stems other journal entries have planned in this folder."""
         folder = f"{participant_folder(participant)}/{wave}"
         target = self.folder / folder
+        # a re-run transcript (P07_wave2_r2) still holds its first name: another transcript
+        # named P07_wave2 beside it would read as one of its versions
+        rerun = {revision_of(name[: -len(META_SUFFIX)])[0] for name in _names_in(target)
+                 if name.endswith(META_SUFFIX)}
         part = 1
         while True:
             stem = released_stem(participant, wave, part)
             names = [stem + suffix for suffix, _ in suffixes] + [stem + META_SUFFIX]
-            taken = any((target / n).exists() or (target / n).is_symlink() for n in names)
+            taken = stem in rerun or any(
+                (target / n).exists() or (target / n).is_symlink() for n in names)
             if not taken and f"{folder}/{stem}" not in reserved:
                 break
             part += 1
+        return ReleasePlan(folder, stem, tuple((stem + s, sha) for s, sha in suffixes),
+                           stem + META_SUFFIX, participant, wave)
+
+    def plan_rerun(self, old_stem: str, participant: int, wave: str,
+                   suffixes: list[tuple[str, str]]) -> ReleasePlan:
+        """File names for a rerun of ``old_stem``: the next free revision in the same folder
+        (``P07_wave2`` -> ``P07_wave2_r2`` -> ``_r3``), so the release it replaces stays whole
+        until the new one is committed."""
+        folder = f"{participant_folder(participant)}/{wave}"
+        target = self.folder / folder
+        base, revision = revision_of(old_stem)
+        while True:
+            revision += 1
+            stem = revision_stem(base, revision)
+            names = [stem + suffix for suffix, _ in suffixes] + [stem + META_SUFFIX]
+            if not any((target / n).exists() or (target / n).is_symlink() for n in names):
+                break
         return ReleasePlan(folder, stem, tuple((stem + s, sha) for s, sha in suffixes),
                            stem + META_SUFFIX, participant, wave)
 
@@ -130,7 +159,11 @@ class Store:
         atomic_write(self.folder / plan.folder / plan.meta, data, tag=job[:12], mode=FILE_MODE)
 
     def is_committed(self, plan: ReleasePlan, job: str) -> bool:
-        meta = self.read_meta(self.folder / plan.folder / plan.meta)
+        return self.holds(plan.folder, plan.meta, job)
+
+    def holds(self, folder: str, meta_name: str, job: str) -> bool:
+        """Whether ``folder/meta_name`` is the sidecar of job ``job`` (it is released)."""
+        meta = self.read_meta(self.folder / folder / meta_name)
         return meta is not None and meta.get("job_id") == job
 
     def roll_back(self, plan: ReleasePlan) -> int:
@@ -140,6 +173,17 @@ class Store:
         if target.is_dir():
             remove_temps(target)
         return removed
+
+    def claimed_names(self, folder: Path) -> set[str]:
+        """The file names the sidecars in ``folder`` (a wave folder) list."""
+        claimed: set[str] = set()
+        with contextlib.suppress(FileNotFoundError):
+            for entry in os.scandir(folder):
+                if entry.name.endswith(META_SUFFIX):
+                    meta = self.read_meta(Path(entry.path))
+                    if meta is not None:
+                        claimed |= {f["name"] for f in meta["files"]}
+        return claimed
 
     # -- housekeeping ------------------------------------------------------------------------
     def clean_orphans(self, planned: set[str]) -> int:
@@ -152,12 +196,7 @@ class Store:
         for participant in _subfolders(self.folder):
             for wave in _subfolders(participant):
                 remove_temps(wave)
-                claimed = set()
-                for entry in os.scandir(wave):
-                    if entry.name.endswith(META_SUFFIX):
-                        meta = self.read_meta(Path(entry.path))
-                        if meta is not None:
-                            claimed |= {f["name"] for f in meta["files"]}
+                claimed = self.claimed_names(wave)
                 for entry in list(os.scandir(wave)):
                     rel = f"{participant.name}/{wave.name}/{entry.name}"
                     if _OURS.fullmatch(entry.name) and not entry.name.endswith(META_SUFFIX) \
@@ -173,6 +212,13 @@ class Store:
         with contextlib.suppress(OSError):
             folder.rmdir()
         fsync_dir(self.folder)
+
+
+def _names_in(folder: Path) -> list[str]:
+    try:
+        return [e.name for e in os.scandir(folder)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _subfolders(folder: Path) -> list[Path]:
