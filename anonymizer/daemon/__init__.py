@@ -13,6 +13,7 @@ Modules, one noun each::
     naming      NameClues from a file name (rules/<lang>/waves.toml), P07_wave2 names
     release     release (store lock, plan, clean files, sidecar = commit), finish_release
     runner      process one job; quarantine_job; duplicates
+    rerun       a released transcript again from its sealed original (store rerun)
     recovery    after a crash: roll back, clean, rebuild the catalog, resume
     store       Store: store/<project>/P07/wave2/, sidecars, orphans
     metadata    the sidecar's contents (ethics-registry metadata)

@@ -51,6 +51,7 @@ class Job:
     consent: Consent | None = None
     outputs: dict[str, bytes] = field(default_factory=dict)  # suffix -> bytes
     output_formats: dict[str, str] = field(default_factory=dict)  # suffix -> format
+    refused: Refused | None = None  # why it was quarantined (a rerun: discarded)
 
     @property
     def id(self) -> str:

@@ -6,20 +6,30 @@ checksums and store-relative names only: never the inbox file name (it may hold 
 text from the file. Each state is written (fsynced, renamed, folder fsynced) BEFORE the step it
 announces, so on restart the state names the step that may be half done::
 
-    claiming      about to rename the input from the inbox to work/<job><ext>
+    claiming      about to rename the input from the inbox to work/<job><ext> (for a rerun:
+                  about to write the decrypted sealed original there)
     claimed       the input is in work/; nothing released
     releasing     the plan (store folder, file names, checksums) is fixed; clean files may be
                   in the store, the metadata sidecar -- the commit point -- may be there
     released      the sidecar is durable: the transcript is released (audit, seal, clean up)
     sealed        the original is sealed or deleted by policy; only work/ cleanup remains
+                  (for a rerun: also removing the release it supersedes)
     quarantining  moving the input to quarantine/ under ``quarantine.name``
+    discarding    a rerun was refused: about to record that and delete its input from work/
+                  (the release it would have replaced and its sealed original stay as they are)
 
 Recovery rules (``anonymizer.daemon.recovery``): ``claiming`` -> the input is in work/ (treat as
-claimed) or still in the inbox (drop the entry); ``claimed`` -> process again; ``releasing`` ->
+claimed) or not (drop the entry); ``claimed`` -> process again; ``releasing`` ->
 the sidecar is there with this job id (finish as released) or not (delete this plan's files and
 process again); ``released`` -> audit if missing, seal, clean up; ``sealed`` -> clean up;
-``quarantining`` -> finish the move and the report. ``attempts`` counts processing starts: a file
-that kills the daemon every time is quarantined after ``MAX_ATTEMPTS``.
+``quarantining`` -> finish the move and the report; ``discarding`` -> audit if missing, clean
+up. ``attempts`` counts processing starts: a file that kills the daemon every time is
+quarantined (a rerun: discarded) after ``MAX_ATTEMPTS``.
+
+A rerun (``anonymizer.daemon.rerun``) is an entry with ``supersedes``: the release it replaces.
+It goes through the same states; after its own commit point every step that removes the old
+release (sidecar first, then its files and catalog rows, then -- once the new original is
+sealed -- the old sealed original) is idempotent and finished by recovery.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ class JobState(str, Enum):
     RELEASED = "released"
     SEALED = "sealed"
     QUARANTINING = "quarantining"
+    DISCARDING = "discarding"
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,47 @@ class QuarantinePlan:
 
 
 @dataclass(frozen=True)
+class Supersedes:
+    """The release a rerun replaces, as its sidecar said when the rerun began."""
+
+    job: str  # its job id
+    folder: str  # relative to the project's store folder: "P07/wave2"
+    stem: str  # "P07_wave2"
+    meta: str  # its sidecar's file name
+    files: tuple[tuple[str, str], ...]  # (file name, sha256) of its clean files and review data
+    original: str  # its sealed original, relative to the project's originals folder
+    input_sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "files": [list(f) for f in self.files]}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Supersedes:
+        job = str(value["job"])
+        if not _JOB_ID.fullmatch(job):
+            raise ValueError("supersedes.job is not a job id")
+        return cls(job, str(value["folder"]), str(value["stem"]), str(value["meta"]),
+                   tuple((str(n), str(s)) for n, s in value["files"]), str(value["original"]),
+                   str(value["input_sha256"]))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a rerun was refused (its input is deleted, not quarantined)."""
+
+    reason: str
+    stage: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Refusal:
+        return cls(str(value["reason"]), str(value["stage"]), str(value.get("detail", "")))
+
+
+@dataclass(frozen=True)
 class JournalEntry:
     job: str  # 32 hex digits
     state: JobState
@@ -99,6 +151,8 @@ class JournalEntry:
     release: ReleasePlan | None = None
     quarantine: QuarantinePlan | None = None
     participants: tuple[int, ...] = ()  # speaking participants, for the withdrawal purge
+    supersedes: Supersedes | None = None  # a rerun: the release it replaces
+    refusal: Refusal | None = None  # a refused rerun (state discarding)
 
     @property
     def input_name(self) -> str:
@@ -116,6 +170,8 @@ class JournalEntry:
             "release": None if self.release is None else self.release.to_json(),
             "quarantine": None if self.quarantine is None else self.quarantine.to_json(),
             "participants": list(self.participants),
+            "supersedes": None if self.supersedes is None else self.supersedes.to_json(),
+            "refusal": None if self.refusal is None else self.refusal.to_json(),
         }
 
     @classmethod
@@ -123,6 +179,7 @@ class JournalEntry:
         if value.get("v") != 1 or not _JOB_ID.fullmatch(str(value.get("job"))):
             raise ValueError("not a version 1 journal entry")
         release, quarantine = value.get("release"), value.get("quarantine")
+        supersedes, refusal = value.get("supersedes"), value.get("refusal")
         return cls(
             job=str(value["job"]), state=JobState(value["state"]), ext=str(value["ext"]),
             received_at=str(value["received_at"]),
@@ -132,6 +189,8 @@ class JournalEntry:
             release=None if release is None else ReleasePlan.from_json(release),
             quarantine=None if quarantine is None else QuarantinePlan.from_json(quarantine),
             participants=tuple(int(n) for n in value.get("participants", ())),
+            supersedes=None if supersedes is None else Supersedes.from_json(supersedes),
+            refusal=None if refusal is None else Refusal.from_json(refusal),
         )
 
 

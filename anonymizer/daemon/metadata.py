@@ -58,12 +58,15 @@ def build_meta(
     input_format: str,
     original: dict[str, str],
     anonymized_at: datetime,
+    supersedes: str | None = None,
 ) -> dict[str, Any]:
     ethics = settings.ethics
     by_kind = {kind.value: int(counts.get(kind.value, 0)) for kind in EntityKind}
+    rerun = {} if supersedes is None else {"supersedes": supersedes}
     return {
         "format": FORMAT,
         "job_id": job,
+        **rerun,  # a rerun: the job id of the release it replaced
         "project": {"id": settings.project.id, "title": settings.project.title},
         "ethics": {
             "committee": ethics.committee,

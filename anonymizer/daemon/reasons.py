@@ -56,6 +56,7 @@ class QuarantineReason(str, Enum):
     ENGINE_ERROR = "engine_error"
     STORE_ERROR = "store_error"
     CRASHED_REPEATEDLY = "crashed_repeatedly"
+    SUPERSEDED_GONE = "superseded_gone"  # a rerun whose old release left the store meanwhile
 
     @classmethod
     def from_read_failure(cls, failure: ReadFailure) -> QuarantineReason:
@@ -104,4 +105,7 @@ HINTS: dict[QuarantineReason, str] = {
     QuarantineReason.STORE_ERROR: "the store could not be written (disk full?); drop it again",
     QuarantineReason.CRASHED_REPEATEDLY: (
         "the daemon died several times while processing this file; report it"),
+    QuarantineReason.SUPERSEDED_GONE: (
+        "the release this rerun was to replace is no longer in the store (purged or removed); "
+        "nothing was re-run"),
 }

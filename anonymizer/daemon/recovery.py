@@ -3,7 +3,8 @@
 Order matters:
 
 1. read every entry; roll back each ``releasing`` plan whose sidecar is not there (its clean
-   files are deleted: not released, so nothing is taken back from anyone);
+   files are deleted: not released, so nothing is taken back from anyone); delete temp files
+   left in work/ (a killed writer's: a journal entry, a rerun's decrypted input);
 2. remove leftovers no entry claims (temp files; clean files without a sidecar, e.g. from a purge
    cut short), and rebuild ``catalog.csv`` from the sidecars if it differs;
 3. load what the store and quarantine hold (for duplicate detection);
@@ -16,6 +17,12 @@ adopted as claimed jobs whose file name said nothing.
 
 Audit records are looked up before they are written again, so a crash between an audit append
 and the next journal step does not record a release or quarantine twice.
+
+A rerun (an entry with ``supersedes``) follows the same rules: stopped before its input was
+written (``claiming``, no input) it is dropped and the old release is as it was; before its
+commit point it is processed again; after it, the old release is removed (again) and its
+sealed original deleted once the new one is sealed; refused (``discarding``) it is recorded
+once and its input deleted.
 """
 
 from __future__ import annotations
@@ -29,14 +36,21 @@ from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import MAX_ATTEMPTS, JobState, JournalEntry
 from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.daemon.release import finish_release
+from anonymizer.daemon.rerun import finish_discard, superseded_key
 from anonymizer.daemon.runner import finish_quarantine, process, quarantine_job
+from anonymizer.fsutil import remove_temps
 
 log = logging.getLogger("anonymizer.daemon")
-_AUDITED_EVENTS = {AuditEvent.RELEASED, AuditEvent.QUARANTINED, AuditEvent.DUPLICATE}
+_AUDITED_EVENTS = {AuditEvent.RELEASED, AuditEvent.QUARANTINED, AuditEvent.DUPLICATE,
+                   AuditEvent.RERUN_REFUSED}
+_AUDITING_STATES = {JobState.RELEASED, JobState.SEALED, JobState.QUARANTINING,
+                    JobState.DISCARDING}
 
 
 def prepare_store(ctx: Context) -> None:
     """Steps 1-3: make the store consistent before anything is resumed."""
+    if remove_temps(ctx.folders.work):
+        log.info("removed temp files a stopped writer left in work/")
     planned: set[str] = set()
     for _, entry in ctx.journal.entries():
         if entry is None or entry.release is None:
@@ -62,8 +76,7 @@ def resume_all(ctx: Context) -> int:
     items = ctx.journal.entries()
     known = {job for job, _ in items}
     audited = _audited_jobs(ctx) if any(
-        e is not None and e.state in (JobState.RELEASED, JobState.QUARANTINING)
-        for _, e in items) else set()
+        e is not None and e.state in _AUDITING_STATES for _, e in items) else set()
     for job, entry in items:
         if entry is None:
             log.error("journal entry %s cannot be read; it and its input are left in work/ "
@@ -85,7 +98,7 @@ def resume(ctx: Context, entry: JournalEntry, audited: set[str]) -> None:
     if state is JobState.CLAIMING:
         if not ctx.journal.input_path(entry).exists() and \
                 not ctx.journal.input_path(entry).is_symlink():
-            ctx.journal.close(entry)  # never left the inbox
+            ctx.journal.close(entry)  # never left the inbox (a rerun: never decrypted)
             return
         entry = ctx.journal.save(entry.moved(JobState.CLAIMED))
         state = entry.state
@@ -104,16 +117,22 @@ def resume(ctx: Context, entry: JournalEntry, audited: set[str]) -> None:
         finish_release(ctx, entry, audited=audited)
     elif state is JobState.QUARANTINING:
         finish_quarantine(ctx, entry, audited=audited)
+    elif state is JobState.DISCARDING:
+        finish_discard(ctx, entry, audited=audited)
 
 
 def _audited_jobs(ctx: Context) -> set[str]:
-    """Job ids with a released/quarantined/duplicate record (one pass over the log)."""
+    """Job ids with a released/quarantined/duplicate/rerun_refused record, and
+    ``superseded_key(old job)`` for each superseded record (one pass over the log)."""
     jobs = set()
     for record in ctx.audit.records():
+        job = record.fields.get("job_id")
+        if not isinstance(job, str):
+            continue
         if record.event in _AUDITED_EVENTS:
-            job = record.fields.get("job_id")
-            if isinstance(job, str):
-                jobs.add(job)
+            jobs.add(job)
+        elif record.event is AuditEvent.SUPERSEDED:
+            jobs.add(superseded_key(job))
     return jobs
 
 

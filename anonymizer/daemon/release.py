@@ -1,9 +1,14 @@
 """The release and what follows it: store, commit, audit, seal (or delete), clean up.
 
     release:  [store lock] participant still live? -> plan (journal: releasing) -> clean files
-              -> sidecar (the commit point) -> catalog rows -> (journal: released)
-    finish:   audit RELEASED -> seal or delete the original -> (journal: sealed) -> remove the
-              input and the journal entry
+              -> sidecar (the commit point) -> catalog rows -> [a rerun: the old release out
+              of the store] -> (journal: released)
+    finish:   audit RELEASED -> seal or delete the original -> (journal: sealed) -> [a rerun:
+              the old sealed original deleted, audit SUPERSEDED] -> remove the input and the
+              journal entry
+
+A rerun (``anonymizer.daemon.rerun``) always seals its input again, whatever
+``store.originals`` says now: it was sealed before, and it is the only copy.
 
 ``finish_release`` is also what recovery calls for a job that crashed after its commit point, so
 every step in it is idempotent (the audit record is looked up before it is written again).
@@ -22,6 +27,7 @@ from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry
 from anonymizer.daemon.metadata import EngineFacts, build_meta
 from anonymizer.daemon.reasons import QuarantineReason, Stage
+from anonymizer.daemon.rerun import finish_superseding, retire_superseded
 from anonymizer.daemon.stages import check_live
 from anonymizer.settings import OriginalsPolicy
 from vault import Reason, VaultError
@@ -41,19 +47,23 @@ def release(ctx: Context, job: Job) -> JournalEntry:
     entry = job.entry
     sha = entry.input_sha256
     assert sha is not None
+    old = entry.supersedes
     with ctx.store.locked():
         # A withdrawal committed while the engine ran must win: the purge takes this lock too.
         ctx.keystore.refresh()
         check_live(ctx, job.participant, Stage.RELEASE)
         suffixes = [(suffix, _sha(data)) for suffix, data in job.outputs.items()]
-        plan = ctx.store.plan(job.participant, job.wave, suffixes, reserved=set())
+        if old is None:
+            plan = ctx.store.plan(job.participant, job.wave, suffixes, reserved=set())
+        else:
+            plan = ctx.store.plan_rerun(old.stem, job.participant, job.wave, suffixes)
         entry = ctx.journal.save(entry.moved(JobState.RELEASING, release=plan,
                                              participants=job.participants))
         job.entry = entry
         contents = {plan.stem + suffix: data for suffix, data in job.outputs.items()}
         original = ({"policy": "seal", "file": ctx.originals.relative(
             job.participant, entry.job, entry.ext)}
-            if ctx.settings.store.originals is OriginalsPolicy.SEAL else {"policy": "delete"})
+            if seals(ctx, entry) else {"policy": "delete"})
         assert job.consent is not None
         scan = job.outcome.scan
         meta = build_meta(
@@ -63,6 +73,7 @@ def release(ctx: Context, job: Job) -> JournalEntry:
             files=[(plan.stem + s, job.output_formats[s], h) for s, h in suffixes],
             input_sha256=sha, input_bytes=entry.input_bytes or 0,
             input_format=entry.ext[1:], original=original, anonymized_at=ctx.clock(),
+            supersedes=None if old is None else old.job,
         )
         try:
             ctx.store.write_clean(plan, contents, entry.job)
@@ -75,6 +86,8 @@ def release(ctx: Context, job: Job) -> JournalEntry:
             ctx.store.catalog.append(rows_for(meta, plan.folder, plan.meta))
         except Exception:  # noqa: BLE001 - committed already; the catalog is derived
             log.warning("catalog.csv could not be appended to; it is rebuilt at the next start")
+        if old is not None:  # one release visible: the old one goes while the lock is held
+            retire_superseded(ctx, old)
     ctx.released[sha] = ctx.store.folder / plan.folder / plan.meta
     return ctx.journal.save(entry.moved(JobState.RELEASED))
 
@@ -88,20 +101,24 @@ def finish_release(ctx: Context, entry: JournalEntry, *, audited: set[str] | Non
     if entry.state is JobState.RELEASED:
         if audited is None or entry.job not in audited:
             meta = ctx.store.read_meta(ctx.store.folder / plan.folder / plan.meta) or {}
+            rerun = {} if entry.supersedes is None else {"supersedes": entry.supersedes.job}
             ctx.record(
-                AuditEvent.RELEASED, job_id=entry.job, participant=plan.participant,
+                AuditEvent.RELEASED, job_id=entry.job, **rerun, participant=plan.participant,
                 participants=list(entry.participants), wave=plan.wave,
                 input_sha256=entry.input_sha256, output_sha256s=[h for _, h in plan.files],
                 counts=meta.get("replacements", {}).get("by_kind", {}),
                 flag_count=meta.get("residual_risk_flags"),
                 rules_digest=meta.get("rules_digest"), model=meta.get("model", {}).get("name"),
                 model_version=meta.get("model", {}).get("version"), tool_version=__version__,
-                language=meta.get("language"), original_policy=ctx.settings.store.originals,
-                resumed=audited is not None,
+                language=meta.get("language"),
+                original_policy=OriginalsPolicy.SEAL if seals(ctx, entry)
+                else OriginalsPolicy.DELETE, resumed=audited is not None,
             )
-        if ctx.settings.store.originals is OriginalsPolicy.SEAL:
+        if seals(ctx, entry):
             seal_original(ctx, entry)
         entry = ctx.journal.save(entry.moved(JobState.SEALED))
+    if entry.supersedes is not None:
+        finish_superseding(ctx, entry, audited=audited)
     ctx.journal.close(entry)
     ctx.counts["released"] += 1
     log.info("released job %s (input %s) as %s/%s", entry.job[:12], entry.input_sha256[:12],
@@ -126,6 +143,11 @@ def seal_original(ctx: Context, entry: JournalEntry) -> None:
             raise
         log.warning("job %s: participant %d withdrew before the original was sealed; the "
                     "original is deleted", entry.job[:12], plan.participant)
+
+
+def seals(ctx: Context, entry: JournalEntry) -> bool:
+    """Whether this job's input is sealed after its release (a rerun's always is)."""
+    return entry.supersedes is not None or ctx.settings.store.originals is OriginalsPolicy.SEAL
 
 
 def _sha(data: bytes) -> str:

@@ -6,7 +6,8 @@ Outcomes of ``process``:
 * released -- the stages, ``release`` and ``finish_release`` all went through;
 * quarantined -- a stage refused the input (``Refused``), or failed unexpectedly (reason
   ``engine_error``: only the exception's type is logged, never its message, which might quote the
-  transcript);
+  transcript); a rerun is discarded instead (``anonymizer.daemon.rerun``), ``job.refused`` says
+  why;
 * duplicate -- recorded (audit ``duplicate``) and quarantined or deleted by ``store.duplicates``;
 * left journaled -- only when something after the commit point failed (sealing while the vault
   is locked): the next recovery pass finishes it.
@@ -25,6 +26,7 @@ from anonymizer.daemon.job import Duplicate, Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry, QuarantinePlan
 from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.daemon.release import finish_release, release
+from anonymizer.daemon.rerun import discard_rerun
 from anonymizer.daemon.stages import BEFORE_RELEASE
 from anonymizer.settings import DuplicatePolicy
 
@@ -42,6 +44,7 @@ def process(ctx: Context, job: Job) -> None:
         stage_name = Stage.RELEASE
         job.entry = release(ctx, job)
     except Refused as refused:
+        job.refused = refused
         quarantine_job(ctx, job.entry, refused)
         return
     except Duplicate as duplicate:
@@ -54,8 +57,9 @@ def process(ctx: Context, job: Job) -> None:
         plan = job.entry.release
         if plan is not None and ctx.store.is_committed(plan, job.id):
             return  # released after all (a failure after the commit point): recovery finishes
-        quarantine_job(ctx, job.entry, Refused(QuarantineReason.ENGINE_ERROR, stage_name,
-                                               f"{type(exc).__name__} at stage {stage_name.value}"))
+        job.refused = Refused(QuarantineReason.ENGINE_ERROR, stage_name,
+                              f"{type(exc).__name__} at stage {stage_name.value}")
+        quarantine_job(ctx, job.entry, job.refused)
         return
     finally:
         job.data = job.transcript = job.outcome = None  # drop the text as early as possible
@@ -77,6 +81,11 @@ def _stage_of(function_name: str) -> Stage:
 
 
 def quarantine_job(ctx: Context, entry: JournalEntry, refused: Refused) -> None:
+    if entry.supersedes is not None:
+        # A rerun's input is a decrypted copy of an original that stays sealed: deleted, and
+        # the release it was to replace stays as it is.
+        discard_rerun(ctx, entry, refused)
+        return
     name = ctx.quarantine.name_for(job=entry.job, sha256=entry.input_sha256, ext=entry.ext,
                                    now=ctx.clock())
     plan = QuarantinePlan(name, refused.reason.value, refused.stage.value, refused.detail)

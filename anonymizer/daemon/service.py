@@ -5,6 +5,8 @@
 opens the audit log. ``Daemon.run()`` takes the data folder's lock (one daemon per work folder),
 records ``daemon_started``, recovers unfinished jobs, and processes settled inbox files one at a
 time until ``stop()`` (or, with ``oneshot``, until the inbox holds nothing more to take).
+``Daemon.rerun(find)`` takes the same lock (refusing while a daemon runs), recovers, and runs
+one released transcript through the pipeline again (``anonymizer.daemon.rerun``).
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from anonymizer import __version__
 from anonymizer.audit import AuditEvent, AuditLog, open_audit_log
 from anonymizer.daemon.context import Context, Folders, utc_now
 from anonymizer.daemon.intake import claim
-from anonymizer.daemon.preflight import check_settings
+from anonymizer.daemon.preflight import DAEMON_LOCK, DAEMON_RUNNING, check_settings
 from anonymizer.daemon.recovery import prepare_store, resume_all
+from anonymizer.daemon.rerun import RerunResult, claim_rerun, result_of
 from anonymizer.daemon.runner import process
 from anonymizer.daemon.watcher import InboxWatcher
 from anonymizer.engine import Engine
@@ -30,7 +34,6 @@ from anonymizer.settings import Settings
 from anonymizer.vault_keystore import VaultKeyStore, open_vault_keystore
 
 log = logging.getLogger("anonymizer.daemon")
-DAEMON_LOCK = ".daemon.lock"
 
 
 @dataclass
@@ -93,6 +96,19 @@ class Daemon:
                          summary.released, summary.quarantined, summary.duplicates)
             return summary
 
+    def rerun(self, find: Callable[[], Path]) -> RerunResult:
+        """Re-run the released transcript whose sidecar ``find()`` names -- called after
+        recovery, which may have finished an earlier rerun of it. Refuses while a daemon runs
+        (``FolderLocked``): the journal must have one writer."""
+        with exclusive_lock(self.folders.work / DAEMON_LOCK, wait=False, what=DAEMON_RUNNING):
+            self._recover()
+            meta_path = find()
+            job = claim_rerun(self.ctx, meta_path)
+            old = job.entry.supersedes
+            assert old is not None
+            process(self.ctx, job)
+            return result_of(self.ctx, job, old.stem)
+
     def _started(self, oneshot: bool) -> None:
         engine = self.ctx.engine
         source = self.settings.source
@@ -132,10 +148,13 @@ class Daemon:
 
 
 def open_daemon(settings: Settings, *, polling: bool | None = None,
-                stop: threading.Event | None = None) -> Daemon:
-    """Everything the daemon needs, from the settings alone (the CLI's entry point)."""
+                stop: threading.Event | None = None, interactive: bool | None = False
+                ) -> Daemon:
+    """Everything the daemon needs, from the settings alone (the CLI's entry point).
+    ``interactive`` (None: if there is a terminal): the vault passphrase may be asked for (a
+    steward's ``store rerun``)."""
     check_settings(settings)
-    keystore = open_vault_keystore(settings, interactive=False)
+    keystore = open_vault_keystore(settings, interactive=interactive)
     try:
         engine = Engine.from_settings(settings, keystore=keystore)
         audit = open_audit_log(settings, keystore.vault.audit_key())

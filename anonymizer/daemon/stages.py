@@ -98,6 +98,12 @@ def dedupe(ctx: Context, job: Job) -> None:
     if sha in ctx.withdrawn:
         raise Refused(R.WITHDRAWN_INPUT, Stage.DEDUPE,
                       "these bytes were released for a participant who has since withdrawn")
+    old = job.entry.supersedes
+    if old is not None:  # a rerun: the same bytes on purpose, if the release is still there
+        if sha != old.input_sha256 or not ctx.store.holds(old.folder, old.meta, old.job):
+            raise Refused(R.SUPERSEDED_GONE, Stage.DEDUPE,
+                          "the release this rerun replaces is not in the store any more")
+        return
     sidecar = ctx.released.get(sha)
     if sidecar is not None:
         if sidecar.exists():
