@@ -1,9 +1,13 @@
-"""`anonymizer watch` (the daemon) and `anonymizer store purge N` (a withdrawal's files).
+"""`anonymizer watch` (the daemon), `anonymizer store purge N` (a withdrawal's files) and
+`anonymizer store rerun RELEASE` (a released transcript again, after a steward's correction).
 
 Thin: the work is in ``anonymizer.daemon``. Exit codes of ``watch``: 0 stopped cleanly (with
 ``--oneshot``: nothing went to quarantine -- every input was released, or was a duplicate deleted
-by policy); 2 with ``--oneshot`` when any input went to quarantine (duplicates included); 3 settings (no ethics metadata, no vault
-backend); 4 the vault refused; 1 another daemon holds the work folder, or the audit log refused.
+by policy); 2 with ``--oneshot`` when any input went to quarantine (duplicates included); 3
+settings (no ethics metadata, no vault backend); 4 the vault refused; 1 another daemon holds the
+work folder, or the audit log refused. Of ``store rerun``: 0 re-released; 2 no such release, a
+withdrawn participant, no --yes without a terminal; 5 verification refused the new version (the
+old one stays); 4 the vault refused; 1 a daemon is running, or another failure.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ import sys
 from types import FrameType
 
 from anonymizer.cli.common import settings_from
-from anonymizer.errors import ExitCode, InputError
+from anonymizer.errors import (
+    AnonymizerError,
+    ExitCode,
+    InputError,
+    KeyStoreError,
+    VerificationError,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,8 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="also log what other libraries report (warnings by default)")
     watch.set_defaults(func=cmd_watch)
 
-    store = sub.add_parser("store", help="the analysis store: purge a withdrawn participant",
-                           description="Commands on the analysis store.")
+    store = sub.add_parser("store", help="the analysis store: purge a withdrawn participant, "
+                           "re-run a released transcript", description="Commands on the "
+                           "analysis store.")
     group = store.add_subparsers(dest="store_command", metavar="COMMAND", required=True)
     purge = group.add_parser(
         "purge", help="remove a withdrawn participant's files (store, originals, quarantine)",
@@ -45,6 +56,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "withdraw N does this for you). Safe to run again; recorded in the audit log.")
     purge.add_argument("number", type=int, metavar="N")
     purge.set_defaults(func=cmd_store_purge)
+    rerun = group.add_parser(
+        "rerun", help="re-anonymize a released transcript with the current rules and vault",
+        description="After a correction (rules add-deny / add-allow): open the release's "
+        "sealed original with the vault and run it through the daemon's pipeline again, with "
+        "the current rules and vault, as the same participant and wave. The new version is "
+        "released as P07_wave2_r2 (then _r3, ...) and the old one -- clean files, review data, "
+        "metadata, catalog rows -- is removed; the original stays sealed (once, under the new "
+        "job). If verification refuses the new version, the old one stays as it is (exit 5). "
+        "Runs in place of the daemon: stop the daemon first. Recorded in the audit log "
+        "(released with supersedes, superseded).", allow_abbrev=False)
+    rerun.add_argument("release", metavar="RELEASE",
+                       help="P07_wave2 (its latest version), a path to its clean file or "
+                       ".meta.json, or the first 8+ hex digits of its job id")
+    rerun.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rerun.set_defaults(func=cmd_store_rerun)
 
 
 def _logging(verbose: bool) -> None:
@@ -99,3 +125,60 @@ def cmd_store_purge(args: argparse.Namespace) -> int:
         report = purge_participant(settings, WithdrawalReceipt(tomb.number, (), tomb.on), audit)
     print(f"purged {report.summary()}")
     return 0
+
+
+# A refused rerun's exit code: what the steward can do about it.
+_RERUN_REFUSALS: dict[str, type[AnonymizerError]] = {
+    "verification_refused": VerificationError,
+    "vault_refused": KeyStoreError,
+    "participant_withdrawn": InputError,
+    "participant_unknown": InputError,
+    "participant_mismatch": InputError,
+    "participant_ambiguous": InputError,
+    "withdrawn_input": InputError,
+    "superseded_gone": InputError,
+}
+
+
+def cmd_store_rerun(args: argparse.Namespace) -> int:
+    from anonymizer.daemon.preflight import check_no_daemon, check_settings
+    from anonymizer.review.released import find_sidecar, read_meta, stem_of, store_folder
+
+    settings = settings_from(args)
+    check_settings(settings)
+    folder = store_folder(settings)
+    sidecar = find_sidecar(folder, args.release)  # cheap checks first: a typo costs no model load
+    check_no_daemon(settings)
+    if not args.yes:
+        _confirm(stem_of(sidecar), str((read_meta(sidecar) or {}).get("job_id", "")))
+    from anonymizer.daemon import open_daemon
+
+    daemon = open_daemon(settings, interactive=None)
+    try:
+        result = daemon.rerun(lambda: find_sidecar(folder, args.release))
+    finally:
+        daemon.ctx.keystore.close()
+    if result.refusal is not None:
+        refusal = result.refusal
+        error = _RERUN_REFUSALS.get(refusal.reason, AnonymizerError)
+        raise error(f"the rerun of {result.old_stem} was refused ({refusal.reason} at stage "
+                    f"{refusal.stage}: {refusal.detail or 'see the log'}); {result.old_stem} "
+                    "is unchanged (recorded in the audit log)")
+    if result.new_stem is None:
+        raise AnonymizerError(f"the rerun of {result.old_stem} (job {result.job[:12]}) did not "
+                              "finish; the daemon finishes or rolls it back at its next start")
+    more = (" (finishing touches -- sealing, removing the old version -- are left to the "
+            "daemon's next start)") if result.unfinished else ""
+    print(f"re-ran {result.old_stem} as {result.new_stem} (job {result.job[:12]}); "
+          f"{result.old_stem} is removed, the original stays sealed{more}. Review it: "
+          f"anonymizer review {result.new_stem} -o review.html")
+    return 0
+
+
+def _confirm(stem: str, job: str) -> None:
+    if not sys.stdin.isatty():
+        raise InputError(f"re-running replaces {stem}; confirm with --yes")
+    answer = input(f"Re-run {stem} (job {job[:12]}) with the current rules and vault, and "
+                   "replace it? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise InputError("not confirmed; nothing was re-run")

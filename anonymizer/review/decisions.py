@@ -5,8 +5,10 @@
                 in every later transcript. Record: ``review_decision`` (decision, kind, number).
 ``add_allow``   a false positive: appended to the project's allow-list file
                 (``rules.project_allow``, created if needed). Generic words only: a name the
-                vault holds is refused, so is what reads as a full name (unless forced), and
-                a word the name/place gazetteer lists is warned about. Record:
+                vault holds as a participant or as registered by a steward is refused, so is
+                what reads as a full name (unless forced), and a word the name/place gazetteer
+                lists is warned about, as is one the engine numbered on its own (that is the
+                false positive being corrected; it keeps its number in the vault). Record:
                 ``rules_changed`` with an HMAC of the word under the audit key (a plain SHA-256
                 of a short word is reversed by trying a dictionary; the HMAC lets a key holder
                 check "was X added?" and nobody else), the list's new size and SHA-256.
@@ -75,13 +77,16 @@ def _vault(settings: Settings) -> Any:
     return open_vault(settings)
 
 
-def _known_as(vault: Any, name: str) -> str | None:
-    """The label of whoever holds ``name`` in the vault (any kind), or None."""
+def _known_as(vault: Any, name: str, *, registered_only: bool = False) -> str | None:
+    """The label of whoever holds ``name`` in the vault (any kind), or None. With
+    ``registered_only``, only a participant or an identity a steward registered counts, not one
+    the engine numbered on its own (a false positive is numbered like that)."""
     from vault import Kind
 
     for kind in Kind:
         entry = vault.lookup(kind, name)
-        if entry is not None:
+        if entry is not None and (not registered_only or entry.registered
+                                  or kind is Kind.PARTICIPANT):
             return entry.label
     return None
 
@@ -180,12 +185,20 @@ def add_allow(settings: Settings, word: str, *, force: bool = False,
     if word.casefold() in present:
         return AllowResult(path, added=False, words=len(present))
     with open_vault(settings) as vault:
+        numbered = []
         for candidate in (word, *word.split()):
-            holder = _known_as(vault, candidate)
+            holder = _known_as(vault, candidate, registered_only=True)
             if holder is not None:
                 raise InputError(f"refused: that is a name the vault holds ({holder}); a "
                                  "registered name is never allowed")
+            found = _known_as(vault, candidate)
+            if found is not None and found not in numbered:
+                numbered.append(found)
         refuse, warnings = name_like(settings, word)
+        # The engine numbered it when it took it for a name (the false positive being
+        # corrected): allowed, and said so, since it stays in the vault under that number.
+        warnings += [f"the engine had numbered it as {label} (not registered by a steward); "
+                     "from now on it is kept" for label in numbered]
         if refuse and not force:
             raise InputError("refused: it looks like a name (" + "; ".join(refuse) + "); the "
                              "allow list is for generic words. --force if it really is one")

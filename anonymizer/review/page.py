@@ -330,8 +330,12 @@ def _corrections(released: Released) -> str:
                 "words that are common names or places."),
         element("code", escape('anonymizer rules add-allow "…"'), class_="cmd"),
         element("h3", "Then"),
-        element("p", "Re-run the transcript so that the change applies, and review the new "
-                "version. Every decision is recorded in the audit log (codes and counts, no "
+        element("p", "Re-run the transcript so that the change applies (from its sealed "
+                "original, with the current rules and vault; the new version replaces this "
+                "one, and the daemon must be stopped while it runs), and review the new "
+                "version:"),
+        element("code", escape(f"anonymizer store rerun {stem}"), class_="cmd"),
+        element("p", "Every decision is recorded in the audit log (codes and counts, no "
                 "words). If this version is fine as released, record that:"),
         element("code", escape(f"anonymizer review {stem} --accept"), class_="cmd"),
     ]), class_="fixes", id="corrections")

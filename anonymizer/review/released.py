@@ -1,8 +1,9 @@
 """A released transcript as the review page needs it: sidecar, clean text, review data.
 
 Found from what a steward types: a path to the clean file, its ``.meta.json`` or
-``.review.json``, or an id -- the released stem (``P07_wave2``), or the first 8+ hex digits of
-the job id or of the clean file's or the input's SHA-256. Reads the store's files by their
+``.review.json``, or an id -- the released stem (``P07_wave2``; once re-run, that names its
+latest version, ``P07_wave2_r3``), or the first 8+ hex digits of the job id or of the clean
+file's or the input's SHA-256. Reads the store's files by their
 format (``anonymizer-release/1`` sidecars, ``anonymizer-review/1`` review data); the store
 itself is the daemon's (``anonymizer.daemon.store``, whose listing is used) and is never written
 here.
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from anonymizer.daemon.metadata import FORMAT as RELEASE_FORMAT
+from anonymizer.daemon.naming import revision_of
 from anonymizer.daemon.store import META_SUFFIX, Store
 from anonymizer.errors import InputError
 from anonymizer.review_data import ReviewData, ReviewMark
@@ -74,13 +76,19 @@ def find_sidecar(store: Path, ref: str) -> Path:
         return _sidecar_of_file(given)
     wanted = ref.strip()
     matches = []
+    revisions: list[tuple[int, Path]] = []
     for path in sidecars(store):
         if stem_of(path).casefold() == wanted.casefold():
             return path
+        base, revision = revision_of(stem_of(path))
+        if revision > 1 and base.casefold() == wanted.casefold():
+            revisions.append((revision, path))  # P07_wave2 was re-run: its latest version
         if _HEX_ID.fullmatch(wanted.lower()):
             meta = read_meta(path)
             if meta is not None and any(h.startswith(wanted.lower()) for h in _hex_ids(meta)):
                 matches.append(path)
+    if revisions:
+        return max(revisions)[1]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:

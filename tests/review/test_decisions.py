@@ -30,7 +30,7 @@ def _break_log(study: StewardStudy) -> None:
 
 
 def test_a_missed_name_is_registered_in_the_vault_and_then_replaced(
-        empty_study: StewardStudy, capsys) -> None:
+        empty_study: StewardStudy, capsys, cached_model) -> None:
     study = empty_study
     text = ("Interviewer: Where did you grow up?\n"
             "Torvald Myrhaug: Fjellkroa, every Sunday.\n")
@@ -42,6 +42,7 @@ def test_a_missed_name_is_registered_in_the_vault_and_then_replaced(
     assert code == 0 and 'anonymizer rules add-deny "Fjellkroa" --kind person' in page
     code, stdout, _ = study.cli(capsys, "rules", "add-deny", "Fjellkroa", "--kind", "place")
     assert code == 0 and "registered as Place" in stdout
+    assert "anonymizer store rerun" in stdout
     with study.open_vault() as vault:
         entry = vault.lookup("place", "Fjellkroa")
         assert entry is not None and entry.registered
@@ -49,10 +50,14 @@ def test_a_missed_name_is_registered_in_the_vault_and_then_replaced(
     assert (event, fields) == ("review_decision", {"decision": "add_deny", "kind": "place",
                                                    "number": entry.number, "name_count": 1})
     assert _log_names(study, "Fjellkroa") == []
-    # re-run: the same transcript now comes out without it
-    again = study.release(1, "wave2", text)
-    clean = again.clean_path.read_text(encoding="utf-8")
-    assert "Fjellkroa" not in clean
+    # re-run: the same transcript, from its sealed original, now comes out without it
+    (study.root / "project-allow.txt").write_text("# nothing allowed yet\n", encoding="utf-8")
+    code, stdout, stderr = study.cli(capsys, "store", "rerun", "P01_wave1", "--yes")
+    assert code == 0 and "re-ran P01_wave1 as P01_wave1_r2" in stdout, stderr
+    clean = (first.clean_path.parent / "P01_wave1_r2.txt").read_text(encoding="utf-8")
+    assert "Fjellkroa" not in clean and "[Place 1]" in clean
+    assert not first.clean_path.exists() and not first.meta_path.exists()
+    assert _log_names(study, "Fjellkroa") == []
     # asking again changes nothing
     before = study.audit_path.read_bytes()
     code, stdout, _ = study.cli(capsys, "rules", "add-deny", "fjellkroa", "--kind", "place")
@@ -124,6 +129,26 @@ def test_a_false_positive_is_added_to_the_allow_list_and_logged_as_a_keyed_hash(
     code, _, _ = study.cli(capsys, "rules", "add-allow", "Audiogram")
     assert code == 0 and allow.read_text(encoding="utf-8").endswith("\nTinnitus\nAudiogram\n")
     assert study.audit_events()[-1][1]["allow_words"] == 2
+
+
+def test_a_word_the_engine_numbered_can_be_allowed(empty_study: StewardStudy, capsys) -> None:
+    """The false positive a review finds was numbered by the engine when it took it for a name;
+    that is no reason to refuse allowing it (a steward-registered name still is)."""
+    study = empty_study
+    text = "Interviewer: What helped?\nTorvald Myrhaug: Ergometer training, twice a week.\n" \
+           "Interviewer: Good.\nTorvald Myrhaug: My physiotherapist and Ergometer training.\n"
+    clean = study.release(1, "wave1", text).clean_path.read_text(encoding="utf-8")
+    with study.open_vault() as vault:
+        numbered = vault.lookup("person", "Ergometer")
+    assert numbered is not None and not numbered.registered and "Ergometer" not in clean
+    code, stdout, stderr = study.cli(capsys, "rules", "add-allow", "Ergometer")
+    assert code == 0 and "anonymizer store rerun" in stdout
+    assert f"the engine had numbered it as {numbered.label}" in stderr
+    assert "Ergometer" not in stderr
+    # one a steward registered is still refused
+    code, _, _ = study.cli(capsys, "rules", "add-deny", "Brattvoll", "--kind", "place")
+    code, _, stderr = study.cli(capsys, "rules", "add-allow", "Brattvoll")
+    assert code == 2 and "the vault holds (Place" in stderr
 
 
 def test_names_are_refused_or_warned_about(empty_study: StewardStudy, capsys) -> None:

@@ -155,6 +155,7 @@ def test_a_flagged_word_comes_with_its_add_deny_command(tmp_path: Path) -> None:
     assert "mill" not in commands.split("add-deny")[-1]  # occupations get no deny command
     assert 'anonymizer rules add-allow "…"' in commands
     assert "anonymizer review P07_wave2 --accept" in commands
+    assert "anonymizer store rerun P07_wave2" in commands
 
 
 @pytest.mark.parametrize(("text", "word"), [
