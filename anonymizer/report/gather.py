@@ -22,6 +22,11 @@ participant's transcript(s) of that wave:
     withdrawn   released once; the participant withdrew and the store was purged
     missing     the log says released, the store has no such file, and nobody withdrew
     not_purged  still in the store although the participant withdrew (the purge has not run)
+
+A release replaced by its rerun (``anonymizer store rerun``: a ``superseded`` record, or a
+sidecar's ``supersedes``) is no transcript of its own: it is neither counted nor missing, and its
+rules and model versions are not listed; the transcript row of the new version names the job it
+supersedes.
 """
 
 from __future__ import annotations
@@ -140,7 +145,16 @@ def _transcript_row(stem: str, meta: Mapping[str, Any]) -> dict[str, Any]:
         "tool_version": meta.get("tool", {}).get("version"),
         "clean_sha256": text_file.get("sha256"),
         "job_id": meta.get("job_id"),
+        "supersedes": meta.get("supersedes"),
     }
+
+
+def superseded_jobs(released_now: list[tuple[str, dict[str, Any]]], history: AuditHistory
+                    ) -> set[str]:
+    """Job ids of releases that a rerun replaced."""
+    jobs = {str(r.fields.get("job_id")) for r in history.of(AuditEvent.SUPERSEDED)}
+    jobs |= {str(meta["supersedes"]) for _, meta in released_now if meta.get("supersedes")}
+    return jobs
 
 
 def _flow(
@@ -149,7 +163,9 @@ def _flow(
     registered: Iterable[int],
     withdrawn: Mapping[int, str],
 ) -> tuple[list[str], list[dict[str, Any]], dict[str, int]]:
-    audited = {str(r.fields.get("job_id")): r for r in history.of(AuditEvent.RELEASED)}
+    replaced = superseded_jobs(released_now, history)
+    audited = {str(r.fields.get("job_id")): r for r in history.of(AuditEvent.RELEASED)
+               if str(r.fields.get("job_id")) not in replaced}
     in_store = {str(meta.get("job_id")): meta for _, meta in released_now}
     merged_into = {int(r.fields["absorb"]): int(r.fields["keep"])
                    for r in history.of(AuditEvent.PARTICIPANTS_MERGED)
@@ -252,8 +268,11 @@ def _decisions(history: AuditHistory) -> list[dict[str, Any]]:
 def _versions(released_now: list[tuple[str, dict[str, Any]]], history: AuditHistory
               ) -> list[dict[str, Any]]:
     facts: dict[str, tuple[Any, ...]] = {}
+    replaced = superseded_jobs(released_now, history)
     for record in history.of(AuditEvent.RELEASED):
         f = record.fields
+        if str(f.get("job_id")) in replaced:
+            continue
         facts[str(f.get("job_id"))] = (f.get("tool_version"), f.get("language"),
                                        f.get("rules_digest"), None, f.get("model"),
                                        f.get("model_version"))
