@@ -108,7 +108,9 @@ def add_deny(settings: Settings, name: str, kind: str = "person", *,
         raise InputError(f"--kind: one of {', '.join(DENY_KINDS)}")
     name = _one_line(name, "the name", 200)
     with open_vault(settings) as vault:
-        holder = _known_as(vault, name)
+        # A name the engine only numbered on its own is registered now (the vault promotes it,
+        # keeping its number): from now on it is a roster entry, replaced in every transcript.
+        holder = _known_as(vault, name, registered_only=True)
         if holder is not None:
             return DenyResult(holder, created=False)
         with vault.transaction():

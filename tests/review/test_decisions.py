@@ -199,3 +199,20 @@ def test_add_allow_changes_nothing_when_the_log_refuses(study: StewardStudy, cap
 def test_rules_without_a_command_prints_help(empty_study: StewardStudy, capsys) -> None:
     code, stdout, _ = empty_study.cli(capsys, "rules")
     assert code == 64 and "add-deny" in stdout and "add-allow" in stdout
+
+
+def test_add_deny_registers_a_name_the_engine_had_numbered(empty_study: StewardStudy,
+                                                            capsys) -> None:
+    """A name the engine found once (numbered, not registered) becomes a roster entry with
+    the same number, so it is replaced in every transcript from now on."""
+    study = empty_study
+    with study.open_vault() as vault:
+        numbered = vault.assign("person", ["Bjarne Ødegård"])
+    assert not numbered.registered
+    code, stdout, _ = study.cli(capsys, "rules", "add-deny", "Bjarne Ødegård")
+    assert code == 0 and "already" not in stdout
+    with study.open_vault() as vault:
+        entry = vault.lookup("person", "bjarne ødegård")
+    assert entry.number == numbered.number and entry.registered
+    code, stdout, _ = study.cli(capsys, "rules", "add-deny", "Bjarne Ødegård")
+    assert code == 0 and "already in the vault" in stdout
