@@ -157,6 +157,10 @@ class Engine:
                                workers=settings.nlp.workers)
         return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
 
+    def _roster_detector(self, roster: list[Identity]) -> RosterDetector:
+        return RosterDetector(roster, self.stop_words | self.titles,
+                              lambda word: self.words.zipf(word) >= 3.0)
+
     def roster(self) -> list[Identity]:
         return [i for i in self.keystore.identities() if i.registered]
 
@@ -168,7 +172,7 @@ class Engine:
         source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
         found = [
             *speaker_findings(turns),
-            *RosterDetector(source.roster, self.stop_words | self.titles).detect(doc.text),
+            *self._roster_detector(source.roster).detect(doc.text),
             *self.presidio.detect(doc.chunks),
             *self.gendered.detect(doc.chunks),
         ]
@@ -266,14 +270,14 @@ class Engine:
             ((text[r.start:r.end], r.entity) for r in scan.replacements),
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
         )
-        roster = RosterDetector(self.roster(), self.stop_words | self.titles).index
+        roster = self._roster_detector(self.roster()).index
         min_score = self.rulebook.min_score
         leaks = find_leaks(
             clean, roster=roster, detected=detected,
             capitalised_only=not is_lower_case(text),
             patterns=lambda t: [f for f in self.presidio.detect_patterns(t, CONTACT_KINDS)
                                 if f.score >= min_score(f.entity)],
-            pronouns=self.pronouns,
+            pronouns=self.pronouns, own_output=self.own_output,
         )
         raise_if_leaks(leaks, where)
 

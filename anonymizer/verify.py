@@ -49,6 +49,7 @@ def find_leaks(
     capitalised_only: bool,
     patterns: Callable[[str], list[Finding]],
     pronouns: re.Pattern[str] | None,
+    own_output: re.Pattern[str] | None = None,
 ) -> list[Leak]:
     leaks = [Leak(LeakKind.REGISTERED_NAME, m.start) for m in roster.find(clean)]
     leaks += [
@@ -62,6 +63,9 @@ def find_leaks(
               if not any(p.start < f.end and f.start < p.end for p in contact[:i])]
     if pronouns is not None:
         leaks += [Leak(LeakKind.PRONOUN, m.start()) for m in pronouns.finditer(clean)]
+    if own_output is not None:  # a word inside our own "[Person 3]" is not a leftover
+        ours = [m.span() for m in own_output.finditer(clean)]
+        leaks = [leak for leak in leaks if not any(s <= leak.offset < e for s, e in ours)]
     return sorted(leaks, key=lambda leak: leak.offset)
 
 

@@ -6,7 +6,7 @@ Whole words, case-insensitive, with possessives: "Eve" never matches inside "Eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.keystore import Identity, IdentityKind
@@ -23,10 +23,11 @@ _KINDS = {
 
 class RosterDetector:
     """Every registered name and alias; and, for people, each word of a full name on its own
-    ("Nordmann", "Kari" for "Kari Nordmann") unless it is a function word (``skip``)."""
+    ("Nordmann", "Kari" for "Kari Nordmann") unless it is a function word (``skip``) or an
+    ordinary word ("director" of a speaker labelled "The Director")."""
 
-    def __init__(self, identities: Sequence[Identity], skip: frozenset[str] = frozenset()
-                 ) -> None:
+    def __init__(self, identities: Sequence[Identity], skip: frozenset[str] = frozenset(),
+                 ordinary: Callable[[str], bool] = lambda word: False) -> None:
         self.index: PhraseIndex[Identity] = PhraseIndex()
         for identity in identities:
             for name in identity.names:
@@ -37,7 +38,8 @@ class RosterDetector:
             for name in identity.names:
                 parts = words(name)
                 for part in parts if len(parts) > 1 else ():
-                    if len(part) > 2 and part not in skip and self.index.get(part) is None:
+                    if len(part) > 2 and part not in skip and not ordinary(part) and \
+                            self.index.get(part) is None:
                         self.index.add(part, identity)
 
     def detect(self, text: str) -> list[Finding]:

@@ -167,3 +167,17 @@ def test_the_first_name_of_a_mislabelled_full_name_does_not_leak(make_engine) ->
 def test_a_role_label_before_a_tab_is_never_replaced(make_engine) -> None:
     text = "Interviewer\tHow do you feel?\nRespondent\tTired. I slept badly.\n"
     assert make_engine().anonymize(text).clean_text == text
+
+
+def test_registered_names_with_ordinary_words_do_not_block_later_transcripts(make_engine):
+    """A participant registered from a speaker label like "Delivery Person": its ordinary
+    words are not matched alone, and our own "[Person 1]" label is never a leftover."""
+    from anonymizer.keystore import IdentityKind, InMemoryKeyStore
+
+    keystore = InMemoryKeyStore()
+    keystore.add(IdentityKind.PARTICIPANT, ["Delivery Person"])
+    keystore.add(IdentityKind.PARTICIPANT, ["Kari Nordmann"])
+    engine = make_engine(keystore=keystore)
+    clean = engine.anonymize("P: The delivery was late, said Nordmann to Ola Hansen.\n").clean_text
+    assert "delivery was late" in clean and "Nordmann" not in clean
+    assert "[Participant 2]" in clean and "[Person 1]" in clean
