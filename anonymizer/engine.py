@@ -12,10 +12,10 @@ contract); ``anonymize`` goes on to rewrite and verify. Both share everything up
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
-from functools import lru_cache
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from anonymizer.consistency import name_index, propagate
@@ -28,6 +28,7 @@ from anonymizer.lexicon import Lexicon
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterDetector
 from anonymizer.detectors.speakers import parse_turns, speaker_findings
+from anonymizer.errors import AnonymizerError
 from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replacement
 from anonymizer.labels import outside, own_output_pattern
 from anonymizer.keystore import (
@@ -107,8 +108,8 @@ def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
 
 def is_lower_case(text: str) -> bool:
     """Speech-to-text style: (almost) no capital letters at all."""
-    letters = sum(c.isalpha() for c in text)
-    return letters > 0 and sum(c.isupper() for c in text) <= letters * 0.002
+    letters = sum(map(str.isalpha, text))
+    return letters > 0 and sum(map(str.isupper, text)) <= letters * 0.002
 
 
 class Engine:
@@ -133,6 +134,7 @@ class Engine:
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
+        self._roster_cache: tuple[tuple[Identity, ...], RosterDetector] | None = None
         self.words: WordFrequency = load_lexicon(rulebook)
         self.names: NameDetector | None = None
         self.gazetteer: Gazetteer | None = None
@@ -158,8 +160,13 @@ class Engine:
         return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
 
     def _roster_detector(self, roster: list[Identity]) -> RosterDetector:
-        return RosterDetector(roster, self.stop_words | self.titles,
-                              lambda word: self.words.zipf(word) >= 3.0)
+        """The roster's phrase index, rebuilt only when the roster changed (it is asked for
+        twice per transcript, and a study can register thousands of names)."""
+        key = tuple(roster)
+        if self._roster_cache is None or self._roster_cache[0] != key:
+            self._roster_cache = (key, RosterDetector(
+                roster, self.stop_words | self.titles, lambda w: self.words.zipf(w) >= 3.0))
+        return self._roster_cache[1]
 
     def roster(self) -> list[Identity]:
         return [i for i in self.keystore.identities() if i.registered]
@@ -258,12 +265,30 @@ class Engine:
 
         A key store that can batch (the vault) gets one write per transcript, committed only
         when the transcript verified: a refused transcript burns no numbers."""
-        batch = getattr(self.keystore, "batch", None)
-        with batch() if callable(batch) else nullcontext():
-            scan = self.scan(text, dry_run=False)
-            rewritten = self.rewriter.apply(text, scan.replacements)
-            self.verify(text, scan, rewritten.text, where=where)
-        return Outcome(rewritten.text, scan, rewritten)
+        outcome = next(self.anonymize_many([text], wheres=[where]))
+        if isinstance(outcome, AnonymizerError):
+            raise outcome
+        return outcome
+
+    def anonymize_many(self, texts: Sequence[str], *, wheres: Sequence[str] | None = None
+                       ) -> Iterator[Outcome | AnonymizerError]:
+        """``anonymize`` for several transcripts, parsed in one spaCy stream (faster than one
+        call each); yields, in order, each one's Outcome or the error that refused it. Each
+        transcript is still resolved, verified and committed to the key store on its own."""
+        wheres = wheres or ["transcript"] * len(texts)
+        parsed = self.pipeline.analyse_many(texts)
+        for text, where, chunks in zip(texts, wheres, parsed, strict=True):
+            batch = getattr(self.keystore, "batch", None)
+            try:
+                with batch() if callable(batch) else nullcontext():
+                    doc = Analysis(text, chunks, self.keystore, is_lower_case(text))
+                    scan = self._run_stages(doc)
+                    rewritten = self.rewriter.apply(text, scan.replacements)
+                    self.verify(text, scan, rewritten.text, where=where)
+            except AnonymizerError as refused:
+                yield refused
+                continue
+            yield Outcome(rewritten.text, scan, rewritten)
 
     def verify(self, text: str, scan: Scan, clean: str, *, where: str = "transcript") -> None:
         detected = name_index(

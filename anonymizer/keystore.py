@@ -67,15 +67,24 @@ class _Entry:
 
 @dataclass
 class InMemoryKeyStore:
-    """A KeyStore held in memory only: the default for a single run without a vault."""
+    """A KeyStore held in memory only: the default for a single run without a vault.
+
+    Names are indexed (normalised name -> entry) and the identity list is cached until the
+    next change, so a long run with thousands of people stays fast."""
 
     _entries: dict[IdentityKind, list[_Entry]] = field(default_factory=dict)
     _next: dict[IdentityKind, int] = field(default_factory=dict)
     waves: dict[int, set[str]] = field(default_factory=dict)
+    _by_name: dict[tuple[IdentityKind, str], _Entry] = field(default_factory=dict)
+    _cached: dict[IdentityKind | None, list[Identity]] = field(default_factory=dict)
 
     def identities(self, kind: IdentityKind | None = None) -> Sequence[Identity]:
-        kinds: Iterable[IdentityKind] = [kind] if kind else list(IdentityKind)
-        return [self._identity(k, e) for k in kinds for e in self._entries.get(k, [])]
+        cached = self._cached.get(kind)
+        if cached is None:
+            kinds: Iterable[IdentityKind] = [kind] if kind else list(IdentityKind)
+            cached = self._cached[kind] = [
+                self._identity(k, e) for k in kinds for e in self._entries.get(k, [])]
+        return cached
 
     @staticmethod
     def _identity(kind: IdentityKind, entry: _Entry) -> Identity:
@@ -83,31 +92,29 @@ class InMemoryKeyStore:
         return Identity(kind, entry.number, tuple(entry.names), registered)
 
     def lookup(self, kind: IdentityKind, name: str) -> Identity | None:
-        key = normalise_name(name)
-        for e in self._entries.get(kind, []):
-            if any(normalise_name(n) == key for n in e.names):
-                return self._identity(kind, e)
-        return None
+        entry = self._by_name.get((kind, normalise_name(name)))
+        return self._identity(kind, entry) if entry is not None else None
+
+    def _name(self, kind: IdentityKind, entry: _Entry, name: str) -> None:
+        key = (kind, normalise_name(name))
+        if key not in self._by_name:  # a name stays with whoever had it first
+            self._by_name[key] = entry
+            entry.names.append(name)
 
     def assign(self, kind: IdentityKind, names: Sequence[str]) -> Identity:
         if not names:
             raise ValueError("assign needs at least one name")
-        entry = None
-        for name in names:
-            found = self.lookup(kind, name)
-            if found:
-                entry = next(e for e in self._entries[kind] if e.number == found.number)
-                break
+        entry = next((self._by_name[(kind, normalise_name(n))] for n in names
+                      if (kind, normalise_name(n)) in self._by_name), None)
         if entry is None:
             number = self._next.get(kind, 1)
             self._next[kind] = number + 1
             entry = _Entry(number, [])
             self._entries.setdefault(kind, []).append(entry)
-        known = {normalise_name(n) for n in entry.names}
         for name in names:
-            if normalise_name(name) not in known:
-                entry.names.append(name)
-                known.add(normalise_name(name))
+            if normalise_name(name) not in {normalise_name(n) for n in entry.names}:
+                self._name(kind, entry, name)
+        self._cached.clear()
         return self._identity(kind, entry)
 
     def add(self, kind: IdentityKind, names: Sequence[str], number: int | None = None) -> Identity:
@@ -116,9 +123,12 @@ class InMemoryKeyStore:
             number = self._next.get(kind, 1)
         if any(e.number == number for e in self._entries.get(kind, [])):
             raise ValueError(f"{kind.value} number {number} is already taken")
-        entry = _Entry(number, list(dict.fromkeys(names)), registered=True)
+        entry = _Entry(number, [], registered=True)
+        for name in dict.fromkeys(names):
+            self._name(kind, entry, name)
         self._entries.setdefault(kind, []).append(entry)
         self._next[kind] = max(self._next.get(kind, 1), number + 1)
+        self._cached.clear()
         return self._identity(kind, entry)
 
     def note_wave(self, number: int, wave: str) -> None:

@@ -15,7 +15,7 @@ from itertools import groupby
 import spacy
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from anonymizer.errors import ModelError
 from anonymizer.offline import ensure_offline
@@ -45,6 +45,27 @@ class AnalysedChunk:
     offset: int
     doc: Doc
     artifacts: NlpArtifacts
+    ents: tuple[Span, ...] = ()  # the model's entities, built once (doc.ents rebuilds them)
+
+
+class _Artifacts(NlpArtifacts):
+    """NlpArtifacts without the keyword list, which only Presidio's context boost reads (off)."""
+
+    def set_keywords(self, nlp_engine, lemmas, language):  # type: ignore[no-untyped-def]
+        return []
+
+
+class _OnePassNlpEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine, turning a parsed Doc into NlpArtifacts without redoing work:
+    the entities are built once and given in; no lemmas or token offsets are listed (we run no
+    lemmatizer, and Presidio reads both only for the context boost we switch off)."""
+
+    def artifacts(self, doc: Doc, ents: tuple[Span, ...], language: str) -> NlpArtifacts:
+        entities, scores = self._get_updated_entities(
+            list(ents), [self.ner_model_configuration.default_score] * len(ents))
+        return _Artifacts(entities=entities, tokens=doc,
+                            tokens_indices=[], lemmas=[""] * len(doc),
+                            nlp_engine=self, language=language, scores=scores)
 
 
 def split_chunks(text: str, max_chars: int) -> list[Chunk]:
@@ -80,7 +101,7 @@ class NlpPipeline:
         self.max_chunk_chars = max_chunk_chars
         self.batch_size = batch_size
         self.nlp = load_model(model_name)
-        self.engine = SpacyNlpEngine(
+        self.engine = _OnePassNlpEngine(
             models=[{"lang_code": language, "model_name": model_name}],
             ner_model_configuration=NerModelConfiguration(
                 model_to_presidio_entity_mapping=_NER_TO_PRESIDIO,
@@ -117,10 +138,12 @@ class NlpPipeline:
             pairs = list(tagged())
             docs = zip(self.pool.parse([t for t, _ in pairs]), (key for _, key in pairs))
         for _, group in groupby(docs, key=lambda pair: pair[1][0]):
-            yield [
-                AnalysedChunk(offset, doc, self.engine._doc_to_nlp_artifact(doc, self.language))
-                for doc, (_, offset) in group
-            ]
+            chunks = []
+            for doc, (_, offset) in group:
+                ents = tuple(doc.ents)
+                chunks.append(AnalysedChunk(offset, doc,
+                                            self.engine.artifacts(doc, ents, self.language), ents))
+            yield chunks
 
 
     def _chunk_size(self, text: str) -> int:

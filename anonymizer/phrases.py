@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -25,6 +26,13 @@ class PhraseMatch(Generic[V]):
     start: int
     end: int
     value: V
+
+
+@lru_cache(maxsize=8)
+def _tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """The words of a text with their offsets, case-folded: several indexes scan the same
+    transcript (roster, consistency, risk terms, verification), so it is split once."""
+    return tuple((m.start(), m.end(), m.group().casefold()) for m in WORD.finditer(text))
 
 
 def words(phrase: str) -> list[str]:
@@ -77,6 +85,13 @@ class PhraseIndex(Generic[V]):
             if child is not None and "" in child:
                 yield child, 1
 
+    def _may_start(self, root: dict, word: str) -> bool:
+        if word in root:
+            return True
+        if word[-2:] in ("'s", "’s") and word[:-2] in root:
+            return True
+        return self.genitive_s and word.endswith("s") and word[:-1] in root
+
     def find(self, text: str, *, capitalised_only: bool = False) -> list[PhraseMatch[V]]:
         """Non-overlapping matches, longest first, left to right.
 
@@ -85,10 +100,14 @@ class PhraseIndex(Generic[V]):
         """
         if not self._root:
             return []
-        tokens = [(m.start(), m.end(), m.group().casefold()) for m in WORD.finditer(text)]
+        tokens = _tokens(text)
+        root = self._root
         matches: list[PhraseMatch[V]] = []
         i = 0
         while i < len(tokens):
+            if not self._may_start(root, tokens[i][2]):  # most words start no phrase
+                i += 1
+                continue
             best: tuple[int, int, V] | None = None
             frontier = [(self._root, 0)]
             j = i

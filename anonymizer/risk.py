@@ -67,7 +67,7 @@ class RiskScanner:
     def _from_doc(self, chunk: AnalysedChunk) -> list[Flag]:
         out = []
         doc, offset = chunk.doc, chunk.offset
-        for ent in doc.ents:
+        for ent in chunk.ents:
             if ent.label_ in ("DATE", "TIME") and any(c.isdigit() for c in ent.text):
                 out.append(Flag(offset + ent.start_char, offset + ent.end_char,
                                 RiskReason.DATE.value))

@@ -165,7 +165,6 @@ class GenderedDetector:
         findings: list[Finding] = []
         for chunk in chunks:
             findings += self._detect_tokens(chunk)
-            findings += self._detect_glued(chunk, findings)
             findings += [
                 Finding(chunk.offset + m.start, chunk.offset + m.end, EntityKind.GENDERED_TERM,
                         "gendered_terms", 1.0, form=m.value)
@@ -173,27 +172,27 @@ class GenderedDetector:
             ]
         return findings
 
-    def _detect_glued(self, chunk: AnalysedChunk, found: list[Finding]) -> list[Finding]:
-        """Pronouns the tokenizer kept inside a larger token ("she`s"): the same regex that
-        verification uses finds them, so verification never meets a pronoun we skipped."""
+    def _glued(self, token: Token, start: int) -> list[Finding]:
+        """Pronouns the tokenizer kept inside a larger token ("she`s"): only a token that is
+        not one plain word can hide one. The same regex as verification's, so verification
+        never meets a pronoun we skipped."""
         if self.pattern is None:
             return []
-        covered = {f.start for f in found}
-        extra = []
-        for match in self.pattern.finditer(chunk.doc.text):
-            start = chunk.offset + match.start()
-            if start in covered:
-                continue
-            forms = self.words[match.group().casefold()]
-            extra.append(Finding(start, chunk.offset + match.end(), EntityKind.PRONOUN,
-                                 "pronoun_pattern", 0.9, form=forms[0]))
-        return extra
+        return [
+            Finding(start + m.start(), start + m.end(), EntityKind.PRONOUN, "pronoun_pattern",
+                    0.9, form=self.words[m.group().casefold()][0])
+            for m in self.pattern.finditer(token.text)
+        ]
 
     def _detect_tokens(self, chunk: AnalysedChunk) -> list[Finding]:
         findings: list[Finding] = []
         for token in chunk.doc:
             lower = token.lower_
             start = chunk.offset + token.idx
+            if not (token.is_alpha or token.is_space or token.is_punct) and \
+                    lower not in self.words and lower.rstrip(".") not in self.terms:
+                findings += self._glued(token, start)
+                continue
             forms = self.words.get(lower)
             if forms:
                 findings.append(Finding(

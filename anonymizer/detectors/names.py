@@ -25,7 +25,7 @@ from typing import Protocol
 from spacy.tokens import Doc, Token
 
 from anonymizer.findings import EntityKind, Finding
-from anonymizer.gazetteer import Gazetteer, Kind
+from anonymizer.gazetteer import Gazetteer, GazetteerEntry, Kind
 from anonymizer.nlp import AnalysedChunk
 from anonymizer.rulebook import NameRules
 
@@ -70,11 +70,14 @@ class _Phrases:
         for phrase in phrases:
             self.by_length.setdefault(len(phrase), frozenset())
             self.by_length[len(phrase)] |= {phrase}
+        self.last_words = frozenset(p[-1] for ps in self.by_length.values() for p in ps)
 
     def end_before(self, lowers: list[str], i: int) -> bool:
         j = i - 1
         while j >= 0 and lowers[j] in {",", "-"}:
             j -= 1
+        if j < 0 or lowers[j] not in self.last_words:  # the usual case, answered at once
+            return False
         return any(j - n + 1 >= 0 and tuple(lowers[j - n + 1:j + 1]) in phrases
                    for n, phrases in self.by_length.items())
 
@@ -95,30 +98,38 @@ class NameDetector:
         self.words = words
         self.stop_words = stop_words
         self.capitalised_is_name = rules.capitalised_unknown_is_name
+        self._seen: dict[str, tuple[GazetteerEntry, ...]] = {}
 
     # -- word tests ---------------------------------------------------------------------------
+
+    def _lookup(self, word: str) -> tuple[GazetteerEntry, ...]:
+        """Gazetteer entries of a word, remembered: a transcript repeats its names."""
+        found = self._seen.get(word)
+        if found is None:
+            if len(self._seen) > 50_000:
+                self._seen.clear()
+            found = self._seen[word] = tuple(self.gazetteer.lookup(word))
+        return found
 
     def _name_score(self, token: Token) -> float | None:
         """How ordinary a word a gazetteer name is (the lexicon's Zipf frequency, which counts
         inflected forms too: "Jobs", "Banks"), or None when it is not a gazetteer name."""
-        if not self.gazetteer.kinds_of(token.text) & NAME_KINDS:
-            return None
-        entries = [e for e in self.gazetteer.lookup(token.text) if e.kind in NAME_KINDS]
+        entries = [e for e in self._lookup(token.text) if e.kind in NAME_KINDS]
         if not entries:
             return None
         return max(self.words.zipf(token.lower_), *(e.word_score for e in entries))
 
     def _is_first_name(self, token: Token) -> bool:
-        return any(e.kind is Kind.FIRST_NAME for e in self.gazetteer.lookup(token.text))
+        return any(e.kind is Kind.FIRST_NAME for e in self._lookup(token.text))
 
     def _is_place(self, token: Token) -> bool:
-        return any(e.kind in PLACE_KINDS for e in self.gazetteer.lookup(token.text))
+        return any(e.kind in PLACE_KINDS for e in self._lookup(token.text))
 
     def _big_place(self, token: Token) -> bool:
         """A country, region or city of 100,000 people: a place before it is a first name."""
         return any(e.kind in (Kind.COUNTRY, Kind.REGION, Kind.SUPRANATIONAL) or
                    (e.kind is Kind.PLACE and (e.population or 0) >= 100_000)
-                   for e in self.gazetteer.lookup(token.text))
+                   for e in self._lookup(token.text))
 
     def _common(self, token: Token) -> bool:
         return token.lower_ in self.stop_words or self.words.zipf(token.lower_) >= COMMON
@@ -285,7 +296,7 @@ class NameDetector:
         if not self._is_first_name(doc[j - 1]):
             score = self._name_score(token)
             return score is not None and score < COMMON
-        return any(e.kind is Kind.SURNAME for e in self.gazetteer.lookup(token.text))
+        return any(e.kind is Kind.SURNAME for e in self._lookup(token.text))
 
     def _nickname(self, token: Token, known: set[str]) -> bool:
         """"Mon" for Monica, "Rosss" for Ross: only for people already named in the text."""

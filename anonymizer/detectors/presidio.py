@@ -8,7 +8,7 @@ nowhere else.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
@@ -103,6 +103,29 @@ class RulePatternRecognizer(EntityRecognizer):
         return results
 
 
+# A cheap test a text must pass before a predefined recognizer's regexes are worth running.
+_LONG_NUMBER = re.compile(r"\d[\d \t-]{10,}\d")
+_DOMAIN_LIKE = re.compile(r"[\w-]\.[^\W\d_]{2,}|://|www\.", re.IGNORECASE)
+_GATES = {
+    "EmailRecognizer": lambda text: "@" in text,
+    "UrlRecognizer": lambda text: _DOMAIN_LIKE.search(text) is not None,
+    "CreditCardRecognizer": lambda text: _LONG_NUMBER.search(text) is not None,
+    "IbanRecognizer": lambda text: _LONG_NUMBER.search(text) is not None,
+}
+
+
+def _gated(cls: type[EntityRecognizer], gate: Callable[[str], bool]) -> type[EntityRecognizer]:
+    """``cls`` that answers at once, with nothing, for a text that fails ``gate``."""
+
+    class Gated(cls):  # type: ignore[valid-type, misc]
+        def analyze(self, text: str, entities: list[str],  # type: ignore[override]
+                    nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+            return super().analyze(text, entities, nlp_artifacts) if gate(text) else []
+
+    Gated.__name__ = cls.__name__
+    return Gated
+
+
 def build_recognizers(rulebook: Rulebook) -> tuple[list[EntityRecognizer], dict[str, EntityKind]]:
     """The recognizers the rules ask for, and how their entity names map to our kinds."""
     language = rulebook.language
@@ -111,6 +134,8 @@ def build_recognizers(rulebook: Rulebook) -> tuple[list[EntityRecognizer], dict[
     for definition in rulebook.presidio:
         cls = DigitRunPhoneRecognizer if definition.class_ == "PhoneRecognizer" else \
             getattr(predefined, definition.class_, None)
+        if cls is not None and definition.class_ in _GATES:
+            cls = _gated(cls, _GATES[definition.class_])
         if cls is None or definition.class_ not in _PREDEFINED_ENTITY:
             raise RulesError(
                 f"patterns: Presidio recognizer {definition.class_!r} is not supported "
