@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from anonymizer.cli.common import add_language, open_keystore, settings_from
-from anonymizer.engine import Engine, Scan
+from anonymizer.engine import Engine, Outcome, Scan
 from anonymizer.errors import AnonymizerError, ExitCode, InputError
 from anonymizer.formats import (
     read_transcript,
@@ -18,7 +18,7 @@ from anonymizer.formats import (
     write_clean_docx,
     write_clean_text,
 )
-from anonymizer.transcript import TranscriptFormat
+from anonymizer.transcript import Transcript, TranscriptFormat
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,31 +55,46 @@ def _summary(scan: Scan) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     engine = _engine(args)
     worst = ExitCode.OK
+
+    def refuse(exc: AnonymizerError) -> None:
+        nonlocal worst
+        print(f"anonymizer: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        worst = max(worst, exc.exit_code)
+
+    readable = []
     for path in args.files:
         try:
-            transcript = read_transcript(path)
-            outcome = engine.anonymize(transcript.text, where=str(path))
+            readable.append((path, read_transcript(path)))
         except AnonymizerError as exc:
-            print(f"anonymizer: error: {' '.join(str(exc).split())}", file=sys.stderr)
-            worst = max(worst, exc.exit_code)
+            refuse(exc)
+    # One spaCy stream for all files (faster); each is still verified on its own.
+    outcomes = engine.anonymize_many([t.text for _, t in readable],
+                                     wheres=[str(p) for p, _ in readable])
+    for (path, transcript), outcome in zip(readable, outcomes, strict=True):
+        if isinstance(outcome, AnonymizerError):
+            refuse(outcome)
             continue
-        if args.output is None:
-            rendered = render_clean_text(outcome.clean_text, transcript)
-            sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
-            sys.stdout.flush()
-            print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
-            continue
-        args.output.mkdir(parents=True, exist_ok=True)  # only once there is something to write
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        target = args.output / f"{digest}.clean.txt"
-        write_clean_text(outcome.clean_text, target, transcript)
-        written = [target]
-        if transcript.format is TranscriptFormat.DOCX:
-            docx_target = args.output / f"{digest}.clean.docx"
-            write_clean_docx(outcome.clean_text, transcript, docx_target)
-            written.append(docx_target)
-        print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan)}")
+        _write(args, path, transcript, outcome)
     return int(worst)
+
+
+def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome: Outcome) -> None:
+    if args.output is None:
+        rendered = render_clean_text(outcome.clean_text, transcript)
+        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+        sys.stdout.flush()
+        print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
+        return
+    args.output.mkdir(parents=True, exist_ok=True)  # only once there is something to write
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    target = args.output / f"{digest}.clean.txt"
+    write_clean_text(outcome.clean_text, target, transcript)
+    written = [target]
+    if transcript.format is TranscriptFormat.DOCX:
+        docx_target = args.output / f"{digest}.clean.docx"
+        write_clean_docx(outcome.clean_text, transcript, docx_target)
+        written.append(docx_target)
+    print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan)}")
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
