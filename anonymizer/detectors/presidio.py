@@ -67,6 +67,15 @@ class DigitRunPhoneRecognizer(predefined.PhoneRecognizer):
         return results
 
 
+class _NerRecognizer(predefined.SpacyRecognizer):
+    """Presidio's spaCy recognizer without the per-entity explanation object: the analyzer
+    drops it again (we never ask for the decision process), and building it cost as much as
+    everything else the recognizer does."""
+
+    def build_explanation(self, original_score: float, explanation: str) -> None:  # type: ignore[override]
+        return None
+
+
 class RulePatternRecognizer(EntityRecognizer):
     """Regexes from a rules file; a match counts only when its validator accepts it."""
 
@@ -163,7 +172,7 @@ class PresidioDetector:
         pattern_recognizers, kinds = build_recognizers(rulebook)
         self.pattern_recognizers = pattern_recognizers
         self.kinds = {**kinds, **_NER_KINDS}
-        ner = predefined.SpacyRecognizer(
+        ner = _NerRecognizer(
             supported_language=rulebook.language, supported_entities=list(_NER_KINDS),
             name="spacy_ner",
         )
