@@ -156,6 +156,7 @@ class Engine:
         pipeline = NlpPipeline(settings.model_name(language), language,
                                max_chunk_chars=settings.nlp.max_chunk_chars,
                                batch_size=settings.nlp.batch_size,
+                               batch_chars=settings.nlp.batch_chars,
                                workers=settings.nlp.workers)
         return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
 

@@ -15,7 +15,7 @@ from itertools import groupby
 import spacy
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from anonymizer.errors import ModelError
 from anonymizer.offline import ensure_offline
@@ -43,8 +43,12 @@ class Chunk:
 @dataclass(frozen=True)
 class AnalysedChunk:
     offset: int
+    text: str  # the chunk's text, kept (doc.text rebuilds it from every token)
     doc: Doc
     artifacts: NlpArtifacts
+    # The doc's tokens, built once: every ``doc[i]`` or pass over a Doc makes new Token
+    # objects, and four detectors walk each chunk.
+    tokens: tuple[Token, ...]
     ents: tuple[Span, ...] = ()  # the model's entities, built once (doc.ents rebuilds them)
 
 
@@ -88,18 +92,22 @@ def split_chunks(text: str, max_chars: int) -> list[Chunk]:
     return chunks
 
 
+_Key = tuple[int, int, str]  # (text number, chunk offset, chunk text)
+
+
 class NlpPipeline:
     """A loaded spaCy pipeline for one language plus the Presidio engine wrapped around it."""
 
     def __init__(
         self, model_name: str, language: str, *, max_chunk_chars: int = 10_000,
-        batch_size: int = 8, workers: int = 1,
+        batch_size: int = 64, batch_chars: int = 20_000, workers: int = 1,
     ) -> None:
         ensure_offline()
         self.model_name = model_name
         self.language = language
         self.max_chunk_chars = max_chunk_chars
         self.batch_size = batch_size
+        self.batch_chars = batch_chars
         self.nlp = load_model(model_name)
         self.engine = _OnePassNlpEngine(
             models=[{"lang_code": language, "model_name": model_name}],
@@ -126,25 +134,41 @@ class NlpPipeline:
 
     def analyse_many(self, texts: Iterable[str]) -> Iterator[list[AnalysedChunk]]:
         """Analyse several texts in one ``nlp.pipe`` stream; yields each text's chunks in order."""
-        def tagged() -> Iterator[tuple[str, tuple[int, int]]]:
+        def tagged() -> Iterator[tuple[str, _Key]]:
             for index, text in enumerate(texts):
                 for chunk in split_chunks(text, self._chunk_size(text)) or [Chunk(0, "")]:
-                    yield chunk.text, (index, chunk.offset)
+                    yield chunk.text, (index, chunk.offset, chunk.text)
 
-        docs: Iterable[tuple[Doc, tuple[int, int]]]
+        docs: Iterable[tuple[Doc, _Key]]
         if self.pool is None:
-            docs = self.nlp.pipe(tagged(), as_tuples=True, batch_size=self.batch_size)
+            docs = (pair for batch in self._batches(tagged())
+                    for pair in self.nlp.pipe(batch, as_tuples=True, batch_size=len(batch)))
         else:
             pairs = list(tagged())
             docs = zip(self.pool.parse([t for t, _ in pairs]), (key for _, key in pairs))
         for _, group in groupby(docs, key=lambda pair: pair[1][0]):
             chunks = []
-            for doc, (_, offset) in group:
+            for doc, (_, offset, text) in group:
                 ents = tuple(doc.ents)
-                chunks.append(AnalysedChunk(offset, doc,
-                                            self.engine.artifacts(doc, ents, self.language), ents))
+                chunks.append(AnalysedChunk(offset, text, doc,
+                                            self.engine.artifacts(doc, ents, self.language),
+                                            tuple(doc), ents))
             yield chunks
 
+    def _batches(self, pairs: Iterable[tuple[str, _Key]]) -> Iterator[list[tuple[str, _Key]]]:
+        """Consecutive texts, at most ``batch_size`` of them and ``batch_chars`` characters
+        together (a longer text goes alone): spaCy's own batches count texts only, and ten
+        10,000-character chunks of one long transcript need far more memory than ten turns."""
+        batch: list[tuple[str, _Key]] = []
+        chars = 0
+        for pair in pairs:
+            if batch and (len(batch) >= self.batch_size or chars + len(pair[0]) > self.batch_chars):
+                yield batch
+                batch, chars = [], 0
+            batch.append(pair)
+            chars += len(pair[0])
+        if batch:
+            yield batch
 
     def _chunk_size(self, text: str) -> int:
         """With several workers, cut a transcript into enough chunks to keep them all busy."""

@@ -66,14 +66,14 @@ class RiskScanner:
 
     def _from_doc(self, chunk: AnalysedChunk) -> list[Flag]:
         out = []
-        doc, offset = chunk.doc, chunk.offset
+        offset = chunk.offset
         for ent in chunk.ents:
             if ent.label_ in ("DATE", "TIME") and any(c.isdigit() for c in ent.text):
                 out.append(Flag(offset + ent.start_char, offset + ent.end_char,
                                 RiskReason.DATE.value))
         # Inside a sentence such a word is replaced already (detector unknown_word); at the
         # start of a sentence its capital says nothing, so it is left in and flagged here.
-        for token in doc:
+        for token in chunk.tokens:
             if not token.is_alpha or not token.text[0].isupper():
                 continue
             word = token.lower_

@@ -168,7 +168,7 @@ class GenderedDetector:
             findings += [
                 Finding(chunk.offset + m.start, chunk.offset + m.end, EntityKind.GENDERED_TERM,
                         "gendered_terms", 1.0, form=m.value)
-                for m in self.phrases.find(chunk.doc.text)
+                for m in self.phrases.find(chunk.text)
             ]
         return findings
 
@@ -186,7 +186,7 @@ class GenderedDetector:
 
     def _detect_tokens(self, chunk: AnalysedChunk) -> list[Finding]:
         findings: list[Finding] = []
-        for token in chunk.doc:
+        for token in chunk.tokens:
             lower = token.lower_
             start = chunk.offset + token.idx
             if not (token.is_alpha or token.is_space or token.is_punct) and \

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Token
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.gazetteer import Gazetteer, GazetteerEntry, Kind
@@ -82,7 +82,7 @@ class _Phrases:
                    for n, phrases in self.by_length.items())
 
 
-def _sentence_initial(doc: Doc, i: int) -> bool:
+def _sentence_initial(doc: Sequence[Token], i: int) -> bool:
     if i == 0:
         return True
     before = doc[i - 1]
@@ -160,8 +160,8 @@ class NameDetector:
         findings: list[Finding] = []
         for chunk in chunks:
             blocked = {(s - chunk.offset, e - chunk.offset) for s, e in places
-                       if chunk.offset <= s < chunk.offset + len(chunk.doc.text)}
-            spans = self._spans(chunk.doc, cased, known, blocked)
+                       if chunk.offset <= s < chunk.offset + len(chunk.text)}
+            spans = self._spans(chunk.tokens, cased, known, blocked)
             findings.extend(
                 Finding(chunk.offset + doc_start, chunk.offset + doc_end, EntityKind.PERSON,
                         detector, score)
@@ -169,7 +169,7 @@ class NameDetector:
             )
         return findings
 
-    def _spans(self, doc: Doc, cased: bool, known: set[str],
+    def _spans(self, doc: Sequence[Token], cased: bool, known: set[str],
                blocked: set[tuple[int, int]]) -> list[tuple[int, int, float, str]]:
         taken = [any(s <= t.idx < e for s, e in blocked) for t in doc] if blocked \
             else [False] * len(doc)
@@ -214,7 +214,7 @@ class NameDetector:
             return False
         return not self._is_place(token)
 
-    def _capitalised_unknown(self, doc: Doc, i: int) -> bool:
+    def _capitalised_unknown(self, doc: Sequence[Token], i: int) -> bool:
         """A capitalised word inside a sentence that is no ordinary word (bokmål writes nouns,
         weekdays and months in lower case, so this is nearly always a name)."""
         token = doc[i]
@@ -237,7 +237,7 @@ class NameDetector:
             return False
         return self._common(token) and self._name_score(token) is None
 
-    def _gazetteer_name(self, doc: Doc, i: int, cased: bool) -> bool:
+    def _gazetteer_name(self, doc: Sequence[Token], i: int, cased: bool) -> bool:
         token = doc[i]
         if cased and not token.text[0].isupper():
             return False  # cheap test first: most words of a cased text are lower-case
@@ -261,7 +261,7 @@ class NameDetector:
         return (token.tag_ in ("NNP", "NNPS") and not _sentence_initial(doc, i)) or \
             next_is_name
 
-    def _extend(self, doc: Doc, i: int, cased: bool) -> int:
+    def _extend(self, doc: Sequence[Token], i: int, cased: bool) -> int:
         """The last token of the name starting at ``i``: surnames and particles that follow."""
         last = i
         j = i + 1
@@ -287,7 +287,7 @@ class NameDetector:
             j += 1
         return last
 
-    def _surname_after(self, doc: Doc, j: int) -> bool:
+    def _surname_after(self, doc: Sequence[Token], j: int) -> bool:
         """"henry plumb", "ted heath": a gazetteer surname right after a first name counts even
         when it is also an ordinary word, unless it is a function word ("kari will")."""
         token = doc[j]

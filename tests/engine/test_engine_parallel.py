@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from anonymizer.benchmarks.texts import generated_transcript
@@ -22,6 +24,7 @@ def test_workers_parse_like_one_process(session_engine: Engine) -> None:
         two = pooled.analyse(text)
         assert len(two) > len(one)  # cut into more chunks to keep both workers busy
         assert "".join(c.doc.text for c in two) == text
+        assert all(c.text == c.doc.text for c in one + two)  # the kept text is the parsed one
         def summary(chunks):  # noqa: ANN001, ANN202
             return ([(c.offset + t.idx, t.text, t.tag_) for c in chunks for t in c.doc],
                     [(c.offset + e.start_char, e.label_) for c in chunks for e in c.doc.ents])
@@ -49,3 +52,28 @@ def test_an_engine_with_workers_anonymizes_the_same(session_engine: Engine) -> N
         assert "Nordmann" not in clean and "915 55 123" not in clean
     finally:
         engine.pipeline.close()
+
+
+def test_batches_hold_at_most_the_texts_and_characters_allowed(session_engine: Engine) -> None:
+    pipeline = copy.copy(session_engine.pipeline)
+    pipeline.batch_size, pipeline.batch_chars = 3, 1_000
+    pairs = [("x" * n, (i, 0, "")) for i, n in enumerate([400, 400, 400, 2_500, 10, 10, 10, 10])]
+    batches = list(pipeline._batches(pairs))
+    assert [[key[0] for _, key in batch] for batch in batches] == [[0, 1], [2], [3], [4, 5, 6], [7]]
+
+
+def test_the_analysis_does_not_depend_on_the_batching(session_engine: Engine) -> None:
+    texts = [generated_transcript(n, seed=n) for n in (300, 2_500, 40, 900)]
+    small = copy.copy(session_engine.pipeline)
+    small.batch_size, small.batch_chars = 1, 1_000
+    big = copy.copy(session_engine.pipeline)
+    big.batch_size, big.batch_chars = 1024, 10_000_000
+
+    def summary(pipeline: NlpPipeline) -> list[object]:
+        return [[(c.offset, c.text, [(t.idx, t.tag_) for t in c.tokens],
+                  [(e.start_char, e.end_char, e.label_) for e in c.ents]) for c in chunks]
+                for chunks in pipeline.analyse_many(texts)]
+
+    one, all_at_once = summary(small), summary(big)
+    assert len(one) == len(texts)
+    assert one == all_at_once
