@@ -31,9 +31,14 @@ def name_index(
     is exactly what propagation replaced.
     """
     index: PhraseIndex[EntityKind] = PhraseIndex(genitive_s=genitive_s)
-    for surface, kind in surfaces:
-        if not kind.is_name_like:
-            continue
+    # A transcript names the same few people again and again: index each (surface, kind)
+    # once, in the order of its last mention (a later kind for the same words still wins).
+    distinct: dict[tuple[str, EntityKind], None] = {}
+    for key in surfaces:
+        if key[1].is_name_like:
+            distinct.pop(key, None)
+            distinct[key] = None
+    for surface, kind in distinct:
         surface = _POSSESSIVE.sub("", surface)
         parts = words(surface)
         if not parts or " ".join(parts) in allow:

@@ -54,6 +54,13 @@ def priority(finding: Finding) -> int:
     return _PRIORITY[finding.entity] + bonus + _DETECTOR_BONUS.get(finding.detector, 0)
 
 
+def _spanning(finding: Finding, start: int, end: int) -> Finding:
+    """``finding`` over start:end; the same object when nothing moves (most do not)."""
+    if (start, end) == (finding.start, finding.end):
+        return finding
+    return replace(finding, start=start, end=end)
+
+
 def whole_words(text: str, finding: Finding) -> Finding:
     """Widen a span that starts or ends inside a word to the whole word: a recognizer that
     takes "kari.no" out of "kari.nordmann" must not leave "rdmann" behind (fail closed)."""
@@ -62,8 +69,7 @@ def whole_words(text: str, finding: Finding) -> Finding:
         start -= 1
     while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
         end += 1
-    return finding if (start, end) == (finding.start, finding.end) else \
-        replace(finding, start=start, end=end)
+    return _spanning(finding, start, end)
 
 
 def tidy(text: str, finding: Finding) -> Finding | None:
@@ -79,7 +85,9 @@ def tidy(text: str, finding: Finding) -> Finding | None:
             trimmed = _URL_TRAILING.sub("", trimmed)
             if finding.entity is EntityKind.URL and _FILE_NAME.match(trimmed):
                 return None
-        return replace(finding, end=finding.start + len(trimmed)) if trimmed else None
+        if not trimmed:
+            return None
+        return _spanning(finding, finding.start, finding.start + len(trimmed))
     # A name never runs across a line end or a speaker label's colon; statistical models
     # sometimes glue "Green: Right" together. Keep the part before the break.
     stop = _BREAK.search(text, finding.start, finding.end)
@@ -91,7 +99,7 @@ def tidy(text: str, finding: Finding) -> Finding | None:
     end = tail.start() if tail else end
     if end <= start:
         return None
-    return replace(finding, start=start, end=end)
+    return _spanning(finding, start, end)
 
 
 def plausible_name(surface: str, *, cased: bool) -> bool:
@@ -181,7 +189,7 @@ def settle_overlaps(findings: Iterable[Finding]) -> list[Finding]:
         # strongest.
         best = max(spans, key=lambda f: ((f.start, f.end) == (start, end), priority(f),
                                          f.length, -f.start))
-        settled.append(replace(best, start=start, end=end))
+        settled.append(_spanning(best, start, end))
     return settled
 
 
