@@ -196,6 +196,8 @@ class NameDetector:
                 claim(i, self._extend(doc, i, cased), 0.8)
             elif self._gazetteer_name(doc, i, cased):
                 claim(i, self._extend(doc, i, cased), 0.7)
+            elif cased and self._given_name_before_surname(doc, i):
+                claim(i, self._extend(doc, i, cased), 0.7)
             elif not cased and self._unknown_word(token):
                 claim(i, self._extend(doc, i, cased), 0.6, UNKNOWN_DETECTOR)
             elif cased and self.capitalised_is_name and self._capitalised_unknown(doc, i):
@@ -260,6 +262,27 @@ class NameDetector:
             self._name_score(doc[i + 1]) is not None
         return (token.tag_ in ("NNP", "NNPS") and not _sentence_initial(doc, i)) or \
             next_is_name
+
+    def _given_name_before_surname(self, doc: Sequence[Token], i: int) -> bool:
+        """"I met Per Olsen": inside a sentence, a capitalised word right before a listed
+        surname is that person's given name, even one the lists do not hold or one that is
+        also a word ("Per", "Bo", "Ole"). At the start of a sentence only a word that is not
+        an ordinary one ("Then Olsen said" is not a name)."""
+        token = doc[i]
+        if i + 1 >= len(doc) or token.whitespace_ != " " or not token.is_alpha or \
+                not token.text[0].isupper() or token.is_upper:
+            return False
+        word = token.lower_
+        if word in self.cues.titles or word in self.cues.roles or self._not_a_name(token) or \
+                self._is_place(token) or (_sentence_initial(doc, i) and self._common(token)):
+            return False
+        after = doc[i + 1]
+        if not after.is_alpha or not after.text[0].isupper() or after.is_upper or \
+                self._common(after) or self._big_place(after):
+            return False
+        # only a surname: after "Oh God" a first name ("Monica") is someone addressed
+        kinds = {e.kind for e in self._lookup(after.text)}
+        return Kind.SURNAME in kinds and Kind.FIRST_NAME not in kinds
 
     def _extend(self, doc: Sequence[Token], i: int, cased: bool) -> int:
         """The last token of the name starting at ``i``: surnames and particles that follow."""
