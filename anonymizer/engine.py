@@ -23,6 +23,7 @@ from anonymizer.detectors import DetectionInput
 from anonymizer.detectors.gendered import GenderedDetector, active_terms
 from anonymizer.detectors.names import NameDetector, WordFrequency
 from anonymizer.detectors.places import PlaceDetector
+from anonymizer.detectors.workplaces import WorkplaceDetector
 from anonymizer.gazetteer import Gazetteer
 from anonymizer.lexicon import Lexicon
 from anonymizer.detectors.presidio import PresidioDetector
@@ -143,7 +144,9 @@ class Engine:
             gazetteer = self.gazetteer = load_gazetteer(rulebook)
             self.names = NameDetector(gazetteer, rulebook.names, self.words, self.stop_words)
             self.places = PlaceDetector(gazetteer, self.words,
-                                        frozenset(rulebook.names.not_names))
+                                        frozenset(rulebook.names.not_names),
+                                        frozenset(rulebook.names.place_before))
+        self.workplaces = WorkplaceDetector(rulebook.names)
         self.risk = RiskScanner(rulebook, self.words, self.stop_words)
 
     @classmethod
@@ -183,6 +186,7 @@ class Engine:
             *self._roster_detector(source.roster).detect(doc.text),
             *self.presidio.detect(doc.chunks),
             *self.gendered.detect(doc.chunks),
+            *self.workplaces.detect(doc.chunks, cased=not doc.lower_case),
         ]
         if self.names is not None and self.places is not None:
             known = [doc.text[f.start:f.end] for f in found if f.detector == "speaker_label"]

@@ -45,8 +45,10 @@ _IDENTITY_KIND = {
 
 # How much a detector's kind is trusted when two findings overlap: a person guessed from
 # context loses to a place the model or the place list is sure of ("på Lade").
+# Context beats a list: after "moved to" a place, after "works at" a workplace ("Rema" is a
+# first name and a place too).
 _DETECTOR_BONUS = {"name_context": -5, "unknown_word": -15, "place_gazetteer": 1,
-                   "place_after_preposition": 15}
+                   "place_after_preposition": 15, "workplace_context": 16}
 
 
 def priority(finding: Finding) -> int:

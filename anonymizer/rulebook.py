@@ -114,6 +114,13 @@ class NameRules(_Strict):
     # Kinship words that are used like names ("Mommy is so proud"): never dropped as a mere
     # capitalised ordinary word at the start of a sentence.
     kinship_names: list[str] = []
+    # A place follows these ("moved to Reading", "bor på Lade"): the place reading wins.
+    place_before: list[str] = []
+    # An organisation follows these ("works at Telenor", "jobber på Rema"), maybe after an
+    # article; joiners may stand inside its name ("Bank of Norway").
+    workplace_before: list[str] = []
+    workplace_articles: list[str] = []
+    workplace_joiners: list[str] = []
 
 
 class RiskTerms(_Strict):

@@ -47,8 +47,8 @@ class WordFrequency(Protocol):
 class _Cues:
     titles: frozenset[str]
     roles: frozenset[str]
-    introducers: _Phrases
-    vocatives: _Phrases
+    introducers: CuePhrases
+    vocatives: CuePhrases
     particles: frozenset[str]
     not_names: frozenset[str]
 
@@ -56,13 +56,13 @@ class _Cues:
     def from_rules(cls, rules: NameRules) -> _Cues:
         return cls(
             frozenset(rules.titles), frozenset(rules.roles),
-            _Phrases(tuple(p.split()) for p in rules.introducers),
-            _Phrases(tuple(p.split()) for p in rules.vocative_before),
+            CuePhrases(tuple(p.split()) for p in rules.introducers),
+            CuePhrases(tuple(p.split()) for p in rules.vocative_before),
             frozenset(rules.particles), frozenset(rules.not_names),
         )
 
 
-class _Phrases:
+class CuePhrases:
     """Cue phrases by length, for an O(1) "do the words before token i end with one?" test."""
 
     def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:

@@ -14,12 +14,6 @@ from anonymizer.gazetteer import Gazetteer, GazetteerHit, Kind
 
 DETECTOR = "place_gazetteer"
 LOCATIVE_DETECTOR = "place_after_preposition"
-_LOCATIVE = frozenset({
-    "in", "to", "from", "at", "near", "into", "outside", "inside", "around", "across",
-    "throughout", "towards", "toward", "via", "visit", "visited", "visiting", "moved", "live",
-    "lives", "lived", "living", "born", "grew", "up", "between", "of", "and", "i", "på", "til",
-    "fra", "ved", "nær", "mot", "rundt", "gjennom", "utenfor", "innenfor", "bor", "bodde",
-})
 _MAJOR = frozenset({Kind.COUNTRY, Kind.SUPRANATIONAL, Kind.REGION})
 _BIG_PLACE = 100_000
 
@@ -36,10 +30,12 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 class PlaceDetector:
     def __init__(self, gazetteer: Gazetteer, words: WordFrequency,
-                 not_names: frozenset[str] = frozenset()) -> None:
+                 not_names: frozenset[str] = frozenset(),
+                 place_before: frozenset[str] = frozenset()) -> None:
         self.gazetteer = gazetteer
         self.words = words  # how ordinary a word the place name is
         self.not_names = not_names  # "March" is a town in England, and a month
+        self.place_before = place_before  # "in", "på": a place follows (rules/<lang>/names.toml)
 
     def _place_score(self, text: str, hit: GazetteerHit) -> float:
         listed = max((e.word_score for e in hit.entries if e.kind in PLACE_KINDS), default=0.0)
@@ -55,7 +51,7 @@ class PlaceDetector:
                 continue
             # "på Lade", "moved to Reading": after a preposition of place the place reading
             # is the strong one, also against a model that took the word for a person.
-            locative = _previous_word(text, hit.start) in _LOCATIVE
+            locative = _previous_word(text, hit.start) in self.place_before
             findings.append(Finding(hit.start, hit.end, EntityKind.LOCATION,
                                     LOCATIVE_DETECTOR if locative else DETECTOR, 0.75))
         return findings
@@ -67,7 +63,7 @@ class PlaceDetector:
             return False
         if cased and surface.isupper() and len(surface) <= 3 and not hit.kinds & _MAJOR:
             return False  # "TV", "MRI": abbreviations that happen to be towns somewhere
-        locative = _previous_word(text, hit.start) in _LOCATIVE
+        locative = _previous_word(text, hit.start) in self.place_before
         major = bool(hit.kinds & _MAJOR) or (hit.population or 0) >= _BIG_PLACE
         if hit.kinds & NAME_KINDS and not major and not locative:
             return False  # "Gunn" is a hamlet somewhere and a first name: the name wins

@@ -125,7 +125,10 @@ KNOWN_GAPS = [
     pytest.param("I met ⟦Per Olsen⟧ yesterday.", PERSON, PERSON_LABEL, (),
                  id="person the model misses"),  # caught by the given-name-before-surname cue
     pytest.param("He works at ⟦Telenor⟧.", ORGANISATION, ORG, (),
-                 marks=model_gap("the company Telenor is not detected; it stays in the text"),
+                 id="organisation after a workplace cue"),
+    pytest.param("⟦Telenor⟧ sent me a bill.", ORGANISATION, ORG, (),
+                 marks=model_gap("the company Telenor, with no cue before it, is not detected; "
+                                 "it stays in the text"),
                  id="organisation the model misses"),
     pytest.param("We married on ⟦2013-06-15⟧ in the summer.", DATE, r"\[2013\]", (),
                  id="ISO date"),
