@@ -127,6 +127,7 @@ class Engine:
         self.terms = active_terms(rulebook, settings.rewrite.gendered_groups)
         self.term_words = frozenset(w.rstrip(".") for w in self.terms)
         self.kinship_names = frozenset(rulebook.names.kinship_names)
+        self.particles = frozenset(rulebook.names.particles)
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
@@ -179,7 +180,7 @@ class Engine:
 
     def _detect(self, doc: Analysis) -> None:
         turns = parse_turns(doc.text, self.rulebook.speaker_roles, self.rulebook.max_label_words,
-                            lower_case=doc.lower_case)
+                            lower_case=doc.lower_case, particles=self.particles)
         source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
         found = [
             *speaker_findings(turns),

@@ -114,6 +114,8 @@ class NameRules(_Strict):
     # Kinship words that are used like names ("Mommy is so proud"): never dropped as a mere
     # capitalised ordinary word at the start of a sentence.
     kinship_names: list[str] = []
+    # Titles that speech-to-text normalisers glue to the name after them ("mrbarroso").
+    glued_titles: list[str] = []
     # A place follows these ("moved to Reading", "bor på Lade"): the place reading wins.
     place_before: list[str] = []
     # An organisation follows these ("works at Telenor", "jobber på Rema"), maybe after an

@@ -31,7 +31,8 @@ from anonymizer.settings import UnknownParticipant
 def speaking_participants(engine: Engine, text: str, scan: Scan) -> set[int]:
     rulebook = engine.rulebook
     turns = parse_turns(text, rulebook.speaker_roles, rulebook.max_label_words,
-                        lower_case=is_lower_case(text))
+                        lower_case=is_lower_case(text),
+                        particles=frozenset(rulebook.names.particles))
     labels = [(t.label_start, t.label_end) for t in turns if not t.is_role]
     return {
         r.identity for r in scan.replacements

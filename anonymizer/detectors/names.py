@@ -98,6 +98,7 @@ class NameDetector:
         self.words = words
         self.stop_words = stop_words
         self.capitalised_is_name = rules.capitalised_unknown_is_name
+        self.glued_titles = tuple(rules.glued_titles)
         self._seen: dict[str, tuple[GazetteerEntry, ...]] = {}
 
     # -- word tests ---------------------------------------------------------------------------
@@ -229,8 +230,7 @@ class NameDetector:
         word = token.lower_
         if not token.is_alpha or self._common(token):
             return False
-        return any(word.startswith(t) and len(word) - len(t) >= 3
-                   for t in ("mr", "mrs", "ms", "dr"))
+        return any(word.startswith(t) and len(word) - len(t) >= 3 for t in self.glued_titles)
 
     def _common_after_cue(self, token: Token, cased: bool) -> bool:
         """After a cue a capitalised word is a name whatever else it means ("Mr Harbour"); in

@@ -39,24 +39,24 @@ def _is_role(label: str, roles: frozenset[str]) -> bool:
     return bool(numbered and numbered.group("role") in roles)
 
 
-def _looks_like_name(label: str) -> bool:
+def _looks_like_name(label: str, particles: frozenset[str]) -> bool:
     words = label.split()
-    return all(w[0].isupper() or w[0].isdigit() or w.casefold() in _PARTICLES for w in words)
-
-
-_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "af", "av"})
+    return all(w[0].isupper() or w[0].isdigit() or w.casefold() in particles for w in words)
 
 
 def parse_turns(
-    text: str, roles: frozenset[str], max_label_words: int, *, lower_case: bool = False
+    text: str, roles: frozenset[str], max_label_words: int, *, lower_case: bool = False,
+    particles: frozenset[str] = frozenset(),
 ) -> list[Turn]:
+    """Speaker turns. ``particles``: small words a name label may hold ("Kari van Dijk:"),
+    from rules/<lang>/names.toml."""
     candidates = []
     for match in _LINE.finditer(text):
         label = match.group("label")
         if len(label.split()) > max_label_words:
             continue
         role = _is_role(label, roles)
-        if not role and not lower_case and not _looks_like_name(label):
+        if not role and not lower_case and not _looks_like_name(label, particles):
             continue
         candidates.append((match, role))
     if lower_case:

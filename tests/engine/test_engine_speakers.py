@@ -17,7 +17,7 @@ def rulebook() -> Rulebook:
 
 def labels(text: str, rulebook: Rulebook, *, lower_case: bool = False) -> list[tuple[str, bool]]:
     turns = parse_turns(text, rulebook.speaker_roles, rulebook.max_label_words,
-                        lower_case=lower_case)
+                        lower_case=lower_case, particles=frozenset(rulebook.names.particles))
     return [(text[t.label_start:t.label_end], t.is_role) for t in turns]
 
 
