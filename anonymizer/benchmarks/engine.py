@@ -43,16 +43,7 @@ def measure(mode: str) -> dict[str, float | str]:
         name, texts = norwegian_texts()
     work: Callable[[], object]
     if mode == "presidio":
-        from presidio_analyzer import AnalyzerEngine
-        from presidio_analyzer.nlp_engine import NlpEngineProvider
-
-        from anonymizer.offline import ensure_offline
-
-        ensure_offline()
-        model = Settings().model_name("en")
-        provider = NlpEngineProvider(nlp_configuration={
-            "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}]})
-        analyzer = AnalyzerEngine(nlp_engine=provider.create_engine())
+        analyzer = _presidio_analyzer()
         for text in texts[:3]:
             analyzer.analyze(text, language="en")
 
@@ -84,5 +75,66 @@ def measure(mode: str) -> dict[str, float | str]:
             "words_per_s": round(_words(texts) / elapsed), "peak_rss_mb": round(peak_rss_mb())}
 
 
+def _presidio_analyzer():  # type: ignore[no-untyped-def]
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    from anonymizer.offline import ensure_offline
+    from anonymizer.settings import Settings
+
+    ensure_offline()
+    provider = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": Settings().model_name("en")}]})
+    return AnalyzerEngine(nlp_engine=provider.create_engine())
+
+
+def paired(block: int = 16, rounds: int = 3) -> dict[str, float]:
+    """Presidio, scan without and with gazetteers, and run in ONE process, taking turns every
+    ``block`` texts: a slowdown of the machine (this VM's CPU speed drifts by 2x within
+    minutes) then hits all of them alike, so their ratios stay a property of the code. Each
+    round starts a fresh key store."""
+    from anonymizer.engine import Engine
+    from anonymizer.keystore import InMemoryKeyStore
+    from anonymizer.settings import DetectionSettings, Settings
+
+    _, texts = dialogue_texts()
+    analyzer = _presidio_analyzer()
+    base = Engine.from_settings(Settings(), language="en")
+    plain_settings = base.settings.model_copy(
+        update={"detection": DetectionSettings(gazetteers=False)})
+    plain = Engine(plain_settings, base.rulebook, base.pipeline, InMemoryKeyStore())
+    for text in texts[:3]:
+        analyzer.analyze(text, language="en")
+    list(base.scan_many(texts[:3]))
+    list(plain.scan_many(texts[:3]))
+
+    def run(engine: Engine, part: list[str]) -> None:
+        for outcome in engine.anonymize_many(part):
+            if not hasattr(outcome, "clean_text"):
+                raise outcome
+
+    totals = dict.fromkeys(("presidio", "scan_without_gazetteers", "scan", "run"), 0.0)
+    for _ in range(rounds):
+        engine = Engine(base.settings, base.rulebook, base.pipeline, InMemoryKeyStore())
+        for turn, i in enumerate(range(0, len(texts), block)):
+            part = texts[i:i + block]
+            configurations = [
+                ("presidio", lambda: [analyzer.analyze(t, language="en") for t in part]),
+                ("scan_without_gazetteers", lambda: list(plain.scan_many(part))),
+                ("scan", lambda: list(engine.scan_many(part))),
+                ("run", lambda: run(engine, part)),
+            ]
+            # the order rotates, so no configuration always finds the caches warmed by another
+            shift = turn % len(configurations)
+            for name, work in configurations[shift:] + configurations[:shift]:
+                start = time.perf_counter()
+                work()
+                totals[name] += time.perf_counter() - start
+    words = _words(texts) * rounds
+    return {"mode": "paired", "words": _words(texts), "rounds": rounds, "block": block,
+            **{name: round(words / seconds) for name, seconds in totals.items()}}
+
+
 if __name__ == "__main__":
-    print(json.dumps(measure(sys.argv[1])))
+    print(json.dumps(paired() if sys.argv[1] == "paired" else measure(sys.argv[1])))
