@@ -145,8 +145,8 @@ class Engine:
             gazetteer = self.gazetteer = load_gazetteer(rulebook)
             self.names = NameDetector(gazetteer, rulebook.names, self.words, self.stop_words)
             self.places = PlaceDetector(gazetteer, self.words,
-                                        frozenset(rulebook.names.not_names),
-                                        frozenset(rulebook.names.place_before))
+                                        not_names=frozenset(rulebook.names.not_names),
+                                        place_before=frozenset(rulebook.names.place_before))
         self.workplaces = WorkplaceDetector(rulebook.names)
         self.risk = RiskScanner(rulebook, self.words, self.stop_words)
 

@@ -29,9 +29,8 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 
 class PlaceDetector:
-    def __init__(self, gazetteer: Gazetteer, words: WordFrequency,
-                 not_names: frozenset[str] = frozenset(),
-                 place_before: frozenset[str] = frozenset()) -> None:
+    def __init__(self, gazetteer: Gazetteer, words: WordFrequency, *,
+                 not_names: frozenset[str], place_before: frozenset[str]) -> None:
         self.gazetteer = gazetteer
         self.words = words  # how ordinary a word the place name is
         self.not_names = not_names  # "March" is a town in England, and a month
