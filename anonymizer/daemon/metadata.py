@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from anonymizer import __version__
+from anonymizer.errors import InputError
 from anonymizer.findings import EntityKind
 from anonymizer.settings import Settings
 
@@ -95,3 +97,19 @@ def build_meta(
 
 def _date(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def sealed_original(meta: dict[str, Any], meta_name: str, stem: str, purpose: str
+                    ) -> PurePosixPath:
+    """Where a sidecar says its transcript's original was sealed, relative to the project's
+    originals folder; an InputError ending in ``purpose`` when it was not kept, and one naming
+    the sidecar when the path would leave that folder."""
+    original = meta.get("original") or {}
+    if original.get("policy") != "seal":
+        raise InputError(f"the original of {stem} was not kept (store.originals = delete at "
+                         f"its release): there is nothing to {purpose}")
+    relative = PurePosixPath(str(original.get("file", "")))
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise InputError(f"{meta_name}: original.file is not a path inside the originals "
+                         "folder")
+    return relative

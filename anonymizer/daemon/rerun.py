@@ -35,7 +35,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from anonymizer.audit import AuditEvent
@@ -43,6 +43,7 @@ from anonymizer.daemon.context import Context
 from anonymizer.daemon.intake import extension_of
 from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry, Refusal, Supersedes
+from anonymizer.daemon.metadata import sealed_original
 from anonymizer.daemon.naming import NameClues
 from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.errors import AnonymizerError, InputError
@@ -65,14 +66,7 @@ def superseded_key(job: str) -> str:
 
 def superseded_from(ctx: Context, meta_path: Path, meta: dict[str, Any]) -> Supersedes:
     stem = meta_path.name[: -len(".meta.json")]
-    original = meta.get("original") or {}
-    if original.get("policy") != "seal":
-        raise InputError(f"the original of {stem} was not kept (store.originals = delete at "
-                         "its release): there is nothing to re-run it from")
-    relative = PurePosixPath(str(original.get("file", "")))
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-        raise InputError(f"{meta_path.name}: original.file is not a path inside the originals "
-                         "folder")
+    relative = sealed_original(meta, meta_path.name, stem, "re-run it from")
     return Supersedes(
         job=str(meta["job_id"]), folder=ctx.store.relative(meta_path.parent), stem=stem,
         meta=meta_path.name,

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from anonymizer.daemon.metadata import sealed_original
 from anonymizer.daemon.originals import Originals
 from anonymizer.errors import InputError
 from anonymizer.formats import ReadLimits, read_transcript
@@ -31,14 +32,8 @@ _EXTENSIONS = frozenset({"txt", "docx", "odt", "vtt", "srt"})
 
 def sealed_path(settings: Any, released: Released) -> Path:
     """Where the daemon sealed this transcript's input; refuses what was not sealed."""
-    original = released.meta.get("original") or {}
-    if original.get("policy") != "seal":
-        raise InputError(f"the original of {released.stem} was not kept (store.originals = "
-                         "delete at its release): there is nothing to show beside it")
-    relative = Path(str(original.get("file", "")))
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-        raise InputError(f"{released.meta_path.name}: original.file is not a path inside the "
-                         "originals folder")
+    relative = sealed_original(released.meta, released.meta_path.name, released.stem,
+                               "show beside it")
     return Path(settings.paths.folder("originals")) / settings.project.id / relative
 
 
