@@ -64,8 +64,19 @@ class Crash:
         setattr(target, self.attr, wrapper)
 
 
-def _child(study: Study, engine_parts: Any, crash: Crash | None, oneshot: bool,
-           started: int) -> None:
+def fork_daemon(study: Study, engine_parts: Any, crash: Crash | None,
+                act: Callable[[Any], int], *, prepare: Callable[[], None] | None = None) -> int:
+    """Fork a child that builds a real daemon on the study (vault, audit log, the session's
+    model), runs ``prepare`` and the ``crash`` patch, then exits with ``act(daemon)`` (70 on an
+    exception, reported on stderr). Returns the pid once the child can take SIGTERM."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid != 0:
+        os.close(writer)
+        os.read(reader, 1)  # b"!" -- or b"" if the child died first
+        os.close(reader)
+        return pid
+    os.close(reader)
     code = 70
     try:
         from anonymizer.audit import open_audit_log
@@ -75,17 +86,17 @@ def _child(study: Study, engine_parts: Any, crash: Crash | None, oneshot: bool,
 
         stop = threading.Event()  # a SIGTERM that comes early still stops it cleanly
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        os.write(started, b"!")
-        os.close(started)
+        os.write(writer, b"!")
+        os.close(writer)
+        if prepare is not None:
+            prepare()
         if crash is not None:
             crash.install()
         settings = study.settings()
         keystore = open_vault_keystore(settings, interactive=False)
         engine = Engine(settings, engine_parts.rulebook, engine_parts.pipeline, keystore)
         audit = open_audit_log(settings, keystore.vault.audit_key())
-        daemon = Daemon(settings, engine, keystore, audit, stop=stop)
-        summary = daemon.run(oneshot=oneshot)
-        code = 0 if summary.all_released else 2
+        code = act(Daemon(settings, engine, keystore, audit, stop=stop))
     except BaseException:  # noqa: BLE001 - reported on stderr, exit code 70
         traceback.print_exc()
     finally:
@@ -96,16 +107,9 @@ def _child(study: Study, engine_parts: Any, crash: Crash | None, oneshot: bool,
 
 def spawn(study: Study, engine_parts: Any, crash: Crash | None = None, *,
           oneshot: bool = True) -> int:
-    """Fork a daemon; return once it can take SIGTERM (its handler is installed)."""
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(reader)
-        _child(study, engine_parts, crash, oneshot, writer)
-    os.close(writer)
-    os.read(reader, 1)  # b"!" -- or b"" if the child died first
-    os.close(reader)
-    return pid
+    """Fork a daemon that watches the inbox; exit code 0 if all was released, else 2."""
+    return fork_daemon(study, engine_parts, crash,
+                       lambda daemon: 0 if daemon.run(oneshot=oneshot).all_released else 2)
 
 
 def wait_child(pid: int) -> int:

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
-import threading
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +22,7 @@ import pytest
 from daemon_kit import DaemonThread, Study, check_store, sha256
 
 # The crash machinery of the daemon's own crash tests (one copy of it).
-from test_daemon_crash import Crash, _event_is, _state_is, _to, run_once, wait_child
+from test_daemon_crash import Crash, _event_is, _state_is, _to, fork_daemon, run_once, wait_child
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(
     not hasattr(os, "fork"), reason="needs os.fork")]
@@ -103,48 +100,16 @@ REFUSED_CRASHES: dict[str, Crash] = {
 }
 
 
-def _rerun_child(study: Study, engine_parts: Any, crash: Crash | None, refuse: bool,
-                 started: int) -> None:
-    code = 70
-    try:
-        from anonymizer.audit import open_audit_log
-        from anonymizer.daemon import Daemon
-        from anonymizer.engine import Engine
-        from anonymizer.review.released import find_sidecar
-        from anonymizer.vault_keystore import open_vault_keystore
-
-        os.write(started, b"!")
-        os.close(started)
-        if refuse:
-            refuse_verification()
-        if crash is not None:
-            crash.install()
-        settings = study.settings()
-        keystore = open_vault_keystore(settings, interactive=False)
-        engine = Engine(settings, engine_parts.rulebook, engine_parts.pipeline, keystore)
-        audit = open_audit_log(settings, keystore.vault.audit_key())
-        daemon = Daemon(settings, engine, keystore, audit, stop=threading.Event())
-        result = daemon.rerun(lambda: find_sidecar(study.store, "P01_wave1"))
-        code = 0 if result.new_stem is not None else 5
-    except BaseException:  # noqa: BLE001 - reported on stderr, exit code 70
-        traceback.print_exc()
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-
-
 def rerun_in_child(study: Study, engine_parts: Any, crash: Crash | None = None, *,
                    refuse: bool = False) -> int:
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(reader)
-        _rerun_child(study, engine_parts, crash, refuse, writer)
-    os.close(writer)
-    os.read(reader, 1)
-    os.close(reader)
-    return wait_child(pid)
+    from anonymizer.review.released import find_sidecar
+
+    def rerun(daemon: Any) -> int:
+        result = daemon.rerun(lambda: find_sidecar(study.store, "P01_wave1"))
+        return 0 if result.new_stem is not None else 5
+
+    return wait_child(fork_daemon(study, engine_parts, crash, rerun,
+                                  prepare=refuse_verification if refuse else None))
 
 
 @pytest.fixture
