@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.tokens import Token
+
 from anonymizer.consistency import name_index, propagate
 from anonymizer.detectors import DetectionInput
 from anonymizer.detectors.gendered import GenderedDetector, active_terms
@@ -173,6 +175,13 @@ class Engine:
                 roster, self.stop_words | self.titles, lambda w: self.words.zipf(w) >= 3.0))
         return self._roster_cache[1]
 
+    def _tags_needed(self, tokens: Sequence[Token]) -> set[int]:
+        """The tokens of a chunk whose part-of-speech tags some detector reads."""
+        needed = set(self.gendered.tags_needed(tokens))
+        if self.names is not None:
+            needed.update(self.names.tags_needed(tokens))
+        return needed
+
     def roster(self) -> list[Identity]:
         return [i for i in self.keystore.identities() if i.registered]
 
@@ -259,7 +268,7 @@ class Engine:
         """Findings for each text. A dry run assigns numbers in a scratch overlay, per text:
         the key store is not changed, and no text's findings leak into the next one's."""
         pending = list(texts)
-        for text, chunks in zip(pending, self.pipeline.analyse_many(pending), strict=True):
+        for text, chunks in zip(pending, self.pipeline.analyse_many(pending, tags_for=self._tags_needed), strict=True):
             keystore = OverlayKeyStore(self.keystore) if dry_run else self.keystore
             yield text, self._run_stages(Analysis(text, chunks, keystore, is_lower_case(text)))
 
@@ -282,7 +291,7 @@ class Engine:
         call each); yields, in order, each one's Outcome or the error that refused it. Each
         transcript is still resolved, verified and committed to the key store on its own."""
         wheres = wheres or ["transcript"] * len(texts)
-        parsed = self.pipeline.analyse_many(texts)
+        parsed = self.pipeline.analyse_many(texts, tags_for=self._tags_needed)
         for text, where, chunks in zip(texts, wheres, parsed, strict=True):
             batch = getattr(self.keystore, "batch", None)
             try:

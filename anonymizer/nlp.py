@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span, Token
 from anonymizer.errors import ModelError
 from anonymizer.offline import ensure_offline
 from anonymizer.parallel import ParsePool
+from anonymizer.tagging import TagDemand, WindowTagger
 
 # spaCy labels Presidio should see, in Presidio's names; everything else is ignored by it.
 _NER_TO_PRESIDIO = {
@@ -120,6 +121,7 @@ class NlpPipeline:
         # Hand Presidio the pipeline we loaded: its own load() would try to download a model.
         self.engine.nlp = {language: self.nlp}
         self.pool = ParsePool(self.nlp, workers) if workers > 1 else None
+        self.tagger = WindowTagger.for_model(self.nlp)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -129,31 +131,46 @@ class NlpPipeline:
     def model_version(self) -> str:
         return str(self.nlp.meta.get("version", "unknown"))
 
-    def analyse(self, text: str) -> list[AnalysedChunk]:
-        return next(self.analyse_many([text]))
+    def analyse(self, text: str, *, tags_for: TagDemand | None = None) -> list[AnalysedChunk]:
+        return next(self.analyse_many([text], tags_for=tags_for))
 
-    def analyse_many(self, texts: Iterable[str]) -> Iterator[list[AnalysedChunk]]:
-        """Analyse several texts in one ``nlp.pipe`` stream; yields each text's chunks in order."""
+    def analyse_many(self, texts: Iterable[str], *, tags_for: TagDemand | None = None
+                     ) -> Iterator[list[AnalysedChunk]]:
+        """Analyse several texts in one ``nlp.pipe`` stream; yields each text's chunks in order.
+
+        ``tags_for`` names the tokens whose part-of-speech tags the caller reads; only those
+        are then tagged, on windows around them (see ``tagging``). Without it every token is."""
         def tagged() -> Iterator[tuple[str, _Key]]:
             for index, text in enumerate(texts):
                 for chunk in split_chunks(text, self._chunk_size(text)) or [Chunk(0, "")]:
                     yield chunk.text, (index, chunk.offset, chunk.text)
 
-        docs: Iterable[tuple[Doc, _Key]]
+        parsed: Iterable[tuple[Doc, tuple[Token, ...], _Key]]
         if self.pool is None:
-            docs = (pair for batch in self._batches(tagged())
-                    for pair in self.nlp.pipe(batch, as_tuples=True, batch_size=len(batch)))
+            parsed = (triple for batch in self._batches(tagged())
+                      for triple in self._parse_batch(batch, tags_for))
         else:
             pairs = list(tagged())
-            docs = zip(self.pool.parse([t for t, _ in pairs]), (key for _, key in pairs))
-        for _, group in groupby(docs, key=lambda pair: pair[1][0]):
+            parsed = ((doc, tuple(doc), key) for doc, key in
+                      zip(self.pool.parse([t for t, _ in pairs]), (key for _, key in pairs)))
+        for _, group in groupby(parsed, key=lambda triple: triple[2][0]):
             chunks = []
-            for doc, (_, offset, text) in group:
+            for doc, tokens, (_, offset, text) in group:
                 ents = tuple(doc.ents)
                 chunks.append(AnalysedChunk(offset, text, doc,
                                             self.engine.artifacts(doc, ents, self.language),
-                                            tuple(doc), ents))
+                                            tokens, ents))
             yield chunks
+
+    def _parse_batch(self, batch: list[tuple[str, _Key]], tags_for: TagDemand | None
+                     ) -> list[tuple[Doc, tuple[Token, ...], _Key]]:
+        tagger = self.tagger if tags_for is not None else None
+        parsed = [(doc, tuple(doc), key) for doc, key in self.nlp.pipe(
+            batch, as_tuples=True, batch_size=len(batch),
+            disable=list(tagger.components) if tagger is not None else [])]
+        if tagger is not None and tags_for is not None:
+            tagger.tag([(doc, tokens) for doc, tokens, _ in parsed], tags_for)
+        return parsed
 
     def _batches(self, pairs: Iterable[tuple[str, _Key]]) -> Iterator[list[tuple[str, _Key]]]:
         """Consecutive texts, at most ``batch_size`` of them and ``batch_chars`` characters

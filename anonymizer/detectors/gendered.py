@@ -9,7 +9,7 @@ rules/<lang>/pronouns.toml and gendered_terms.toml.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Token
@@ -149,6 +149,24 @@ class GenderedDetector:
         self.pattern = pronoun_pattern(self.words)
         self.cues = ObjectCues.from_rules(rulebook)
         self.neutral, self.neutral_forms = _neutral_pattern(rulebook) if pronouns else (None, {})
+
+    def tags_needed(self, tokens: Sequence[Token]) -> Iterator[int]:
+        """The tokens whose tags ``detect`` reads: an ambiguous pronoun ("her") and the word
+        after it, and a title that may be a verb ("miss")."""
+        for token in tokens:
+            lower = token.lower_
+            forms = self.words.get(lower)
+            if forms:
+                if DETERMINER in forms and OBJECT in forms:
+                    yield token.i
+                    following = _next_word(token)
+                    if following is not None:
+                        yield following.i
+                continue
+            term = self.terms.get(lower) or self.terms.get(lower[:-1] if lower.endswith(".")
+                                                           else lower)
+            if term and term[1] == "titles":
+                yield token.i
 
     def detect_neutral(self, text: str) -> list[Finding]:
         """Gender-neutral forms already in the text ("he/she", "his or her"): findings whose

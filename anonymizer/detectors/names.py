@@ -18,7 +18,7 @@ on titles, introducers, the gazetteer and the lexicon instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -100,6 +100,7 @@ class NameDetector:
         self.capitalised_is_name = rules.capitalised_unknown_is_name
         self.glued_titles = tuple(rules.glued_titles)
         self._seen: dict[str, tuple[GazetteerEntry, ...]] = {}
+        self._verdicts: dict[tuple[str, bool], bool | None] = {}
 
     # -- word tests ---------------------------------------------------------------------------
 
@@ -240,9 +241,32 @@ class NameDetector:
         return self._common(token) and self._name_score(token) is None
 
     def _gazetteer_name(self, doc: Sequence[Token], i: int, cased: bool) -> bool:
-        token = doc[i]
-        if cased and not token.text[0].isupper():
+        verdict = self._listed_verdict(doc[i], cased)
+        if verdict is not None:
+            return verdict
+        # An ordinary word that is also a first name ("Will", "May"): only with evidence, the
+        # tagger's proper-noun tag inside a sentence, or a surname after it.
+        next_is_name = i + 1 < len(doc) and doc[i + 1].text[:1].isupper() and \
+            self._name_score(doc[i + 1]) is not None
+        return (doc[i].tag_ in ("NNP", "NNPS") and not _sentence_initial(doc, i)) or \
+            next_is_name
+
+    def _listed_verdict(self, token: Token, cased: bool) -> bool | None:
+        """Is this listed word a name? None for a capitalised first name that is also an
+        ordinary word: the context decides (``_gazetteer_name``). It depends on the word
+        alone, so it is remembered like the gazetteer lookups."""
+        text = token.text
+        if cased and not text[0].isupper():
             return False  # cheap test first: most words of a cased text are lower-case
+        key = (text, cased)
+        if key in self._verdicts:
+            return self._verdicts[key]
+        if len(self._verdicts) > 50_000:
+            self._verdicts.clear()
+        verdict = self._verdicts[key] = self._word_verdict(token, cased)
+        return verdict
+
+    def _word_verdict(self, token: Token, cased: bool) -> bool | None:
         score = self._name_score(token)
         if score is None:
             return False
@@ -252,16 +276,18 @@ class NameDetector:
             return False  # "London": the place detector and context decide
         if score < COMMON:
             return not (cased and token.is_upper and len(token) <= 3)  # "MRI", "TV"
-        # An ordinary word that is also a name ("Will", "May", "Member", "House"): only with
-        # evidence. A first name needs the tagger's proper-noun tag inside a sentence, or a
-        # surname after it; a surname that is an ordinary word ("Young", "House", "States")
-        # counts only after a first name or a cue, which _extend and the cues handle.
+        # A surname that is an ordinary word ("Young", "House", "States") counts only after a
+        # first name or a cue, which _extend and the cues handle.
         if not cased or not self._is_first_name(token):
             return False
-        next_is_name = i + 1 < len(doc) and doc[i + 1].text[:1].isupper() and \
-            self._name_score(doc[i + 1]) is not None
-        return (token.tag_ in ("NNP", "NNPS") and not _sentence_initial(doc, i)) or \
-            next_is_name
+        return None
+
+    def tags_needed(self, tokens: Sequence[Token]) -> Iterator[int]:
+        """The tokens whose tags ``detect`` reads (in a cased text; a lower-case one reads
+        none): capitalised first names that are also ordinary words."""
+        for i, token in enumerate(tokens):
+            if token.text[:1].isupper() and self._listed_verdict(token, True) is None:
+                yield i
 
     def _given_name_before_surname(self, doc: Sequence[Token], i: int) -> bool:
         """"I met Per Olsen": inside a sentence, a capitalised word right before a listed
