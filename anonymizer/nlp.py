@@ -151,8 +151,12 @@ class NlpPipeline:
                       for triple in self._parse_batch(batch, tags_for))
         else:
             pairs = list(tagged())
-            parsed = ((doc, tuple(doc), key) for doc, key in
-                      zip(self.pool.parse([t for t, _ in pairs]), (key for _, key in pairs)))
+            tagger = self.tagger if tags_for is not None else None
+            docs = self.pool.parse([t for t, _ in pairs],
+                                   disable=tagger.components if tagger is not None else ())
+            parsed = [(doc, tuple(doc), key) for doc, (_, key) in zip(docs, pairs, strict=True)]
+            if tagger is not None and tags_for is not None:
+                tagger.tag([(doc, tokens) for doc, tokens, _ in parsed], tags_for)
         for _, group in groupby(parsed, key=lambda triple: triple[2][0]):
             chunks = []
             for doc, tokens, (_, offset, text) in group:

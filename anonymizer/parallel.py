@@ -20,9 +20,10 @@ _WORKER_NLP: Language | None = None  # set in the parent right before the fork; 
 _EXCLUDE = ["tensor", "user_data"]
 
 
-def _parse(texts: list[str]) -> list[bytes]:
+def _parse(job: tuple[list[str], list[str]]) -> list[bytes]:
+    texts, disable = job
     assert _WORKER_NLP is not None
-    return [doc.to_bytes(exclude=_EXCLUDE) for doc in _WORKER_NLP.pipe(texts)]
+    return [doc.to_bytes(exclude=_EXCLUDE) for doc in _WORKER_NLP.pipe(texts, disable=disable)]
 
 
 class ParsePool:
@@ -33,12 +34,13 @@ class ParsePool:
         _WORKER_NLP = nlp
         self._pool: Pool | None = multiprocessing.get_context("fork").Pool(workers)
 
-    def parse(self, texts: Sequence[str]) -> list[Doc]:
-        """The docs of ``texts``, in order, parsed by the workers in contiguous shares."""
+    def parse(self, texts: Sequence[str], *, disable: Sequence[str] = ()) -> list[Doc]:
+        """The docs of ``texts``, in order, parsed by the workers in contiguous shares
+        (without the components in ``disable``)."""
         if self._pool is None:
             raise RuntimeError("the parse pool is closed")
         share = -(-len(texts) // self.workers) or 1
-        groups = [list(texts[i:i + share]) for i in range(0, len(texts), share)]
+        groups = [(list(texts[i:i + share]), list(disable)) for i in range(0, len(texts), share)]
         parsed = self._pool.map(_parse, groups)
         return [Doc(self.nlp.vocab).from_bytes(data, exclude=_EXCLUDE)
                 for group in parsed for data in group]

@@ -132,3 +132,20 @@ LOCAL_EMBED = {"@architectures": "spacy.MultiHashEmbed.v2", "width": 96,
 ])
 def test_the_reach_of_a_tok2vec(tok2vec: dict, radius: int | None) -> None:
     assert tagging._radius(tok2vec) == radius
+
+
+def test_parse_workers_tag_on_demand_too(session_engine: Engine) -> None:
+    """With ``nlp.workers``, the workers run the NER and this process tags the windows."""
+    text = generated_transcript(2_000, seed=12)
+    pooled = NlpPipeline(session_engine.pipeline.model_name, "en", workers=2)
+    try:
+        demand = session_engine._tags_needed
+        fast = pooled.analyse(text, tags_for=demand)
+        full = pooled.analyse(text)  # no demand: the workers tag every token
+        assert [c.offset for c in fast] == [c.offset for c in full] and len(fast) > 1
+        for a, b in zip(fast, full, strict=True):
+            wanted = demand(a.tokens)
+            assert {i: a.tokens[i].tag_ for i in wanted} == {i: b.tokens[i].tag_ for i in wanted}
+            assert all(not t.tag_ for i, t in enumerate(a.tokens) if i not in wanted)
+    finally:
+        pooled.close()
