@@ -126,9 +126,15 @@ class AuditSettings(_Section):
 
 class WatchSettings(_Section):
     """The watched inbox (``anonymizer watch``). A file is taken only when it is stable: no event
-    for ``settle_seconds``, and size and modification time unchanged across two looks."""
+    for ``settle_seconds`` (``settle_after_close_seconds`` once its writer has closed or renamed
+    it), and size and modification time unchanged across two looks."""
 
     settle_seconds: float = Field(0.5, ge=0.0, le=3600.0)
+    # With OS notifications, a file whose writer has finished -- closed it after writing, or
+    # renamed it into the inbox (how rsync, browsers and sync clients end a copy) -- is taken
+    # after this quiet time instead (never longer than settle_seconds). Any later event falls
+    # back to settle_seconds. Polling sees no closes, only renames inside the inbox folder.
+    settle_after_close_seconds: float = Field(0.1, ge=0.0, le=3600.0)
     # how often pending files are looked at again (and how long a stop request may wait)
     poll_seconds: float = Field(0.25, gt=0.0, le=60.0)
     # poll the folder instead of OS notifications: for network shares (SMB/NFS), where

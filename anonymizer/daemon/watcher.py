@@ -10,7 +10,12 @@ Three sources of "something may have changed", all feeding one ``Stability`` tra
 
 A file is ready when it still exists, nothing happened to it for ``settle_seconds`` (no event,
 no change seen; for a file found by listing, its mtime/ctime count as the last event), and two
-looks at least ``poll_seconds`` apart saw the same size, mtime, inode and type.
+looks at least ``poll_seconds`` apart saw the same size, mtime, inode and type. When the last
+event says the writer finished -- it closed the file after writing (inotify's IN_CLOSE_WRITE),
+or the file was renamed into the inbox -- the quiet time and the gap between the two looks are
+``settle_after_close_seconds`` instead: a copy that is done is taken at once, a writer that
+still holds the file open is waited for as before. Any other event, or a change a look sees,
+puts the file back on the full delay.
 
 Ignored: ``~$*`` (Word lock files), ``*.tmp``, ``*.part``, ``.DS_Store``, ``Thumbs.db``,
 ``desktop.ini``, hidden files, and subfolders (never descended: an inbox is one flat folder, so a
@@ -58,17 +63,21 @@ class _Candidate:
     signature: Signature | None = None
     looks: int = 0  # consecutive looks that saw ``signature``
     last_look: float = float("-inf")
+    finished: bool = False  # the last event said the writer was done (closed, renamed in)
 
 
 class Stability:
     """Decides when a file has settled. ``clock`` is monotonic; ``wall`` is the time that file
     timestamps are in (to judge how long ago a file found by listing last changed)."""
 
-    def __init__(self, settle: float, look_gap: float, *,
+    def __init__(self, settle: float, look_gap: float, *, settle_after_close: float | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], float] = time.time) -> None:
         self.settle = settle
         self.look_gap = look_gap
+        quick = settle if settle_after_close is None else min(settle_after_close, settle)
+        self.quick = quick
+        self.quick_gap = min(look_gap, quick)
         self.clock = clock
         self.wall = wall
         self._pending: dict[str, _Candidate] = {}
@@ -79,14 +88,19 @@ class Stability:
     def names(self) -> list[str]:
         return sorted(self._pending)
 
-    def touched(self, name: str) -> None:
-        """An event named this file."""
+    def touched(self, name: str, *, finished: bool = False) -> None:
+        """An event named this file; ``finished``: the event says its writer is done."""
         now = self.clock()
         candidate = self._pending.get(name)
         if candidate is None:
-            self._pending[name] = _Candidate(now)
+            self._pending[name] = _Candidate(now, finished=finished)
         else:
             candidate.last_change = now
+            candidate.finished = finished
+
+    def has_finished(self) -> bool:
+        """Is any pending file on the quick delay (so the next look is due sooner)?"""
+        return any(c.finished for c in self._pending.values())
 
     def listed(self, name: str, st: os.stat_result) -> None:
         """A listing found this file; its timestamps say when it last changed."""
@@ -108,12 +122,15 @@ class Stability:
         if seen != candidate.signature:
             if candidate.signature is not None:
                 candidate.last_change = now
+                candidate.finished = False  # it changed after all: the full delay
             candidate.signature, candidate.looks, candidate.last_look = seen, 1, now
             return False
-        if now - candidate.last_look >= self.look_gap:
+        gap, settle = (self.quick_gap, self.quick) if candidate.finished else \
+            (self.look_gap, self.settle)
+        if now - candidate.last_look >= gap:
             candidate.looks += 1
             candidate.last_look = now
-        return candidate.looks >= 2 and now - candidate.last_change >= self.settle
+        return candidate.looks >= 2 and now - candidate.last_change >= settle
 
 
 class _Events:
@@ -123,21 +140,27 @@ class _Events:
         self.inbox = os.path.normpath(os.fspath(inbox))
         self.wake = wake
         self._lock = threading.Lock()
-        self._names: set[str] = set()
+        self._names: dict[str, bool] = {}  # name -> did its last event say "writer done"?
 
     def dispatch(self, event: object) -> None:  # watchdog's handler protocol
-        for raw in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
+        kind = getattr(event, "event_type", "")
+        for role in ("src_path", "dest_path"):
+            raw = getattr(event, role, "")
             if not raw:
                 continue
             path = os.fsdecode(raw)
             if os.path.dirname(os.path.normpath(path)) == self.inbox:
+                # a writer is done when it closed the file after writing, or when the file
+                # arrived by a rename (the destination of a move)
+                finished = kind == "closed" or (kind == "moved" and role == "dest_path")
                 with self._lock:
-                    self._names.add(os.path.basename(path))
+                    self._names.pop(os.path.basename(path), None)  # the last event counts
+                    self._names[os.path.basename(path)] = finished
                 self.wake.set()
 
-    def drain(self) -> set[str]:
+    def drain(self) -> dict[str, bool]:
         with self._lock:
-            names, self._names = self._names, set()
+            names, self._names = self._names, {}
         return names
 
 
@@ -150,6 +173,7 @@ class InboxWatcher:
         self.polling = settings.use_polling if polling is None else polling
         self.clock = clock
         self.tracker = Stability(settings.settle_seconds, settings.poll_seconds,
+                                 settle_after_close=settings.settle_after_close_seconds,
                                  clock=clock, wall=wall)
         self.wake = threading.Event()
         self._events = _Events(self.inbox, self.wake)
@@ -229,9 +253,9 @@ class InboxWatcher:
     def ready(self) -> list[str]:
         """Names of files that have settled, in name order (after taking in events, and a
         rescan when one is due)."""
-        for name in self._events.drain():
+        for name, finished in self._events.drain().items():
             if not is_ignored(name):
-                self.tracker.touched(name)
+                self.tracker.touched(name, finished=finished)
         if self.clock() >= self._next_rescan:
             self.rescan()
         settled = []
@@ -261,7 +285,11 @@ class InboxWatcher:
         """Until an event, a stop request, or the next look/rescan is due."""
         if stop.is_set():
             return
-        timeout = self.settings.poll_seconds if self.pending() else max(
-            0.0, min(self.settings.rescan_seconds, self._next_rescan - self.clock()))
+        if self.tracker.has_finished():
+            timeout = self.tracker.quick_gap
+        elif self.pending():
+            timeout = self.settings.poll_seconds
+        else:
+            timeout = max(0.0, min(self.settings.rescan_seconds, self._next_rescan - self.clock()))
         self.wake.wait(timeout)
         self.wake.clear()

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 from daemon_kit import check_store, sha256, transcript, wait_until
 
-from anonymizer.daemon.watcher import InboxWatcher, Stability, is_ignored
+from watchdog.events import (
+    FileClosedEvent,
+    FileClosedNoWriteEvent,
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileOpenedEvent,
+)
+
+from anonymizer.daemon.watcher import InboxWatcher, Stability, _Events, is_ignored
 from anonymizer.settings import WatchSettings
 
 
@@ -112,6 +121,133 @@ def test_a_file_renamed_in_just_now_waits_for_the_settle(tmp_path: Path) -> None
     assert not tracker.look("moved.txt", _stat(path))
     clock.advance(1.1)
     assert tracker.look("moved.txt", _stat(path))
+
+
+def test_a_file_its_writer_closed_is_taken_after_the_short_delay(tmp_path: Path) -> None:
+    clock, wall = Clock(), Clock(1_700_000_000.0)
+    tracker = Stability(settle=1.0, look_gap=0.25, settle_after_close=0.1, clock=clock,
+                        wall=wall)
+    path = tmp_path / "copied.txt"
+    path.write_text("complete")
+    tracker.touched("copied.txt")  # the write
+    tracker.touched("copied.txt", finished=True)  # the close after writing
+    assert not tracker.look("copied.txt", _stat(path))
+    clock.advance(0.05)
+    assert not tracker.look("copied.txt", _stat(path))  # not quiet for 0.1 s yet
+    clock.advance(0.06)
+    assert tracker.look("copied.txt", _stat(path))
+
+
+def test_an_event_after_the_close_puts_the_file_back_on_the_full_delay(tmp_path: Path) -> None:
+    """A writer that closes, then reopens to append: the full settle delay protects it."""
+    clock, wall = Clock(), Clock(1_700_000_000.0)
+    tracker = Stability(settle=1.0, look_gap=0.25, settle_after_close=0.1, clock=clock,
+                        wall=wall)
+    path = tmp_path / "appended.txt"
+    path.write_text("part one")
+    tracker.touched("appended.txt", finished=True)
+    assert not tracker.look("appended.txt", _stat(path))
+    tracker.touched("appended.txt")  # opened again (or written again)
+    clock.advance(0.3)
+    assert not tracker.look("appended.txt", _stat(path))
+    clock.advance(0.5)
+    assert not tracker.look("appended.txt", _stat(path))  # 0.8 s quiet: not the full second
+    clock.advance(0.3)
+    assert tracker.look("appended.txt", _stat(path))
+
+
+def test_a_change_seen_by_a_look_after_the_close_means_the_full_delay(tmp_path: Path) -> None:
+    clock, wall = Clock(), Clock(1_700_000_000.0)
+    tracker = Stability(settle=1.0, look_gap=0.25, settle_after_close=0.1, clock=clock,
+                        wall=wall)
+    path = tmp_path / "grows.txt"
+    path.write_bytes(b"a")
+    tracker.touched("grows.txt", finished=True)
+    assert not tracker.look("grows.txt", _stat(path))
+    path.write_bytes(b"ab")  # changed, and the event has not arrived yet
+    clock.advance(0.2)
+    assert not tracker.look("grows.txt", _stat(path))
+    clock.advance(0.2)
+    assert not tracker.look("grows.txt", _stat(path))  # not quiet for the full second
+    clock.advance(0.7)
+    assert not tracker.look("grows.txt", _stat(path))  # 0.9 s since the change
+    clock.advance(0.2)
+    assert tracker.look("grows.txt", _stat(path))
+
+
+def test_the_short_delay_is_never_longer_than_the_settle_delay(tmp_path: Path) -> None:
+    tracker = Stability(settle=0.05, look_gap=0.25, settle_after_close=0.1)
+    assert tracker.quick == 0.05 and tracker.quick_gap == 0.05
+    plain = Stability(settle=0.5, look_gap=0.25)
+    assert plain.quick == 0.5 and plain.quick_gap == 0.25  # no short delay: as before
+
+
+@pytest.mark.parametrize(("event", "finished"), [
+    (FileClosedEvent("{inbox}/a.txt"), {"a.txt": True}),
+    (FileModifiedEvent("{inbox}/a.txt"), {"a.txt": False}),
+    (FileCreatedEvent("{inbox}/a.txt"), {"a.txt": False}),
+    (FileOpenedEvent("{inbox}/a.txt"), {"a.txt": False}),
+    (FileClosedNoWriteEvent("{inbox}/a.txt"), {"a.txt": False}),
+    # renamed into the inbox: done; the old name (a .part, say) merely changed
+    (FileMovedEvent("{inbox}/a.txt.part", "{inbox}/a.txt"), {"a.txt.part": False, "a.txt": True}),
+    (FileMovedEvent("{outside}/a.txt", "{inbox}/a.txt"), {"a.txt": True}),
+    (FileMovedEvent("{inbox}/a.txt", "{outside}/a.txt"), {"a.txt": False}),
+    (FileClosedEvent("{outside}/a.txt"), {}),
+], ids=lambda v: v if isinstance(v, dict) else type(v).__name__)
+def test_which_events_say_the_writer_is_done(tmp_path: Path, event: object,
+                                             finished: dict[str, bool]) -> None:
+    inbox = tmp_path / "inbox"
+    for field in ("src_path", "dest_path"):
+        value = getattr(event, field, "")
+        if value:
+            setattr(event, field, value.format(inbox=inbox, outside=tmp_path / "outside"))
+    events = _Events(inbox, threading.Event())
+    events.dispatch(event)
+    assert events.drain() == finished
+
+
+def test_the_last_event_of_a_file_decides(tmp_path: Path) -> None:
+    events = _Events(tmp_path, threading.Event())
+    events.dispatch(FileClosedEvent(str(tmp_path / "a.txt")))
+    events.dispatch(FileModifiedEvent(str(tmp_path / "a.txt")))
+    events.dispatch(FileModifiedEvent(str(tmp_path / "b.txt")))
+    events.dispatch(FileClosedEvent(str(tmp_path / "b.txt")))
+    assert events.drain() == {"a.txt": False, "b.txt": True}
+    assert events.drain() == {}
+
+
+@pytest.mark.integration
+def test_inotify_reports_a_copy_as_done_and_an_open_file_as_not(tmp_path: Path) -> None:
+    """The real observer: a file still held open by its writer is not "done"; once closed, it
+    is, and the watcher takes it after the short delay, not the long one."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = WatchSettings(settle_seconds=3600, settle_after_close_seconds=0.05,
+                             poll_seconds=0.05, rescan_seconds=3600)
+    watcher = InboxWatcher(inbox, settings)
+    watcher.start()
+    stop = threading.Event()
+    found: list[str] = []
+
+    def look() -> bool:
+        found.extend(watcher.ready())
+        watcher.wait(stop)
+        return bool(found)
+
+    try:
+        assert not watcher.polling
+        with open(inbox / "copy.txt", "wb") as handle:
+            handle.write(b"first half")
+            handle.flush()
+            wait_until(lambda: watcher.pending() or look(), timeout=30, what="the write event")
+            for _ in range(5):
+                assert not look(), "taken while its writer held it open"
+            handle.write(b" second half")
+        wait_until(look, timeout=30, what="the close event")
+        assert found == ["copy.txt"]
+        assert (inbox / "copy.txt").read_bytes() == b"first half second half"
+    finally:
+        watcher.stop()
 
 
 def test_the_watcher_lists_events_and_forgets_vanished_files(tmp_path: Path) -> None:
