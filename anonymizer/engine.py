@@ -268,7 +268,8 @@ class Engine:
         """Findings for each text. A dry run assigns numbers in a scratch overlay, per text:
         the key store is not changed, and no text's findings leak into the next one's."""
         pending = list(texts)
-        for text, chunks in zip(pending, self.pipeline.analyse_many(pending, tags_for=self._tags_needed), strict=True):
+        parsed = self.pipeline.analyse_many(pending, tags_for=self._tags_needed)
+        for text, chunks in zip(pending, parsed, strict=True):
             keystore = OverlayKeyStore(self.keystore) if dry_run else self.keystore
             yield text, self._run_stages(Analysis(text, chunks, keystore, is_lower_case(text)))
 

@@ -145,18 +145,10 @@ class NlpPipeline:
                 for chunk in split_chunks(text, self._chunk_size(text)) or [Chunk(0, "")]:
                     yield chunk.text, (index, chunk.offset, chunk.text)
 
-        parsed: Iterable[tuple[Doc, tuple[Token, ...], _Key]]
-        if self.pool is None:
-            parsed = (triple for batch in self._batches(tagged())
-                      for triple in self._parse_batch(batch, tags_for))
-        else:
-            pairs = list(tagged())
-            tagger = self.tagger if tags_for is not None else None
-            docs = self.pool.parse([t for t, _ in pairs],
-                                   disable=tagger.components if tagger is not None else ())
-            parsed = [(doc, tuple(doc), key) for doc, (_, key) in zip(docs, pairs, strict=True)]
-            if tagger is not None and tags_for is not None:
-                tagger.tag([(doc, tokens) for doc, tokens, _ in parsed], tags_for)
+        # one stream of bounded batches in this process; one batch shared out to the workers
+        batches: Iterable[list[tuple[str, _Key]]] = \
+            [list(tagged())] if self.pool is not None else self._batches(tagged())
+        parsed = (triple for batch in batches for triple in self._parse(batch, tags_for))
         for _, group in groupby(parsed, key=lambda triple: triple[2][0]):
             chunks = []
             for doc, tokens, (_, offset, text) in group:
@@ -166,12 +158,16 @@ class NlpPipeline:
                                             tokens, ents))
             yield chunks
 
-    def _parse_batch(self, batch: list[tuple[str, _Key]], tags_for: TagDemand | None
-                     ) -> list[tuple[Doc, tuple[Token, ...], _Key]]:
+    def _parse(self, batch: list[tuple[str, _Key]], tags_for: TagDemand | None
+               ) -> list[tuple[Doc, tuple[Token, ...], _Key]]:
+        """Parse one batch; when the caller names the tokens it reads, the tagger is left out
+        of the parse and run on windows around those tokens afterwards."""
         tagger = self.tagger if tags_for is not None else None
-        parsed = [(doc, tuple(doc), key) for doc, key in self.nlp.pipe(
-            batch, as_tuples=True, batch_size=len(batch),
-            disable=list(tagger.components) if tagger is not None else [])]
+        left_out = list(tagger.components) if tagger is not None else []
+        texts = [text for text, _ in batch]
+        docs = self.pool.parse(texts, disable=left_out) if self.pool is not None else \
+            self.nlp.pipe(texts, batch_size=len(texts), disable=left_out)
+        parsed = [(doc, tuple(doc), key) for doc, (_, key) in zip(docs, batch, strict=True)]
         if tagger is not None and tags_for is not None:
             tagger.tag([(doc, tokens) for doc, tokens, _ in parsed], tags_for)
         return parsed
