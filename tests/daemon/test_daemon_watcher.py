@@ -123,10 +123,16 @@ def test_a_file_renamed_in_just_now_waits_for_the_settle(tmp_path: Path) -> None
     assert tracker.look("moved.txt", _stat(path))
 
 
-def test_a_file_its_writer_closed_is_taken_after_the_short_delay(tmp_path: Path) -> None:
-    clock, wall = Clock(), Clock(1_700_000_000.0)
+def _quick_tracker() -> tuple[Stability, Clock]:
+    """Settle 1 s, looks 0.25 s apart; 0.1 s once the writer has finished."""
+    clock = Clock()
     tracker = Stability(settle=1.0, look_gap=0.25, settle_after_close=0.1, clock=clock,
-                        wall=wall)
+                        wall=Clock(1_700_000_000.0))
+    return tracker, clock
+
+
+def test_a_file_its_writer_closed_is_taken_after_the_short_delay(tmp_path: Path) -> None:
+    tracker, clock = _quick_tracker()
     path = tmp_path / "copied.txt"
     path.write_text("complete")
     tracker.touched("copied.txt")  # the write
@@ -140,9 +146,7 @@ def test_a_file_its_writer_closed_is_taken_after_the_short_delay(tmp_path: Path)
 
 def test_an_event_after_the_close_puts_the_file_back_on_the_full_delay(tmp_path: Path) -> None:
     """A writer that closes, then reopens to append: the full settle delay protects it."""
-    clock, wall = Clock(), Clock(1_700_000_000.0)
-    tracker = Stability(settle=1.0, look_gap=0.25, settle_after_close=0.1, clock=clock,
-                        wall=wall)
+    tracker, clock = _quick_tracker()
     path = tmp_path / "appended.txt"
     path.write_text("part one")
     tracker.touched("appended.txt", finished=True)
@@ -157,9 +161,7 @@ def test_an_event_after_the_close_puts_the_file_back_on_the_full_delay(tmp_path:
 
 
 def test_a_change_seen_by_a_look_after_the_close_means_the_full_delay(tmp_path: Path) -> None:
-    clock, wall = Clock(), Clock(1_700_000_000.0)
-    tracker = Stability(settle=1.0, look_gap=0.25, settle_after_close=0.1, clock=clock,
-                        wall=wall)
+    tracker, clock = _quick_tracker()
     path = tmp_path / "grows.txt"
     path.write_bytes(b"a")
     tracker.touched("grows.txt", finished=True)
