@@ -154,8 +154,7 @@ class _Events:
                 # arrived by a rename (the destination of a move)
                 finished = kind == "closed" or (kind == "moved" and role == "dest_path")
                 with self._lock:
-                    self._names.pop(os.path.basename(path), None)  # the last event counts
-                    self._names[os.path.basename(path)] = finished
+                    self._names[os.path.basename(path)] = finished  # the last event counts
                 self.wake.set()
 
     def drain(self) -> dict[str, bool]:
@@ -286,7 +285,7 @@ class InboxWatcher:
         if stop.is_set():
             return
         if self.tracker.has_finished():
-            timeout = self.tracker.quick_gap
+            timeout = max(self.tracker.quick_gap, 0.01)  # never a busy loop, even at 0 s
         elif self.pending():
             timeout = self.settings.poll_seconds
         else:
