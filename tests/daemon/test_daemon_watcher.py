@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -228,14 +229,7 @@ def test_inotify_reports_a_copy_as_done_and_an_open_file_as_not(tmp_path: Path) 
                              poll_seconds=0.05, rescan_seconds=3600)
     watcher = InboxWatcher(inbox, settings)
     watcher.start()
-    stop = threading.Event()
-    found: list[str] = []
-
-    def look() -> bool:
-        found.extend(watcher.ready())
-        watcher.wait(stop)
-        return bool(found)
-
+    look, found = _looker(watcher)
     try:
         assert not watcher.polling
         with open(inbox / "copy.txt", "wb") as handle:
@@ -271,6 +265,20 @@ def test_the_watcher_lists_events_and_forgets_vanished_files(tmp_path: Path) -> 
     assert watcher.ready() == [] and not watcher.pending()
 
 
+def _looker(watcher: InboxWatcher) -> tuple[Callable[[], bool], list[str]]:
+    """One round of the daemon's loop (take the ready names, then wait), for wait_until; the
+    names taken so far collect in the list."""
+    stop = threading.Event()
+    found: list[str] = []
+
+    def look() -> bool:
+        found.extend(watcher.ready())
+        watcher.wait(stop)
+        return bool(found)
+
+    return look, found
+
+
 def test_polling_observer_sees_a_new_file(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -281,14 +289,7 @@ def test_polling_observer_sees_a_new_file(tmp_path: Path) -> None:
     try:
         assert watcher.polling
         (inbox / "new.txt").write_text("hello")
-        stop = threading.Event()
-        found: list[str] = []
-
-        def ready() -> bool:
-            found.extend(watcher.ready())
-            watcher.wait(stop)
-            return bool(found)
-
+        ready, found = _looker(watcher)
         wait_until(ready, timeout=30, what="the polling observer")
         assert found == ["new.txt"]
     finally:
