@@ -83,7 +83,7 @@ workers = 2
 """
 
 
-def measure(latency_runs: int = 5, words: int = 5_000, drop_files: int = 100,
+def measure(latency_runs: int = 11, words: int = 5_000, drop_files: int = 100,
             drop_words: int = 500, extra_config: str = "") -> dict[str, float]:
     from anonymizer.benchmarks.texts import generated_transcript
     from anonymizer.daemon import open_daemon
