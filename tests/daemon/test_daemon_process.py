@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from daemon_kit import Study, check_store, sha256, transcript, wait_until
@@ -31,12 +32,12 @@ def run_cli(study: Study, *args: str, timeout: float = 300) -> subprocess.Comple
 class Watching:
     """``anonymizer watch`` in the background, its stderr in a file we can wait on."""
 
-    def __init__(self, study: Study) -> None:
+    def __init__(self, study: Study, *, own_group: bool = False) -> None:
         self.log = study.root / f"watch-{os.urandom(3).hex()}.log"
         self.handle = open(self.log, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(_command(study, "watch"), stdout=self.handle,
                                         stderr=subprocess.STDOUT, env=_env(study),
-                                        cwd=study.root)
+                                        cwd=study.root, process_group=0 if own_group else None)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -46,11 +47,20 @@ class Watching:
                    is not None, timeout=180, what="the daemon process to start")
         assert self.process.poll() is None, self.output()
 
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
+    def stop(self, sig: int = signal.SIGTERM, *, group: bool = False) -> int:
+        """Signal the daemon, or with ``group`` every process in its group at once, as
+        systemd's default KillMode=control-group and a terminal's Ctrl-C do."""
+        if group:
+            os.killpg(self.process.pid, sig)
+        else:
+            self.process.send_signal(sig)
         code = self.process.wait(timeout=120)
         self.handle.close()
         return code
+
+    def children(self) -> list[int]:
+        return [int(pid) for task in Path(f"/proc/{self.process.pid}/task").iterdir()
+                for pid in (task / "children").read_text().split()]
 
 
 def test_the_daemon_refuses_to_start_without_ethics_metadata(study: Study) -> None:
@@ -151,3 +161,48 @@ def test_a_hundred_files_dropped_at_once(study: Study, daemon) -> None:
     assert check_store(study, inputs) == dict.fromkeys(inputs, "released")
     waves = {(meta["participant"], meta["wave"]) for _, meta in study.sidecars()}
     assert len(waves) == 20  # 5 participants x 4 waves, 5 transcripts each (_part2 ... _part5)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_to_every_process_of_a_daemon_with_workers_stops_it_cleanly(
+        study: Study, sig: int) -> None:
+    """systemd stops a unit by signalling every process in it (KillMode=control-group), a
+    terminal's Ctrl-C reaches the whole foreground group: parse workers get the signal too."""
+    study.write_config(nlp={"workers": 2})
+    daemon = Watching(study, own_group=True)
+    try:
+        daemon.wait_ready()
+        workers = daemon.children()
+        assert len(workers) >= 2
+        raw = study.drop("Liv Aamodt t1.txt", transcript("Liv Aamodt", 1))
+        wait_until(lambda: study.settled(1), what="the release")
+    finally:
+        code = daemon.stop(sig, group=True)
+    assert code == 0, daemon.output()
+    assert "stopped: 1 released" in daemon.output()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert check_store(study, {sha256(raw): raw}) == {sha256(raw): "released"}
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_parse_worker_killed_from_outside_does_not_stall_the_daemon(study: Study) -> None:
+    """The OOM killer, or an operator, may kill a worker: the daemon parses in its own process
+    from then on, and nothing waits forever on the dead one."""
+    study.write_config(nlp={"workers": 2})
+    inputs = {}
+    daemon = Watching(study)
+    try:
+        daemon.wait_ready()
+        os.kill(daemon.children()[0], signal.SIGKILL)
+        for k in range(2):
+            raw = study.drop(f"Liv Aamodt t{k + 1}.txt", transcript("Liv Aamodt", k))
+            inputs[sha256(raw)] = raw
+        wait_until(lambda: study.settled(2), timeout=120, what="two releases")
+    finally:
+        code = daemon.stop()
+    assert code == 0, daemon.output()
+    assert check_store(study, inputs) == dict.fromkeys(inputs, "released")
+    assert "a parse worker died" in daemon.output()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import copy
+import multiprocessing
+import os
+import signal
 
 import pytest
+from spacy.tokens import Doc
 
 from anonymizer.benchmarks.texts import generated_transcript
 from anonymizer.engine import Engine
 from anonymizer.keystore import InMemoryKeyStore
 from anonymizer.nlp import NlpPipeline
+from anonymizer.parallel import ParsePool
 from anonymizer.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -77,3 +82,49 @@ def test_the_analysis_does_not_depend_on_the_batching(session_engine: Engine) ->
     one, all_at_once = summary(small), summary(big)
     assert len(one) == len(texts)
     assert one == all_at_once
+
+
+def _workers() -> list[multiprocessing.Process]:
+    return multiprocessing.active_children()
+
+
+def _summary(docs: list[Doc]) -> list[object]:
+    return [[(t.idx, t.text) for t in doc] + [(e.start_char, e.label_) for e in doc.ents]
+            for doc in docs]
+
+
+TEXTS = ["Ingrid Solberg moved to Bergen last year.", "Then Dr. Hansen called me.", "Yes."]
+
+
+def test_parse_workers_ignore_ctrl_c(session_engine: Engine) -> None:
+    """Ctrl-C reaches every process of the terminal's group: the workers leave it to the
+    daemon, which finishes its transcript with them and then closes the pool."""
+    pool = ParsePool(session_engine.pipeline.nlp, 2)
+    try:
+        for worker in _workers():
+            os.kill(worker.pid, signal.SIGINT)
+        docs = pool.parse(TEXTS)
+        assert not pool.broken
+        assert _summary(docs) == _summary(list(session_engine.pipeline.nlp.pipe(TEXTS)))
+    finally:
+        pool.close()
+    assert _workers() == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_dead_worker_moves_the_parse_into_this_process(session_engine: Engine,
+                                                          sig: int) -> None:
+    pool = ParsePool(session_engine.pipeline.nlp, 2)
+    try:
+        victim = _workers()[0]
+        os.kill(victim.pid, sig)
+        victim.join(timeout=60)
+        docs = pool.parse(TEXTS)  # waits on nothing: the dead worker is noticed
+        assert pool.broken
+        assert _summary(docs) == _summary(list(session_engine.pipeline.nlp.pipe(TEXTS)))
+        assert _summary(pool.parse(TEXTS)) == _summary(docs)
+    finally:
+        pool.close()
+    assert _workers() == []
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.parse(TEXTS)
