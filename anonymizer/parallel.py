@@ -80,8 +80,7 @@ class ParsePool:
         try:
             parsed = list(self._pool.map(_parse, groups))
         except BrokenProcessPool:
-            log.warning("a parse worker died; parsing in the daemon's own process until it is "
-                        "restarted")
+            log.warning("a parse worker died; parsing in the main process from now on")
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
             return self.parse(texts, disable=disable)
