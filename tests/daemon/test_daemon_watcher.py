@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Callable
@@ -19,7 +20,14 @@ from watchdog.events import (
     FileOpenedEvent,
 )
 
-from anonymizer.daemon.watcher import InboxWatcher, Stability, _Events, is_ignored
+from anonymizer.daemon.watcher import (
+    MOVE_PAIRING_SECONDS,
+    InboxWatcher,
+    Stability,
+    _Events,
+    is_ignored,
+    shorten_move_pairing,
+)
 from anonymizer.settings import WatchSettings
 
 
@@ -242,6 +250,42 @@ def test_inotify_reports_a_copy_as_done_and_an_open_file_as_not(tmp_path: Path) 
         wait_until(look, timeout=30, what="the close event")
         assert found == ["copy.txt"]
         assert (inbox / "copy.txt").read_bytes() == b"first half second half"
+    finally:
+        watcher.stop()
+
+
+def test_the_move_pairing_delay_is_shortened_where_the_installed_watchdog_keeps_it() -> None:
+    """A claim (a rename out of the inbox) must not hold the inbox's later events back for
+    watchdog's default half second; if an upgrade moves the setting, this fails."""
+    changed = shorten_move_pairing()
+    assert changed, "watchdog's move-pairing delay was not found"
+    for dotted in changed:
+        module, _, name = dotted.rpartition(".")
+        assert getattr(importlib.import_module(module), name).delay == MOVE_PAIRING_SECONDS
+
+
+@pytest.mark.integration
+def test_a_file_renamed_in_right_after_a_claim_is_still_seen_as_renamed_in(
+        tmp_path: Path) -> None:
+    """The claim's move out of the inbox, then a sync client's rename in (``x.part`` -> ``x``):
+    the rename is still reported as one move into the inbox, so the file takes the short delay
+    (the long one is an hour here: a rename seen as a plain creation would never be taken)."""
+    inbox, work = tmp_path / "inbox", tmp_path / "work"
+    inbox.mkdir()
+    work.mkdir()
+    (inbox / "first.txt").write_text("first")
+    settings = WatchSettings(settle_seconds=3600, settle_after_close_seconds=0.05,
+                             poll_seconds=0.05, rescan_seconds=3600)
+    watcher = InboxWatcher(inbox, settings)
+    watcher.start()
+    look, found = _looker(watcher)
+    try:
+        watcher.taken("first.txt")
+        os.rename(inbox / "first.txt", work / "claimed")  # the claim
+        (inbox / "second.txt.part").write_text("second")
+        os.rename(inbox / "second.txt.part", inbox / "second.txt")
+        wait_until(look, timeout=30, what="the renamed-in file")
+        assert found == ["second.txt"]
     finally:
         watcher.stop()
 
