@@ -227,17 +227,23 @@ def test_the_last_event_of_a_file_decides(tmp_path: Path) -> None:
     assert events.drain() == {}
 
 
+def _quick_only_watcher(inbox: Path) -> tuple[InboxWatcher, Callable[[], bool], list[str]]:
+    """A started real-observer watcher whose long delay is an hour: whatever it takes within a
+    test's deadline was taken on the short delay after a close or a rename in."""
+    settings = WatchSettings(settle_seconds=3600, settle_after_close_seconds=0.05,
+                             poll_seconds=0.05, rescan_seconds=3600)
+    watcher = InboxWatcher(inbox, settings)
+    watcher.start()
+    return (watcher, *_looker(watcher))
+
+
 @pytest.mark.integration
 def test_inotify_reports_a_copy_as_done_and_an_open_file_as_not(tmp_path: Path) -> None:
     """The real observer: a file still held open by its writer is not "done"; once closed, it
     is, and the watcher takes it after the short delay, not the long one."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    settings = WatchSettings(settle_seconds=3600, settle_after_close_seconds=0.05,
-                             poll_seconds=0.05, rescan_seconds=3600)
-    watcher = InboxWatcher(inbox, settings)
-    watcher.start()
-    look, found = _looker(watcher)
+    watcher, look, found = _quick_only_watcher(inbox)
     try:
         assert not watcher.polling
         with open(inbox / "copy.txt", "wb") as handle:
@@ -274,11 +280,7 @@ def test_a_file_renamed_in_right_after_a_claim_is_still_seen_as_renamed_in(
     inbox.mkdir()
     work.mkdir()
     (inbox / "first.txt").write_text("first")
-    settings = WatchSettings(settle_seconds=3600, settle_after_close_seconds=0.05,
-                             poll_seconds=0.05, rescan_seconds=3600)
-    watcher = InboxWatcher(inbox, settings)
-    watcher.start()
-    look, found = _looker(watcher)
+    watcher, look, found = _quick_only_watcher(inbox)
     try:
         watcher.taken("first.txt")
         os.rename(inbox / "first.txt", work / "claimed")  # the claim
