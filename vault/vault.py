@@ -207,6 +207,15 @@ class Vault:
         with self._mutex:
             return self._live().ring.audit_key
 
+    def commit_count(self) -> int:
+        """How many times this vault has been written, counting up with every commit; inside a
+        transaction that has changed something, the count its commit will have. A copy of the
+        vault folder restored from a backup has a lower count than the vault it replaced, so
+        whoever remembers the count (the audit log's anchor) can notice the rollback."""
+        with self._mutex:
+            pending = self._in_transaction and self._snapshot is not None
+            return self._live().ring.commit + (1 if pending else 0)
+
     def refresh(self) -> None:
         """Catch up with changes committed by other processes."""
         with self._mutex, self._lock.shared():
