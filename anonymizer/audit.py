@@ -6,65 +6,64 @@ Record (one line, canonical JSON: keys sorted, no spaces, ASCII)::
      "prev":"<64 hex>","seq":42,"time":"2024-03-01T12:00:00.000000Z","v":1}
 
 * ``seq`` counts from 1 across all files; ``time`` is UTC; ``actor`` the OS user name.
-* ``prev`` is SHA-256 of the previous record's line (without its newline). The first record's
-  ``prev`` is the **anchor** ``HMAC-SHA256(key, "qr-audit/v1/genesis")``: the audit key is random
-  per vault and a vault belongs to one project, so the anchor ties the chain to that project's key
-  and nobody without the key can start a forged log. Deleting the oldest records is detected.
-* ``mac`` is ``HMAC-SHA256(key, "qr-audit/v1/record\\0" + canonical JSON of every other key)``;
-  the key is ``vault.Vault.audit_key()``. A line must be byte-for-byte the canonical encoding of
-  what it parses to, so whitespace edits are caught too.
+* ``prev`` is SHA-256 of the previous record's line (without its newline); the first record's is
+  the **genesis** value ``HMAC-SHA256(key, "qr-audit/v1/genesis")``, which ties the chain to the
+  project's random audit key: nobody without it can start a forged log, and deleting the oldest
+  records is detected.
+* ``mac`` is ``HMAC-SHA256(key, "qr-audit/v1/record\0" + canonical JSON of every other key)``,
+  the key ``vault.Vault.audit_key()``. A line must be byte-for-byte the canonical encoding of what
+  it parses to, so whitespace edits are caught too.
 
 **Appending** takes ``flock(LOCK_EX)`` on ``<log>.lock``, re-reads the last record under the lock
 (its MAC is checked: we never chain onto garbage), writes the line with one ``write`` and fsyncs
-the file (and the folder when a file is created or renamed). Two processes therefore never fork
-the chain. Readers take ``LOCK_SH`` just long enough to open the files.
+the file (and the folder when a file is created or renamed), so two processes never fork the
+chain. Readers take ``LOCK_SH`` just long enough to open the files. No hash chain shows whole
+records cut from the *end*, so a log opened with ``anchor`` (``open_audit_log`` does when the key
+comes from the vault) keeps its head in the vault folder in step with every append, and refuses
+to append when the two disagree (``anonymizer.audit_anchor``: a cut log, a restored vault).
 
 **Rotation**: when the next line would take ``audit.jsonl`` past ``max_bytes``, a ``log_rotated``
 record (``file_index`` N) closes it, it is renamed to ``audit.00000N.jsonl`` (``link`` + ``unlink``:
 never overwriting), and the next record opens a new ``audit.jsonl`` chained onto that closing
 record. A rotated file must end with its closing record naming its own number, so a rotated file
-cut short, deleted, or renamed is detected. A crash between the closing record and the rename is
-finished by the next append. What no hash chain shows: whole records deleted from the *end* of
-the newest file (see ``anonymizer.audit_verify``).
+cut short, deleted, or renamed is detected. A crash before the rename is finished by the next
+append.
 
 **A partial last line** (a crash or ``kill -9`` mid-write): ``verify_log`` reports ``TRUNCATED``
 there. The next ``append`` *repairs* it: the fragment is appended to ``<log>.corrupt`` (fsynced),
 cut from the log, and a ``log_repaired`` record (line number, byte count and SHA-256 of the
-fragment) is chained in before the caller's record. Refusing instead would stop an unattended
-daemon after every power cut, while gaining nothing: whoever can cut a line can already delete
-whole trailing records (the one thing a hash chain cannot show), and the repair is itself
-recorded and authenticated. Anything else wrong with the last complete record (bad MAC, bad JSON,
-wrong key) makes ``append`` refuse with ``AuditError`` naming the file, line and reason.
+fragment) is chained in before the caller's record, so an unattended daemon survives a power cut;
+the anchor shows whether whole records went with it. Anything else wrong with the last complete
+record (bad MAC, bad JSON, wrong key) makes ``append`` refuse with ``AuditError`` naming the
+file, line and reason.
 
-**Keeping names out**: every ``append`` first checks its fields against the rules in
-``anonymizer.audit_fields`` (snake_case names; numbers, booleans and enums anywhere; text only
-under a field named for its shape, e.g. ``..._sha256``, ``..._reason``, ``wave``), so a path, a
-file name, a sentence or a Capitalised name is refused, and a refused append writes nothing.
+**Keeping names out**: every ``append`` first checks its fields against ``anonymizer.audit_fields``
+(snake_case names; numbers, booleans and enums anywhere; text only under a field named for its
+shape, e.g. ``..._sha256``, ``..._reason``, ``wave``), so a path, a file name, a sentence or a
+Capitalised name is refused, and a refused append writes nothing.
 
-Modules: this one is the API and the writer; ``anonymizer.audit_records`` the events, records,
-reasons and errors; ``anonymizer.audit_fields`` the field rules; ``anonymizer.audit_verify`` the
-format on disk and the verifying reader. Every public name is importable from here.
-
-Errors: ``AuditError`` (exit code 1, ``ExitCode.FAILED``) and its subclasses ``AuditFieldError``
-(a field refused) and ``AuditLogBroken`` (``.bad``: the first bad record, from reading).
+Modules: this one is the API and the writer; ``audit_records`` the events, records, reasons and
+errors (``AuditError``, exit 1; ``AuditFieldError``; ``AuditLogBroken`` with ``.bad``);
+``audit_fields`` the field rules; ``audit_verify`` the format on disk and the verifying reader;
+``audit_anchor`` the head anchor and checkpoints.
 """
 
 from __future__ import annotations
 
 import fcntl
-import getpass
 import hashlib
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from anonymizer import audit_anchor as _anchor
 from anonymizer import audit_verify as _disk
-from anonymizer.audit_fields import FieldValue, check_fields
+from anonymizer.audit_fields import ACTOR, FieldValue, check_fields, default_actor
 from anonymizer.audit_records import (
     INTERNAL_EVENTS,
     AuditError,
@@ -84,22 +83,12 @@ if TYPE_CHECKING:
 
 MAX_LINE_BYTES = 64 * 1024
 MIN_MAX_BYTES = 1024
-_ACTOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")
 
 # -- the writer ----------------------------------------------------------------------------------
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def default_actor() -> str:
-    """The OS user name, or ``uid-N`` if it is not a plain account name."""
-    try:
-        name = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in a container, say
-        name = ""
-    return name if _ACTOR.fullmatch(name) else f"uid-{os.getuid()}"
 
 
 @dataclass(frozen=True)
@@ -124,14 +113,21 @@ class AuditLog:
         max_bytes: int = 10_000_000,
         clock: Callable[[], datetime] = _utc_now,
         actor: str | None = None,
+        anchor: Path | None = None,
+        vault_commit: Callable[[], int] | None = None,
     ) -> None:
+        """``anchor``: the head anchor's file (see ``audit_anchor``); None keeps none (a key in
+        memory only). ``vault_commit``: the vault's commit counter, remembered in the anchor."""
         self.path = Path(path)
+        self.anchor = None if anchor is None else Path(anchor)
+        self._vault_commit = vault_commit
+        self._seen: _anchor.Anchor | None = None  # the anchor as read under the lock
         self._key = _disk.check_key(key)
         if max_bytes < MIN_MAX_BYTES:
             raise AuditError(f"audit max_bytes must be at least {MIN_MAX_BYTES}")
         self.max_bytes = max_bytes
         self._clock = clock
-        if actor is not None and not _ACTOR.fullmatch(actor):
+        if actor is not None and not ACTOR.fullmatch(actor):
             raise AuditError("audit actor must be an account name (letters, digits, _ . -)")
         self.actor = actor if actor is not None else default_actor()
         self._mutex = threading.Lock()
@@ -145,13 +141,11 @@ class AuditLog:
         if kind in INTERNAL_EVENTS:
             raise AuditError(f"{kind.value} records are written by the audit log itself")
         clean = check_fields(fields)
-        with self._mutex:
-            self._make_dir()
-            with _disk.file_lock(self.path, fcntl.LOCK_EX):
-                head, repaired = self._head()
-                if repaired is not None:
-                    head, _ = self._put(head, AuditEvent.LOG_REPAIRED, repaired)
-                return self._put(head, kind, clean)[1]
+        with self._locked():
+            head, repaired = self._head()
+            if repaired is not None:
+                head, _ = self._put(head, AuditEvent.LOG_REPAIRED, repaired)
+            return self._put(head, kind, clean)[1]
 
     def records(self) -> Iterator[AuditRecord]:
         """All records, oldest first, each verified as it is read: ``AuditLogBroken`` at the
@@ -161,22 +155,67 @@ class AuditLog:
     def verify(self) -> VerifyResult:
         return _disk.verify(self.path, self._key)
 
+    def check_anchor(self) -> None:
+        """``AnchorMismatch`` unless the log's end is where the anchor says and the vault is not
+        older than the anchor remembers (the daemon asks before it starts). Changes nothing."""
+        if self.anchor is not None:
+            with self._locked():
+                self._check_anchor(self._current(), vault=True)
+
+    def reset_anchor(self) -> tuple[_anchor.Anchor | None, int]:
+        """Set the anchor to the log's end and the vault's count (the caller verifies the log
+        first and records the reset); returns the anchor before and the log's end."""
+        if self.anchor is None:
+            raise AuditError("this audit log keeps no anchor (vault.backend is not 'vault')")
+        with self._locked():
+            before = _anchor.read_anchor(self.anchor, self._key)
+            head = self._current()
+            commit = self._vault_commit() if self._vault_commit is not None else 0
+            self._seen = _anchor.Anchor(_anchor.Head(head.seq, head.digest), None, commit)
+            _anchor.write_anchor(self.anchor, self._key, self._seen)
+            return before, head.seq
+
     # -- under the lock ------------------------------------------------------------------------
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._mutex:
+            self._make_dir()
+            with _disk.file_lock(self.path, fcntl.LOCK_EX):
+                yield
+
     def _head(self) -> tuple[_Head, dict[str, Any] | None]:
         """The last record, after moving a partial last line aside (then also the fields of the
         ``log_repaired`` record to write first) and finishing an interrupted rotation. Every
         check comes before any change, so a refusal changes nothing."""
         tail = _disk.read_tail(self.path)
-        if tail is not None and tail.last is not None:
-            last = self._checked(self.path, tail)
-            head = _Head(last["seq"], _disk.line_digest(tail.last), tail.size)
-        else:
-            last, head = None, self._head_from_rotated()
+        last, head = self._last(tail)
+        self._check_anchor(head)
         repaired = self._move_aside(tail) if tail is not None and tail.fragment else None
         if last is not None and last["event"] == AuditEvent.LOG_ROTATED.value:
             self._rename_live(last["fields"].get("file_index"))
             head = _Head(head.seq, head.digest, 0)
         return head, repaired
+
+    def _last(self, tail: _disk.Tail | None) -> tuple[dict[str, Any] | None, _Head]:
+        """The last complete record (None if the live file has none) and the head after it."""
+        if tail is not None and tail.last is not None:
+            last = self._checked(self.path, tail)
+            return last, _Head(last["seq"], _disk.line_digest(tail.last), tail.size)
+        return None, self._head_from_rotated()
+
+    def _current(self) -> _Head:
+        return self._last(_disk.read_tail(self.path))[1]
+
+    def _check_anchor(self, head: _Head, *, vault: bool = False) -> None:
+        """The vault's count only when asked: a long-lived handle's count may lag behind other
+        processes' commits, so only a freshly opened vault's count is evidence."""
+        if self.anchor is None:
+            return
+        seen = _anchor.read_anchor(self.anchor, self._key)
+        _anchor.check_head(seen, _anchor.Head(head.seq, head.digest))
+        if vault and seen is not None and self._vault_commit is not None:
+            _anchor.check_vault(seen, self._vault_commit())
+        self._seen = seen
 
     def _head_from_rotated(self) -> _Head:
         """No record in the live file: chain onto the newest rotated file's closing record."""
@@ -249,11 +288,11 @@ class AuditLog:
         if head.live_size and head.live_size + len(line) + 1 > self.max_bytes:
             index = max((i for i, _ in _disk.rotated_files(self.path)), default=0) + 1
             _, closing = self._build(head, AuditEvent.LOG_ROTATED, {"file_index": index})
-            self._append_line(closing)
+            self._append_line(closing, head)
             self._rename_live(index)
             head = _Head(head.seq + 1, _disk.line_digest(closing), 0)
             record, line = self._build(head, event, fields)
-        self._append_line(line)
+        self._append_line(line, head)
         return _Head(record.seq, _disk.line_digest(line), head.live_size + len(line) + 1), record
 
     def _build(
@@ -277,7 +316,23 @@ class AuditLog:
             raise AuditError(f"an audit record may not exceed {MAX_LINE_BYTES} bytes")
         return _disk.to_record(body, self.path, None), line
 
-    def _append_line(self, line: bytes) -> None:
+    def _append_line(self, line: bytes, after: _Head) -> None:
+        """Append ``line`` (the record after ``after``). With an anchor, in two phases: the
+        anchor names the line as pending before it is written and as the head once it is
+        durable, so a crash in between is never taken for a cut."""
+        if self.anchor is None:
+            self._write_line(line)
+            return
+        now = self._vault_commit() if self._vault_commit is not None else 0  # never lowered:
+        commit = max(now, self._seen.vault_commit if self._seen is not None else 0)
+        new = _anchor.Head(after.seq + 1, _disk.line_digest(line))
+        old = _anchor.Head(after.seq, after.digest)
+        _anchor.write_anchor(self.anchor, self._key, _anchor.Anchor(old, new, commit))
+        self._write_line(line)
+        self._seen = _anchor.Anchor(new, None, commit)
+        _anchor.write_anchor(self.anchor, self._key, self._seen)
+
+    def _write_line(self, line: bytes) -> None:
         created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
@@ -316,9 +371,18 @@ class AuditLog:
             fsync_dir(parent.parent, strict=True)
 
 
-def open_audit_log(settings: Settings, key: bytes) -> AuditLog:
-    """The project's audit log: ``settings.audit_path()``, rotated at ``audit.max_bytes``."""
-    return AuditLog(settings.audit_path(), key, max_bytes=settings.audit.max_bytes)
+def open_audit_log(
+    settings: Settings, key: bytes, *, vault_commit: Callable[[], int] | None = None
+) -> AuditLog:
+    """The project's audit log: ``settings.audit_path()``, rotated at ``audit.max_bytes``, its
+    head anchored in the vault folder when the key comes from the vault (``vault.dir``)."""
+    from anonymizer.settings import KeyStoreBackend
+
+    anchor = None
+    if settings.vault.backend is KeyStoreBackend.VAULT and settings.vault.dir is not None:
+        anchor = _anchor.anchor_path(settings.vault.dir)
+    return AuditLog(settings.audit_path(), key, max_bytes=settings.audit.max_bytes,
+                    anchor=anchor, vault_commit=vault_commit)
 
 
 def verify_log(path: Path, key: bytes) -> VerifyResult:

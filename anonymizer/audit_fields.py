@@ -28,13 +28,26 @@ A refusal is ``AuditFieldError`` (``anonymizer.audit_records``).
 
 from __future__ import annotations
 
+import getpass
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, Union
 
 from anonymizer.audit_records import AuditFieldError
+
+ACTOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")  # who appends: an account name
+
+
+def default_actor() -> str:
+    """The OS user name, or ``uid-N`` if it is not a plain account name."""
+    try:
+        name = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in a container, say
+        name = ""
+    return name if ACTOR.fullmatch(name) else f"uid-{os.getuid()}"
 
 FieldValue = Union[str, int, float, bool, None, list["FieldValue"], dict[str, "FieldValue"]]
 

@@ -40,6 +40,7 @@ class AuditEvent(str, Enum):
     VAULT_CREATED = "vault_created"
     VAULT_PASSPHRASE_CHANGED = "vault_passphrase_changed"
     VAULT_ROTATED = "vault_rotated"
+    ANCHOR_RESET = "anchor_reset"  # a steward set the head anchor to the log's end (audit anchor)
     # written by the log itself; ``append`` refuses them
     LOG_ROTATED = "log_rotated"
     LOG_REPAIRED = "log_repaired"
@@ -110,3 +111,4 @@ class VerifyResult:
     first_bad: BadRecord | None = None
     repairs: int = 0  # log_repaired records among the good ones
     last_seq: int = 0
+    last_digest: str = ""  # SHA-256 of the last good record's line (the genesis anchor if none)

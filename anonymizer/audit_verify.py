@@ -30,9 +30,11 @@ Verification stops at the first bad record and says why (``AuditReason``):
 * a rotated file that does not end with its own ``log_rotated`` record: ``TRUNCATED`` after its
   last line (or ``REORDERED`` if the record names another file number).
 
-Not detectable from the log alone: deleting whole records (or the whole live file) at the *end*,
-which looks like a log that simply stopped there. An external checkpoint (e.g. the last ``seq``
-kept elsewhere) is the only defence; the ethics report shows the last ``seq`` and time.
+Not detectable from the log alone: deleting whole records (or the whole live file, or the newest
+rotated files) at the *end*, which looks like a log that simply stopped there. That is what the
+head anchor in the vault folder is for (``anonymizer.audit_anchor``: ``TRUNCATED (records N+1 to
+M missing)``), and, against a rollback of the log and the vault together, a checkpoint the
+committee keeps apart (``audit verify --against FILE``).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -240,8 +242,11 @@ class LogFile:
 
 
 @contextmanager
-def snapshot(live: Path) -> Iterator[list[LogFile]]:
-    """The log's files as they are at one moment, oldest first."""
+def snapshot(
+    live: Path, *, under_lock: Callable[[], object] | None = None
+) -> Iterator[list[LogFile]]:
+    """The log's files as they are at one moment, oldest first. ``under_lock`` is called while
+    the lock is held (to read the head anchor at the same moment)."""
     with ExitStack() as stack:
         files: list[LogFile] = []
         with file_lock(live, fcntl.LOCK_SH):
@@ -261,6 +266,8 @@ def snapshot(live: Path) -> Iterator[list[LogFile]]:
                 newest = os.fstat(files[-1].fd) if files and files[-1].fd is not None else None
                 if not (newest and (newest.st_dev, newest.st_ino) == (here.st_dev, here.st_ino)):
                     files.append(LogFile(live, None, data=data))
+            if under_lock is not None:
+                under_lock()
         yield files
 
 
@@ -275,6 +282,7 @@ class _Walk:
         self.key = key
         self.anchor = genesis(key)
         self.good = 0
+        self.digest = self.anchor  # of the last good record's line
 
     def __iter__(self) -> Iterator[AuditRecord]:
         seq, prev = 1, self.anchor
@@ -297,9 +305,10 @@ class _Walk:
                     self._fail(fi, line, AuditReason.EDITED, "not in canonical form")
                 if record["seq"] != seq or record["prev"] != prev:
                     self._fail(fi, line, *self._chain_failure(fi, line, record["seq"], seq))
-                yield to_record(record, log.path, line)
                 self.good += 1
                 seq, prev, last = seq + 1, line_digest(body), record
+                self.digest = prev
+                yield to_record(record, log.path, line)
             if log.index is not None:
                 if last is None or last["event"] != _ROTATED:
                     self._fail(fi, line + 1, AuditReason.TRUNCATED,
@@ -359,15 +368,28 @@ def iter_records(live: Path, key: bytes) -> Iterator[AuditRecord]:
         yield from _Walk(files, key)
 
 
-def verify(live: Path, key: bytes) -> VerifyResult:
+def verify(
+    live: Path,
+    key: bytes,
+    *,
+    digest_of: dict[int, str] | None = None,
+    under_lock: Callable[[], object] | None = None,
+) -> VerifyResult:
+    """Walk the whole log. ``digest_of``: a dict whose keys are record numbers; each one the
+    log holds gets the SHA-256 of its line (for checking a checkpoint). ``under_lock``: see
+    ``snapshot``."""
     key = check_key(key)
     count = repairs = last_seq = 0
-    with snapshot(live) as files:
+    with snapshot(live, under_lock=under_lock) as files:
+        walk = _Walk(files, key)
         try:
-            for record in _Walk(files, key):
+            for record in walk:
                 count += 1
                 repairs += record.event is AuditEvent.LOG_REPAIRED
                 last_seq = record.seq
+                if digest_of is not None and record.seq in digest_of:
+                    digest_of[record.seq] = walk.digest
         except AuditLogBroken as broken:
-            return VerifyResult(False, count, len(files), broken.bad, repairs, last_seq)
-    return VerifyResult(True, count, len(files), None, repairs, last_seq)
+            return VerifyResult(False, count, len(files), broken.bad, repairs, last_seq,
+                                walk.digest)
+    return VerifyResult(True, count, len(files), None, repairs, last_seq, walk.digest)
