@@ -56,7 +56,7 @@ def audit_recorder(settings: Settings, vault: Vault) -> Record:
     appends one record (durable when it returns) or raises, and the caller's change is undone."""
     from anonymizer.audit import AuditEvent, open_audit_log
 
-    log = open_audit_log(settings, vault.audit_key())
+    log = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
 
     def record(event: str, **fields: Any) -> None:
         log.append(AuditEvent[event], **fields)  # the log adds the actor (the OS user) itself

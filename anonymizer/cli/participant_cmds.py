@@ -200,7 +200,8 @@ def _purge_store(settings: Settings, vault: Vault, receipt: Any) -> Any:
         return None
     if not store.folder.is_dir():
         return None
-    return purge_participant(settings, receipt, open_audit_log(settings, vault.audit_key()))
+    audit = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
+    return purge_participant(settings, receipt, audit)
 
 
 def cmd_participants_merge(args: argparse.Namespace) -> int:

@@ -121,7 +121,7 @@ def cmd_store_purge(args: argparse.Namespace) -> int:
         if tomb is None:
             raise InputError(f"participant {args.number} has not withdrawn; "
                              f"run: anonymizer participants withdraw {args.number}")
-        audit = open_audit_log(settings, vault.audit_key())
+        audit = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
         report = purge_participant(settings, WithdrawalReceipt(tomb.number, (), tomb.on), audit)
     print(f"purged {report.summary()}")
     return 0

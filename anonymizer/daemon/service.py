@@ -156,8 +156,10 @@ def open_daemon(settings: Settings, *, polling: bool | None = None,
     check_settings(settings)
     keystore = open_vault_keystore(settings, interactive=interactive)
     try:
+        vault = keystore.vault
+        audit = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
+        audit.check_anchor()  # a cut log or a restored older vault: refuse before anything runs
         engine = Engine.from_settings(settings, keystore=keystore)
-        audit = open_audit_log(settings, keystore.vault.audit_key())
         return Daemon(settings, engine, keystore, audit, polling=polling, stop=stop)
     except BaseException:
         keystore.close()

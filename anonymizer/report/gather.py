@@ -41,6 +41,7 @@ from typing import Any
 
 from anonymizer import __version__
 from anonymizer.audit import AuditEvent, AuditLogBroken, AuditRecord, verify_log
+from anonymizer.audit_anchor import AnchorMismatch, Head, anchor_path, check_head, verify_anchored
 from anonymizer.audit_verify import iter_records
 from anonymizer.review.released import read_meta, sidecars, stem_of, store_folder
 
@@ -89,12 +90,25 @@ def read_history(path: Path, key: bytes) -> AuditHistory:
     return history
 
 
-def audit_status(path: Path, key: bytes, history: AuditHistory) -> dict[str, Any]:
-    result = verify_log(path, key)
+def audit_status(path: Path, key: bytes, history: AuditHistory,
+                 anchor_file: Path | None = None) -> dict[str, Any]:
+    """The whole log verified and, with ``anchor_file``, its end compared with the head anchor
+    (``anchor``: None when there is none to compare, "" when it matches, else what is wrong)."""
+    anchor: str | None = None
+    if anchor_file is None:
+        result = verify_log(path, key)
+    else:
+        result, seen = verify_anchored(path, key, anchor_file)
+        try:
+            check_head(seen, Head(result.last_seq, result.last_digest))
+            anchor = ""
+        except AnchorMismatch as mismatch:
+            anchor = str(mismatch)
     bad = result.first_bad
     last = history.records[-1] if history.records else None
     return {
-        "ok": result.ok,
+        "ok": result.ok and not anchor,
+        "anchor": anchor,
         "records": result.records,
         "files": result.files,
         "repairs": result.repairs,
@@ -105,6 +119,13 @@ def audit_status(path: Path, key: bytes, history: AuditHistory) -> dict[str, Any
             "detail": bad.detail},
         "log_file": path.name,
     }
+
+
+def _anchor_file(settings: Any) -> Path | None:
+    vault = settings.vault
+    if getattr(vault.backend, "value", vault.backend) != "vault" or vault.dir is None:
+        return None
+    return anchor_path(vault.dir)
 
 
 def _released_now(settings: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -334,7 +355,7 @@ def gather_report(settings: Any, key: bytes, *, registered: Iterable[int] = (),
         "reidentifications": reidentified,
         "decisions": _decisions(history),
         "versions": _versions(released_now, history),
-        "audit": {**audit_status(path, key, history),
+        "audit": {**audit_status(path, key, history, _anchor_file(settings)),
                   "history_complete": history.broken_at is None},
     }
 

@@ -106,6 +106,9 @@ def _audit_banner(audit: dict[str, Any]) -> str:
                 f"file(s), last record {audit['last_seq']}"
                 + (f" at {audit['last_time']}" if audit.get("last_time") else "") + ".")
         return element("p", escape(text), class_="status ok", id="audit-status")
+    if not audit["first_bad"] and audit.get("anchor"):
+        text = (f"Audit log BROKEN: {audit['anchor']}. Records verified: {audit['records']}.")
+        return element("p", escape(text), class_="status bad", id="audit-status")
     bad = audit["first_bad"] or {}
     text = (f"Audit log BROKEN at {bad.get('file')} line {bad.get('line')}: {bad.get('reason')}"
             + (f" ({bad['detail']})" if bad.get("detail") else "")
@@ -190,9 +193,13 @@ def _audit_detail(audit: dict[str, Any]) -> str:
         bad = audit["first_bad"]
         rows.append(["First bad record", escape(f"{bad['file']} line {bad['line']}: "
                                                 f"{bad['reason']} {bad['detail']}".strip())])
-    note = element("p", "A hash chain cannot show records cut from the very end of the log; "
-                   "compare the last record's number with the one noted at the previous "
-                   "report.", class_="meta")
+    anchor = audit.get("anchor")
+    if anchor is not None:
+        rows.append(["Log's end", escape(anchor or "matches the head anchor in the vault")])
+    note = element("p", "The log's end is compared with the head anchor the writer keeps in the "
+                   "vault folder. Against a rollback of log and vault together, keep a "
+                   "checkpoint apart (anonymizer audit checkpoint) and check it with "
+                   "anonymizer audit verify --against.", class_="meta")
     body = "".join(element("tr", element("th", escape(a), scope="row") + element("td", b))
                    for a, b in rows)
     return element("table", element("tbody", body), id="audit-detail") + note

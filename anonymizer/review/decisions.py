@@ -114,7 +114,7 @@ def add_deny(settings: Settings, name: str, kind: str = "person", *,
         if holder is not None:
             return DenyResult(holder, created=False)
         with vault.transaction():
-            log = open_audit_log(settings, vault.audit_key())
+            log = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
             entry = vault.add(kind, [name])
             log.append(AuditEvent.REVIEW_DECISION, decision=Decision.ADD_DENY, kind=kind,
                        number=entry.number, name_count=1)

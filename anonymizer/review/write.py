@@ -61,7 +61,7 @@ def write_review(settings: Settings, ref: str, out: Path, *, with_original: bool
     with open_vault(settings) as vault:
         original, problems = read_original(settings, vault, released)
         numbers = released.meta.get("participants") or [released.participant]
-        open_audit_log(settings, vault.audit_key()).append(
+        open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count).append(
             AuditEvent.REIDENTIFIED, kind="participant",
             numbers=[n for n in numbers if isinstance(n, int)],
             command="review_with_original", wave=released.wave or None,
