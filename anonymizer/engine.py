@@ -31,7 +31,7 @@ from anonymizer.lexicon import Lexicon
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterDetector
 from anonymizer.detectors.speakers import parse_turns, speaker_findings
-from anonymizer.errors import AnonymizerError
+from anonymizer.errors import AnonymizerError, InternalError
 from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replacement
 from anonymizer.labels import outside, own_output_pattern
 from anonymizer.keystore import (
@@ -43,7 +43,13 @@ from anonymizer.keystore import (
 )
 from anonymizer.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.risk import RiskScanner, Spans
-from anonymizer.resolve import Resolver, accept, attach_titles, settle_overlaps
+from anonymizer.resolve import (
+    Resolver,
+    accept,
+    attach_titles,
+    settle_overlaps,
+    split_at_line_breaks,
+)
 from anonymizer.rewrite import Rewriter, Rewritten
 from anonymizer.rulebook import Rulebook, default_rules_dir, load_rulebook
 from anonymizer.settings import Settings
@@ -247,7 +253,8 @@ class Engine:
 
     def _settle(self, doc: Analysis) -> None:
         settled = settle_overlaps(doc.accepted)
-        doc.accepted = attach_titles(doc.text, settled, self.titles)
+        doc.accepted = split_at_line_breaks(doc.text, attach_titles(doc.text, settled,
+                                                                    self.titles))
 
     def _resolve(self, doc: Analysis) -> None:
         resolver = replace(self.resolver, keystore=doc.keystore)
@@ -303,6 +310,9 @@ class Engine:
                     self.verify(text, scan, rewritten.text, where=where)
             except AnonymizerError as refused:
                 yield refused
+                continue
+            except Exception as error:  # noqa: BLE001 - one transcript's bug fails it alone
+                yield InternalError.of(where, error)
                 continue
             yield Outcome(rewritten.text, scan, rewritten)
 

@@ -195,6 +195,26 @@ def settle_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     return settled
 
 
+def split_at_line_breaks(text: str, findings: Iterable[Finding]) -> list[Finding]:
+    """No replacement spans a line or turn break: a finding that does (a model's or a predefined
+    recognizer's match running on into the next line) becomes one finding per line it covers,
+    so every character it claimed is still replaced and the clean text keeps its lines."""
+    out: list[Finding] = []
+    for finding in findings:
+        surface = text[finding.start:finding.end]
+        if "\n" not in surface:
+            out.append(finding)
+            continue
+        offset = finding.start
+        for piece in surface.split("\n"):
+            stripped = piece.strip()
+            if stripped:
+                start = offset + piece.index(stripped)
+                out.append(_spanning(finding, start, start + len(stripped)))
+            offset += len(piece) + 1
+    return out
+
+
 def attach_titles(text: str, findings: list[Finding], titles: frozenset[str]) -> list[Finding]:
     """"Mr. Hansen": the title goes with the name it stands before (dropped, not neutralised)."""
     out: list[Finding] = []

@@ -95,8 +95,13 @@ class RulePatternRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         results = []
+        lines = _line_spans(text)
         for pattern in self.patterns:
-            for match in pattern.regex.finditer(text):
+            # One line at a time: a pattern never spans a line or turn break ("... in 1998" /
+            # "Green Lane ..." is not one street address). ``\b`` and look-behinds still see
+            # the character before the line.
+            for match in (m for start, end in lines
+                          for m in pattern.regex.finditer(text, start, end)):
                 if self.validator and not self.validator(match.group(0)):
                     continue
                 start, end = match.span(self.group) if self.group else match.span()
@@ -110,6 +115,17 @@ class RulePatternRecognizer(EntityRecognizer):
                     },
                 ))
         return results
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line of ``text``, without its line break."""
+    spans, start = [], 0
+    end = text.find("\n")
+    while end >= 0:
+        spans.append((start, end))
+        start, end = end + 1, text.find("\n", end + 1)
+    spans.append((start, len(text)))
+    return spans
 
 
 # A cheap test a text must pass before a predefined recognizer's regexes are worth running.
