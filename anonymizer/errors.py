@@ -57,3 +57,16 @@ class KeyStoreError(AnonymizerError):
 
 class VerificationError(AnonymizerError):
     exit_code = ExitCode.VERIFICATION
+
+
+class InternalError(AnonymizerError):
+    """A bug met while handling one input: that input fails (nothing is written for it) and a
+    batch goes on. The message names the input and the exception's type, never its text (which
+    could quote the transcript)."""
+
+    exit_code = ExitCode.FAILED
+
+    @classmethod
+    def of(cls, where: str, error: BaseException) -> InternalError:
+        return cls(f"{where}: internal error ({type(error).__name__}); nothing was written for "
+                   "it; please report it with the file's checksum")

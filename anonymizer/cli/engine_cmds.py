@@ -11,7 +11,7 @@ from typing import TextIO
 
 from anonymizer.cli.common import add_language, open_keystore, settings_from
 from anonymizer.engine import Engine, Outcome, Scan
-from anonymizer.errors import AnonymizerError, ExitCode, InputError
+from anonymizer.errors import AnonymizerError, ExitCode, InputError, InternalError
 from anonymizer.formats import (
     read_transcript,
     render_clean_text,
@@ -74,7 +74,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if isinstance(outcome, AnonymizerError):
             refuse(outcome)
             continue
-        _write(args, path, transcript, outcome)
+        try:
+            _write(args, path, transcript, outcome)
+        except AnonymizerError as exc:
+            refuse(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug in one file fails that file, not the batch
+            refuse(InternalError.of(str(path), exc))
     return int(worst)
 
 
@@ -88,12 +93,18 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
     args.output.mkdir(parents=True, exist_ok=True)  # only once there is something to write
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     target = args.output / f"{digest}.clean.txt"
-    write_clean_text(outcome.clean_text, target, transcript)
-    written = [target]
-    if transcript.format is TranscriptFormat.DOCX:
-        docx_target = args.output / f"{digest}.clean.docx"
-        write_clean_docx(outcome.clean_text, transcript, docx_target)
-        written.append(docx_target)
+    written: list[Path] = []
+    try:  # all of a file's outputs, or none of them
+        write_clean_text(outcome.clean_text, target, transcript)
+        written.append(target)
+        if transcript.format is TranscriptFormat.DOCX:
+            docx_target = args.output / f"{digest}.clean.docx"
+            write_clean_docx(outcome.clean_text, transcript, docx_target)
+            written.append(docx_target)
+    except BaseException:
+        for done in written:
+            done.unlink(missing_ok=True)
+        raise
     print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan)}")
 
 
