@@ -7,10 +7,9 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from anonymizer.cli.common import add_language, open_keystore, settings_from
-from anonymizer.engine import Engine, Outcome, Scan
 from anonymizer.errors import AnonymizerError, ExitCode, InputError
 from anonymizer.formats import (
     read_transcript,
@@ -19,6 +18,9 @@ from anonymizer.formats import (
     write_clean_text,
 )
 from anonymizer.transcript import Transcript, TranscriptFormat
+
+if TYPE_CHECKING:  # the engine pulls in spaCy and Presidio: seconds; --help must not pay them
+    from anonymizer.engine import Engine, Outcome, Scan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
+    from anonymizer.engine import Engine  # local: only a command that runs needs the model
+
     settings = settings_from(args)
     return Engine.from_settings(settings, language=args.lang, keystore=open_keystore(settings))
 
