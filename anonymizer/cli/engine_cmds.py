@@ -11,15 +11,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from anonymizer.cli.common import add_language, open_keystore, settings_from
 from anonymizer.errors import AnonymizerError, ExitCode, InputError
-from anonymizer.formats import (
-    read_transcript,
-    render_clean_text,
-    write_clean_docx,
-    write_clean_text,
-)
 from anonymizer.transcript import Transcript, TranscriptFormat
 
-if TYPE_CHECKING:  # the engine pulls in spaCy and Presidio: seconds; --help must not pay them
+# The engine pulls in spaCy and Presidio (seconds), the formats python-docx: the commands import
+# them when they run, so that --help does not pay for them.
+if TYPE_CHECKING:
     from anonymizer.engine import Engine, Outcome, Scan
 
 
@@ -57,6 +53,8 @@ def _summary(scan: Scan) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from anonymizer.formats import read_transcript
+
     engine = _engine(args)
     worst = ExitCode.OK
 
@@ -83,6 +81,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome: Outcome) -> None:
+    from anonymizer.formats import render_clean_text, write_clean_docx, write_clean_text
+
     if args.output is None:
         rendered = render_clean_text(outcome.clean_text, transcript)
         sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
@@ -102,6 +102,8 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from anonymizer.formats import read_transcript
+
     engine = _engine(args)
     if args.jsonl:
         return _scan_jsonl(engine, args.file, args.output)
