@@ -7,18 +7,16 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from anonymizer.cli.common import add_language, open_keystore, settings_from
-from anonymizer.engine import Engine, Outcome, Scan
 from anonymizer.errors import AnonymizerError, ExitCode, InputError, InternalError
-from anonymizer.formats import (
-    read_transcript,
-    render_clean_text,
-    write_clean_docx,
-    write_clean_text,
-)
 from anonymizer.transcript import Transcript, TranscriptFormat
+
+# The engine pulls in spaCy and Presidio (seconds), the formats python-docx: the commands import
+# them when they run, so that --help does not pay for them.
+if TYPE_CHECKING:
+    from anonymizer.engine import Engine, Outcome, Scan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
+    from anonymizer.engine import Engine  # local: only a command that runs needs the model
+
     settings = settings_from(args)
     return Engine.from_settings(settings, language=args.lang, keystore=open_keystore(settings))
 
@@ -53,6 +53,8 @@ def _summary(scan: Scan) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from anonymizer.formats import read_transcript
+
     engine = _engine(args)
     worst = ExitCode.OK
 
@@ -84,6 +86,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome: Outcome) -> None:
+    from anonymizer.formats import render_clean_text, write_clean_docx, write_clean_text
+
     if args.output is None:
         rendered = render_clean_text(outcome.clean_text, transcript)
         sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
@@ -109,6 +113,8 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from anonymizer.formats import read_transcript
+
     engine = _engine(args)
     if args.jsonl:
         return _scan_jsonl(engine, args.file, args.output)

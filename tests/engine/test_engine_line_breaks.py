@@ -13,7 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 
-import anonymizer.cli.engine_cmds as engine_cmds
+import anonymizer.formats as formats
 from anonymizer.cli import main
 from anonymizer.errors import ExitCode
 from anonymizer.findings import EntityKind, Finding
@@ -113,14 +113,14 @@ def test_a_bug_on_one_file_fails_that_file_and_the_batch_goes_on(tmp_path, capsy
         path.write_text(f"Interviewer: How was week {k}?\nParticipant: Fine, thank you.\n",
                         encoding="utf-8")
         files.append(path)
-    real = engine_cmds.write_clean_text
+    real = formats.write_clean_text
 
     def fails_on_the_second(clean, target, transcript):
         if "week 1" in clean:  # a fault injected at the writer's boundary
             raise RuntimeError("clean text of this transcript quoted here")
         real(clean, target, transcript)
 
-    monkeypatch.setattr(engine_cmds, "write_clean_text", fails_on_the_second)
+    monkeypatch.setattr(formats, "write_clean_text", fails_on_the_second)
     out = tmp_path / "out"
     code = main(["run", *map(str, files), "-o", str(out)])
     captured = capsys.readouterr()
@@ -139,7 +139,7 @@ def test_a_docx_whose_second_output_fails_leaves_no_first_output(tmp_path, capsy
     def broken(clean, transcript, target):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(engine_cmds, "write_clean_docx", broken)
+    monkeypatch.setattr(formats, "write_clean_docx", broken)
     out = tmp_path / "out"
     assert main(["run", str(source), "-o", str(out)]) == ExitCode.FAILED
     assert list(out.iterdir()) == []
