@@ -59,3 +59,15 @@ def test_plain_numbers_and_emails_are_not_ids(make_engine, text: str) -> None:
     bad = [(text[r.start:r.end], r.entity.value) for r in scan.replacements
            if r.entity in (PHONE, ID_NUMBER, DATE) and "@" not in text[r.start:r.end]]
     assert not bad, bad
+
+
+@pytest.mark.parametrize("text", [
+    "I saw the video on Twitter before work.",
+    "We chatted on Snapchat and then on WhatsApp.",
+    "He only posts on TikTok these days.",
+])
+def test_platform_names_are_not_people(make_engine, text: str) -> None:
+    scan = make_engine().scan(text)
+    bad = [text[r.start:r.end] for r in scan.replacements
+           if r.entity in (EntityKind.PERSON, EntityKind.ORGANISATION)]
+    assert not bad, bad
