@@ -29,7 +29,9 @@ from anonymizer.transcript import Block, BlockKind, Transcript, TranscriptFormat
 
 _TIME = r"(?:(\d{1,3}):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+# Only an empty line ends a cue (WebVTT spec); a line holding a space is cue text, and a
+# separator like that between two cues is still handled by the several-timings-per-chunk case.
+_BLANK_LINES = re.compile(r"\n\n+")
 _NON_CUE_BLOCK = re.compile(r"^(?:NOTE|STYLE|REGION|WEBVTT)(?:[ \t]|$)")
 # Tags as WebVTT/SRT write them; a bare "<" in speech ("I <3 this") is left alone.
 _TAG = re.compile(
@@ -71,7 +73,7 @@ def _read(
         starts = [i for i, line in enumerate(lines) if _TIMING.match(line)]
         # Before the first timing line: at most a cue id; anything more is text outside a cue,
         # which no player shows. It is counted, and not part of the output either.
-        outside = lines[: starts[0] - 1] if starts else lines
+        outside = lines[: max(starts[0] - 1, 0)] if starts else lines
         if any(line.strip() for line in outside) and not _NON_CUE_BLOCK.match(lines[0]):
             ignored += 1
         for n, start in enumerate(starts):
