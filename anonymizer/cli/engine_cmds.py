@@ -46,10 +46,11 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine.from_settings(settings, language=args.lang, keystore=open_keystore(settings))
 
 
-def _summary(scan: Scan) -> str:
+def _summary(scan: Scan, transcript: Transcript | None = None) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in sorted(scan.counts.items())) or "nothing replaced"
     who = ", ".join(str(n) for n in scan.participants)
-    return counts + (f"; participants {who}" if who else "")
+    dropped = transcript.dropped_summary() if transcript is not None else ""
+    return counts + (f"; participants {who}" if who else "") + (f"; {dropped}" if dropped else "")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -88,7 +89,7 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
         rendered = render_clean_text(outcome.clean_text, transcript)
         sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
         sys.stdout.flush()
-        print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
+        print(f"{path}: {_summary(outcome.scan, transcript)}", file=sys.stderr)
         return
     args.output.mkdir(parents=True, exist_ok=True)  # only once there is something to write
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -105,7 +106,7 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
         for done in written:
             done.unlink(missing_ok=True)
         raise
-    print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan)}")
+    print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan, transcript)}")
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -114,7 +115,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         return _scan_jsonl(engine, args.file, args.output)
     transcript = read_transcript(args.file)
     scan = engine.scan(transcript.text)
-    print(f"{args.file}: {_summary(scan)}")
+    print(f"{args.file}: {_summary(scan, transcript)}")
     print("\nreplaced:")
     print(f"  {'start':>7} {'end':>7}  {'kind':<13} {'replacement':<22} {'score':>5}  detector")
     for r in scan.replacements:

@@ -92,7 +92,9 @@ def _read(
         refuse(path, ReadFailure.CORRUPT, detail)
     notes = count_note(ignored, "text block outside cues", "text blocks outside cues", "ignored")
     notes += count_note(empty, "cue without text", "cues without text", "skipped")
-    return assemble(path, fmt, pieces, encoding=encoding, notes=notes)
+    return assemble(
+        path, fmt, pieces, encoding=encoding, notes=notes, dropped={"outside_cue": ignored}
+    )
 
 
 def _turns(text_lines: list[str]) -> list[str]:

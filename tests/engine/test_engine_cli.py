@@ -321,3 +321,18 @@ def test_an_input_named_like_an_output_is_left_alone(tmp_path: Path, transcript:
     before = _state(copy)
     assert main(["run", str(copy), "-o", str(out)]) == ExitCode.OK
     assert _state(copy) == before
+
+
+@pytest.mark.parametrize(("outside", "expected"), [
+    (1, "dropped: 1 text block outside cues"),
+    (2, "dropped: 2 text blocks outside cues"),
+])
+def test_run_summary_says_what_was_dropped_as_counts(tmp_path: Path, capsys, outside: int,
+                                                     expected: str) -> None:
+    stray = "".join(f"Ola Hansen said {i}\n\n" for i in range(outside))
+    path = tmp_path / "cues.vtt"
+    path.write_text(f"WEBVTT\n\n{stray}00:00:01.000 --> 00:00:02.000\nInterviewer: Hello.\n",
+                    encoding="utf-8")
+    assert main(["run", str(path), "-o", str(tmp_path / "out")]) == ExitCode.OK
+    line = capsys.readouterr().out.strip()
+    assert line.endswith(f"; {expected}") and no_names(line)
