@@ -49,6 +49,15 @@ class Transcript:
     # "outside_cue"); never the text itself.
     dropped: tuple[tuple[str, int], ...] = field(default=())
 
+    def table_lines(self) -> frozenset[int]:
+        """0-based numbers of the text lines that are table rows: never speaker turns."""
+        lines, at = set(), 0
+        for block in self.blocks:
+            if block.kind is BlockKind.TABLE_ROW:
+                lines.update(range(at, at + block.line_count))
+            at += block.line_count
+        return frozenset(lines)
+
     def dropped_counts(self) -> dict[str, int]:
         return dict(self.dropped)
 

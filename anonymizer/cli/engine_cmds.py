@@ -70,7 +70,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             refuse(exc)
     # One spaCy stream for all files (faster); each is still verified on its own.
     outcomes = engine.anonymize_many([t.text for _, t in readable],
-                                     wheres=[str(p) for p, _ in readable])
+                                     wheres=[str(p) for p, _ in readable],
+                                     table_lines=[t.table_lines() for _, t in readable])
     for (path, transcript), outcome in zip(readable, outcomes, strict=True):
         if isinstance(outcome, AnonymizerError):
             refuse(outcome)
@@ -114,7 +115,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.jsonl:
         return _scan_jsonl(engine, args.file, args.output)
     transcript = read_transcript(args.file)
-    scan = engine.scan(transcript.text)
+    scan = engine.scan(transcript.text, table_lines=transcript.table_lines())
     print(f"{args.file}: {_summary(scan, transcript)}")
     print("\nreplaced:")
     print(f"  {'start':>7} {'end':>7}  {'kind':<13} {'replacement':<22} {'score':>5}  detector")

@@ -336,3 +336,24 @@ def test_run_summary_says_what_was_dropped_as_counts(tmp_path: Path, capsys, out
     assert main(["run", str(path), "-o", str(tmp_path / "out")]) == ExitCode.OK
     line = capsys.readouterr().out.strip()
     assert line.endswith(f"; {expected}") and no_names(line)
+
+
+@pytest.mark.parametrize("first_cells", [("Content", "Name"), ("Name", "Content")])
+def test_run_never_reads_table_cells_as_speakers(tmp_path: Path, capsys,
+                                                 first_cells: tuple[str, ...]) -> None:
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("Interviewer: Thank you for coming, Kari.")
+    document.add_paragraph("Kari Nordmann: You are welcome.")
+    grid = document.add_table(rows=len(first_cells), cols=2)
+    for row, cell in zip(grid.rows, first_cells, strict=True):
+        row.cells[0].text = cell
+        row.cells[1].text = "the garden"
+    path = tmp_path / "t.docx"
+    document.save(path)
+    assert main(["run", str(path)]) == ExitCode.OK
+    captured = capsys.readouterr()
+    for cell in first_cells:
+        assert f"{cell}\tthe garden" in captured.out
+    assert "participants 1;" in captured.err or captured.err.rstrip().endswith("participants 1")
