@@ -16,6 +16,7 @@ from anonymizer.formats import (
     read_transcript,
     render_clean_text,
     write_clean_docx,
+    write_clean_subtitles,
     write_clean_text,
 )
 from anonymizer.transcript import Transcript, TranscriptFormat
@@ -103,6 +104,10 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
             docx_target = args.output / f"{digest}.clean.docx"
             write_clean_docx(outcome.clean_text, transcript, docx_target)
             written.append(docx_target)
+        if transcript.format in (TranscriptFormat.VTT, TranscriptFormat.SRT):
+            subtitle_target = args.output / f"{digest}.clean.{transcript.format.value}"
+            write_clean_subtitles(outcome.clean_text, transcript, subtitle_target)
+            written.append(subtitle_target)
     except BaseException:
         for done in written:
             done.unlink(missing_ok=True)

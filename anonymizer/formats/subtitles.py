@@ -64,7 +64,9 @@ def _read(
     path: Path, limits: ReadLimits, fmt: TranscriptFormat, legacy_encoding: LegacyEncoding | None
 ) -> Transcript:
     data = read_source_bytes(path, limits)
-    text, encoding = decode_text(path, data, legacy_encoding=legacy_encoding)
+    # Subtitle files from older Windows tools are often cp1252. That is read when it is
+    # unambiguous: not valid UTF-8, and every byte defined in cp1252 (else the file is refused).
+    text, encoding = decode_text(path, data, legacy_encoding=legacy_encoding or "cp1252")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     pieces: list[tuple[list[str], Block]] = []
     cues = ignored = empty = 0
@@ -90,7 +92,8 @@ def _read(
     if not cues:
         detail = f"is not a valid .{fmt.value} file (no subtitle cues found)"
         refuse(path, ReadFailure.CORRUPT, detail)
-    notes = count_note(ignored, "text block outside cues", "text blocks outside cues", "ignored")
+    notes = [f"decoded as {encoding} (not valid UTF-8)"] if encoding == "cp1252" else []
+    notes += count_note(ignored, "text block outside cues", "text blocks outside cues", "ignored")
     notes += count_note(empty, "cue without text", "cues without text", "skipped")
     return assemble(
         path, fmt, pieces, encoding=encoding, notes=notes, dropped={"outside_cue": ignored}

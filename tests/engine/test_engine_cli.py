@@ -357,3 +357,23 @@ def test_run_never_reads_table_cells_as_speakers(tmp_path: Path, capsys,
     for cell in first_cells:
         assert f"{cell}\tthe garden" in captured.out
     assert "participants 1;" in captured.err or captured.err.rstrip().endswith("participants 1")
+
+
+@pytest.mark.parametrize("fmt", ["vtt", "srt"])
+def test_run_writes_clean_subtitles_in_the_input_format(tmp_path: Path, capsys, fmt: str) -> None:
+    sep = "." if fmt == "vtt" else ","
+    timings = [f"00:00:0{n}{sep}000 --> 00:00:0{n}{sep}900" for n in (1, 3)]
+    lines = [TRANSCRIPT.splitlines()[0], TRANSCRIPT.splitlines()[1]]
+    head = "WEBVTT\n\n" if fmt == "vtt" else ""
+    path = tmp_path / f"kari.{fmt}"
+    path.write_text(head + "".join(f"{n}\n{t}\n{line}\n\n" for n, (t, line)
+                                   in enumerate(zip(timings, lines, strict=True), 1)), "utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-o", str(out)]) == ExitCode.OK
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    assert {p.name for p in out.iterdir()} == {f"{digest}.clean.{fmt}", f"{digest}.clean.txt"}
+    from anonymizer.formats import read_transcript
+    back = read_transcript(out / f"{digest}.clean.{fmt}")
+    assert [b.timing for b in back.blocks] == [t.replace(",", ".") for t in timings]
+    assert no_names((out / f"{digest}.clean.{fmt}").read_text("utf-8"))
+    assert f".clean.{fmt}" in capsys.readouterr().out
