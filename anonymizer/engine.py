@@ -64,6 +64,7 @@ class Analysis:
     chunks: list[AnalysedChunk]
     keystore: KeyStore
     lower_case: bool = False
+    table_lines: frozenset[int] = frozenset()  # lines that are table rows: never turns
     findings: list[Finding] = field(default_factory=list)
     accepted: list[Finding] = field(default_factory=list)
     kept: list[Finding] = field(default_factory=list)
@@ -195,7 +196,8 @@ class Engine:
 
     def _detect(self, doc: Analysis) -> None:
         turns = parse_turns(doc.text, self.rulebook.speaker_roles, self.rulebook.max_label_words,
-                            lower_case=doc.lower_case, particles=self.particles)
+                            lower_case=doc.lower_case, particles=self.particles,
+                            skip_lines=doc.table_lines)
         source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
         found = [
             *speaker_findings(turns),
@@ -270,41 +272,48 @@ class Engine:
 
     # -- public ---------------------------------------------------------------------------
 
-    def scan_many(self, texts: Iterable[str], *, dry_run: bool = True
+    def scan_many(self, texts: Iterable[str], *, dry_run: bool = True,
+                  table_lines: Sequence[frozenset[int]] | None = None,
                   ) -> Iterator[tuple[str, Scan]]:
         """Findings for each text. A dry run assigns numbers in a scratch overlay, per text:
         the key store is not changed, and no text's findings leak into the next one's."""
         pending = list(texts)
+        tables = table_lines or [frozenset()] * len(pending)
         parsed = self.pipeline.analyse_many(pending, tags_for=self._tags_needed)
-        for text, chunks in zip(pending, parsed, strict=True):
+        for text, chunks, table in zip(pending, parsed, tables, strict=True):
             keystore = OverlayKeyStore(self.keystore) if dry_run else self.keystore
-            yield text, self._run_stages(Analysis(text, chunks, keystore, is_lower_case(text)))
+            doc = Analysis(text, chunks, keystore, is_lower_case(text), table)
+            yield text, self._run_stages(doc)
 
-    def scan(self, text: str, *, dry_run: bool = True) -> Scan:
-        return next(self.scan_many([text], dry_run=dry_run))[1]
+    def scan(self, text: str, *, dry_run: bool = True,
+             table_lines: frozenset[int] = frozenset()) -> Scan:
+        return next(self.scan_many([text], dry_run=dry_run, table_lines=[table_lines]))[1]
 
-    def anonymize(self, text: str, *, where: str = "transcript") -> Outcome:
+    def anonymize(self, text: str, *, where: str = "transcript",
+                  table_lines: frozenset[int] = frozenset()) -> Outcome:
         """Clean text, verified; raises VerificationError (fail closed) when anything remains.
 
         A key store that can batch (the vault) gets one write per transcript, committed only
         when the transcript verified: a refused transcript burns no numbers."""
-        outcome = next(self.anonymize_many([text], wheres=[where]))
+        outcome = next(self.anonymize_many([text], wheres=[where], table_lines=[table_lines]))
         if isinstance(outcome, AnonymizerError):
             raise outcome
         return outcome
 
-    def anonymize_many(self, texts: Sequence[str], *, wheres: Sequence[str] | None = None
+    def anonymize_many(self, texts: Sequence[str], *, wheres: Sequence[str] | None = None,
+                       table_lines: Sequence[frozenset[int]] | None = None,
                        ) -> Iterator[Outcome | AnonymizerError]:
         """``anonymize`` for several transcripts, parsed in one spaCy stream (faster than one
         call each); yields, in order, each one's Outcome or the error that refused it. Each
         transcript is still resolved, verified and committed to the key store on its own."""
         wheres = wheres or ["transcript"] * len(texts)
+        tables = table_lines or [frozenset()] * len(texts)
         parsed = self.pipeline.analyse_many(texts, tags_for=self._tags_needed)
-        for text, where, chunks in zip(texts, wheres, parsed, strict=True):
+        for text, where, chunks, table in zip(texts, wheres, parsed, tables, strict=True):
             batch = getattr(self.keystore, "batch", None)
             try:
                 with batch() if callable(batch) else nullcontext():
-                    doc = Analysis(text, chunks, self.keystore, is_lower_case(text))
+                    doc = Analysis(text, chunks, self.keystore, is_lower_case(text), table)
                     scan = self._run_stages(doc)
                     rewritten = self.rewriter.apply(text, scan.replacements)
                     self.verify(text, scan, rewritten.text, where=where)

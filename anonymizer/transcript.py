@@ -45,3 +45,34 @@ class Transcript:
     encoding: str = "utf-8"
     blocks: tuple[Block, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())  # what the reader handled, e.g. "2 comments removed"
+    # Content left out on purpose, as counts by kind ("comment", "deletion", "image",
+    # "outside_cue"); never the text itself.
+    dropped: tuple[tuple[str, int], ...] = field(default=())
+
+    def table_lines(self) -> frozenset[int]:
+        """0-based numbers of the text lines that are table rows: never speaker turns."""
+        lines, at = set(), 0
+        for block in self.blocks:
+            if block.kind is BlockKind.TABLE_ROW:
+                lines.update(range(at, at + block.line_count))
+            at += block.line_count
+        return frozenset(lines)
+
+    def dropped_counts(self) -> dict[str, int]:
+        return dict(self.dropped)
+
+    def dropped_summary(self) -> str:
+        """``"dropped: 2 comments, 1 image"``, or "" when nothing was left out. Counts only."""
+        parts = []
+        for kind, count in self.dropped:
+            singular, plural = _DROPPED_WORDS.get(kind, (kind, kind))
+            parts.append(f"{count} {singular if count == 1 else plural}")
+        return "dropped: " + ", ".join(parts) if parts else ""
+
+
+_DROPPED_WORDS = {
+    "comment": ("comment", "comments"),
+    "deletion": ("tracked deletion", "tracked deletions"),
+    "image": ("image/object", "images/objects"),
+    "outside_cue": ("text block outside cues", "text blocks outside cues"),
+}

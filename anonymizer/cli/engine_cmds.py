@@ -46,10 +46,11 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine.from_settings(settings, language=args.lang, keystore=open_keystore(settings))
 
 
-def _summary(scan: Scan) -> str:
+def _summary(scan: Scan, transcript: Transcript | None = None) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in sorted(scan.counts.items())) or "nothing replaced"
     who = ", ".join(str(n) for n in scan.participants)
-    return counts + (f"; participants {who}" if who else "")
+    dropped = transcript.dropped_summary() if transcript is not None else ""
+    return counts + (f"; participants {who}" if who else "") + (f"; {dropped}" if dropped else "")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -71,7 +72,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             refuse(exc)
     # One spaCy stream for all files (faster); each is still verified on its own.
     outcomes = engine.anonymize_many([t.text for _, t in readable],
-                                     wheres=[str(p) for p, _ in readable])
+                                     wheres=[str(p) for p, _ in readable],
+                                     table_lines=[t.table_lines() for _, t in readable])
     for (path, transcript), outcome in zip(readable, outcomes, strict=True):
         if isinstance(outcome, AnonymizerError):
             refuse(outcome)
@@ -86,13 +88,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome: Outcome) -> None:
-    from anonymizer.formats import render_clean_text, write_clean_docx, write_clean_text
+    from anonymizer.formats import (
+        render_clean_text,
+        write_clean_docx,
+        write_clean_subtitles,
+        write_clean_text,
+    )
 
     if args.output is None:
         rendered = render_clean_text(outcome.clean_text, transcript)
         sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
         sys.stdout.flush()
-        print(f"{path}: {_summary(outcome.scan)}", file=sys.stderr)
+        print(f"{path}: {_summary(outcome.scan, transcript)}", file=sys.stderr)
         return
     args.output.mkdir(parents=True, exist_ok=True)  # only once there is something to write
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -105,11 +112,15 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
             docx_target = args.output / f"{digest}.clean.docx"
             write_clean_docx(outcome.clean_text, transcript, docx_target)
             written.append(docx_target)
+        if transcript.format in (TranscriptFormat.VTT, TranscriptFormat.SRT):
+            subtitle_target = args.output / f"{digest}.clean.{transcript.format.value}"
+            write_clean_subtitles(outcome.clean_text, transcript, subtitle_target)
+            written.append(subtitle_target)
     except BaseException:
         for done in written:
             done.unlink(missing_ok=True)
         raise
-    print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan)}")
+    print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan, transcript)}")
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -119,8 +130,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.jsonl:
         return _scan_jsonl(engine, args.file, args.output)
     transcript = read_transcript(args.file)
-    scan = engine.scan(transcript.text)
-    print(f"{args.file}: {_summary(scan)}")
+    scan = engine.scan(transcript.text, table_lines=transcript.table_lines())
+    print(f"{args.file}: {_summary(scan, transcript)}")
     print("\nreplaced:")
     print(f"  {'start':>7} {'end':>7}  {'kind':<13} {'replacement':<22} {'score':>5}  detector")
     for r in scan.replacements:

@@ -28,11 +28,12 @@ from anonymizer.engine import Engine, Scan, is_lower_case
 from anonymizer.settings import UnknownParticipant
 
 
-def speaking_participants(engine: Engine, text: str, scan: Scan) -> set[int]:
+def speaking_participants(engine: Engine, text: str, scan: Scan,
+                          table_lines: frozenset[int] = frozenset()) -> set[int]:
     rulebook = engine.rulebook
     turns = parse_turns(text, rulebook.speaker_roles, rulebook.max_label_words,
                         lower_case=is_lower_case(text),
-                        particles=frozenset(rulebook.names.particles))
+                        particles=frozenset(rulebook.names.particles), skip_lines=table_lines)
     labels = [(t.label_start, t.label_end) for t in turns if not t.is_role]
     return {
         r.identity for r in scan.replacements

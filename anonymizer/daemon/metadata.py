@@ -61,6 +61,7 @@ def build_meta(
     original: dict[str, str],
     anonymized_at: datetime,
     supersedes: str | None = None,
+    dropped: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     ethics = settings.ethics
     by_kind = {kind.value: int(counts.get(kind.value, 0)) for kind in EntityKind}
@@ -89,6 +90,8 @@ def build_meta(
         "model": {"name": engine.model_name, "version": engine.model_version},
         "replacements": {"total": sum(by_kind.values()), "by_kind": by_kind},
         "residual_risk_flags": flags,
+        # Content the reader left out on purpose (comments, deletions, images...): counts only.
+        "dropped": {k: int(v) for k, v in sorted((dropped or {}).items())},
         "files": [{"name": n, "format": f, "sha256": s} for n, f, s in files],
         "input": {"sha256": input_sha256, "bytes": input_bytes, "format": input_format},
         "original": dict(original),

@@ -74,6 +74,7 @@ def release(ctx: Context, job: Job) -> JournalEntry:
             input_sha256=sha, input_bytes=entry.input_bytes or 0,
             input_format=entry.ext[1:], original=original, anonymized_at=ctx.clock(),
             supersedes=None if old is None else old.job,
+            dropped=job.transcript.dropped_counts() if job.transcript is not None else None,
         )
         try:
             ctx.store.write_clean(plan, contents, entry.job)

@@ -161,8 +161,9 @@ def anonymize(ctx: Context, job: Job) -> None:
     try:
         with keystore.batch():  # one vault write; rolled back if anything below refuses
             known = {i.number for i in keystore.identities(IdentityKind.PARTICIPANT)}
-            outcome = engine.anonymize(text, where=f"job {job.short}")
-            speaking = speaking_participants(engine, text, outcome.scan)
+            tables = job.transcript.table_lines()  # table rows are never speaker turns
+            outcome = engine.anonymize(text, where=f"job {job.short}", table_lines=tables)
+            speaking = speaking_participants(engine, text, outcome.scan, tables)
             participant = choose_participant(job.entry.clues, speaking, known,
                                              ctx.settings.store.unknown_participant)
             check_live(ctx, participant, Stage.ANONYMIZE)

@@ -47,11 +47,19 @@ def _looks_like_name(label: str, particles: frozenset[str]) -> bool:
 def parse_turns(
     text: str, roles: frozenset[str], max_label_words: int, *, lower_case: bool = False,
     particles: frozenset[str] = frozenset(),
+    skip_lines: frozenset[int] = frozenset(),
 ) -> list[Turn]:
     """Speaker turns. ``particles``: small words a name label may hold ("Kari van Dijk:"),
-    from rules/<lang>/names.toml."""
+    from rules/<lang>/names.toml. ``skip_lines``: 0-based line numbers that are never turns,
+    e.g. table rows (``Transcript.table_lines``): a first cell "Name<TAB>..." is not a label."""
     candidates = []
+    line, counted = 0, 0
     for match in _LINE.finditer(text):
+        if skip_lines:
+            line += text.count("\n", counted, match.start())
+            counted = match.start()
+            if line in skip_lines:
+                continue
         label = match.group("label")
         if len(label.split()) > max_label_words:
             continue

@@ -9,6 +9,7 @@ Writers (atomic: temp file in the target folder, fsync, rename):
 
     write_clean_text(clean_text, path, transcript=None)   UTF-8, LF; cues as "[hh:mm:ss] text"
     write_clean_docx(clean_text, transcript, path)        a new document, neutral properties
+    write_clean_subtitles(clean_text, transcript, path)   .vtt/.srt as the input, same timings
 
 Each format's decisions (tracked changes, comments, headers, cues) are in its module docstring.
 """
@@ -23,6 +24,7 @@ from anonymizer.formats.docx_writer import build_clean_docx, write_clean_docx
 from anonymizer.formats.failures import ReadFailure, UnreadableTranscript
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.odt import read_odt
+from anonymizer.formats.subtitle_writer import build_clean_subtitles, write_clean_subtitles
 from anonymizer.formats.subtitles import read_srt, read_vtt
 from anonymizer.formats.text import LegacyEncoding, read_text
 from anonymizer.formats.writers import render_clean_text, write_clean_text
@@ -36,9 +38,11 @@ __all__ = [
     "ReadLimits",
     "UnreadableTranscript",
     "build_clean_docx",
+    "build_clean_subtitles",
     "read_transcript",
     "render_clean_text",
     "write_clean_docx",
+    "write_clean_subtitles",
     "write_clean_text",
 ]
 

@@ -36,6 +36,7 @@ def assemble(
     *,
     encoding: str = "utf-8",
     notes: Sequence[str] = (),
+    dropped: Mapping[str, int] | None = None,
 ) -> Transcript:
     """Join block lines with LF; a block's ``line_count`` must equal the lines given for it."""
     lines: list[str] = []
@@ -54,6 +55,7 @@ def assemble(
         encoding=encoding,
         blocks=tuple(blocks),
         notes=tuple(notes),
+        dropped=tuple((k, int(v)) for k, v in sorted((dropped or {}).items()) if v),
     )
 
 
@@ -62,6 +64,15 @@ def count_note(count: int, singular: str, plural: str, rest: str) -> list[str]:
     if count == 0:
         return []
     return [f"{count} {singular if count == 1 else plural} {rest}"]
+
+
+# Which reader counts are content left out of the text (the rest is kept or joined).
+_DROPPED_KEYS = {"comments": "comment", "deleted": "deletion", "embedded": "image"}
+
+
+def dropped_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """``{"comment": 2, "image": 1}`` from a document reader's counts; zero counts left out."""
+    return {kind: counts[key] for key, kind in _DROPPED_KEYS.items() if counts.get(key)}
 
 
 def handling_notes(counts: Mapping[str, int]) -> list[str]:

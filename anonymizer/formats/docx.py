@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from anonymizer.formats._lines import assemble, handling_notes
+from anonymizer.formats._lines import assemble, dropped_counts, handling_notes
 from anonymizer.formats._opc import (
     header_footer_parts,
     parts_of_type,
@@ -108,7 +108,10 @@ def read_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
     counts["embedded"] = sum(1 for n in pkg.names() if n.lower().startswith(_EMBEDDED_PREFIXES))
     counts["furniture"] = len(headers) + len(footers)
     counts["note_lines"] = note_lines
-    return assemble(path, TranscriptFormat.DOCX, lines, notes=handling_notes(counts))
+    return assemble(
+        path, TranscriptFormat.DOCX, lines, notes=handling_notes(counts),
+        dropped=dropped_counts(counts),
+    )
 
 
 class _Walker:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from anonymizer.formats._lines import assemble, handling_notes
+from anonymizer.formats._lines import assemble, dropped_counts, handling_notes
 from anonymizer.formats._opc import PASSWORD_PROTECTED
 from anonymizer.formats._package import Package
 from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, read_source_bytes
@@ -90,7 +90,10 @@ def read_odt(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
     counts["furniture"] = len(headers) + len(footers)
     counts["note_lines"] = len(walker.note_lines)
     counts["embedded"] = sum(1 for n in pkg.names() if _EMBEDDED.match(n))
-    return assemble(path, TranscriptFormat.ODT, lines, notes=handling_notes(counts))
+    return assemble(
+        path, TranscriptFormat.ODT, lines, notes=handling_notes(counts),
+        dropped=dropped_counts(counts),
+    )
 
 
 class _Walker:

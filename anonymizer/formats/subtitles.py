@@ -29,7 +29,9 @@ from anonymizer.transcript import Block, BlockKind, Transcript, TranscriptFormat
 
 _TIME = r"(?:(\d{1,3}):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+# Only an empty line ends a cue (WebVTT spec); a line holding a space is cue text, and a
+# separator like that between two cues is still handled by the several-timings-per-chunk case.
+_BLANK_LINES = re.compile(r"\n\n+")
 _NON_CUE_BLOCK = re.compile(r"^(?:NOTE|STYLE|REGION|WEBVTT)(?:[ \t]|$)")
 # Tags as WebVTT/SRT write them; a bare "<" in speech ("I <3 this") is left alone.
 _TAG = re.compile(
@@ -62,7 +64,9 @@ def _read(
     path: Path, limits: ReadLimits, fmt: TranscriptFormat, legacy_encoding: LegacyEncoding | None
 ) -> Transcript:
     data = read_source_bytes(path, limits)
-    text, encoding = decode_text(path, data, legacy_encoding=legacy_encoding)
+    # Subtitle files from older Windows tools are often cp1252. That is read when it is
+    # unambiguous: not valid UTF-8, and every byte defined in cp1252 (else the file is refused).
+    text, encoding = decode_text(path, data, legacy_encoding=legacy_encoding or "cp1252")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     pieces: list[tuple[list[str], Block]] = []
     cues = ignored = empty = 0
@@ -71,7 +75,7 @@ def _read(
         starts = [i for i, line in enumerate(lines) if _TIMING.match(line)]
         # Before the first timing line: at most a cue id; anything more is text outside a cue,
         # which no player shows. It is counted, and not part of the output either.
-        outside = lines[: starts[0] - 1] if starts else lines
+        outside = lines[: max(starts[0] - 1, 0)] if starts else lines
         if any(line.strip() for line in outside) and not _NON_CUE_BLOCK.match(lines[0]):
             ignored += 1
         for n, start in enumerate(starts):
@@ -88,9 +92,12 @@ def _read(
     if not cues:
         detail = f"is not a valid .{fmt.value} file (no subtitle cues found)"
         refuse(path, ReadFailure.CORRUPT, detail)
-    notes = count_note(ignored, "text block outside cues", "text blocks outside cues", "ignored")
+    notes = [f"decoded as {encoding} (not valid UTF-8)"] if encoding == "cp1252" else []
+    notes += count_note(ignored, "text block outside cues", "text blocks outside cues", "ignored")
     notes += count_note(empty, "cue without text", "cues without text", "skipped")
-    return assemble(path, fmt, pieces, encoding=encoding, notes=notes)
+    return assemble(
+        path, fmt, pieces, encoding=encoding, notes=notes, dropped={"outside_cue": ignored}
+    )
 
 
 def _turns(text_lines: list[str]) -> list[str]:

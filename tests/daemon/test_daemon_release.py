@@ -197,3 +197,16 @@ def test_nothing_identifying_outside_inbox_quarantined_inputs_and_vault(study, d
                                "input_sha256", "input_bytes", "participant", "detail",
                                "what_to_do"}
         assert not any(n.casefold() in json.dumps(report).casefold() for n in needles)
+
+
+@pytest.mark.parametrize(("stray", "expected"), [(0, {}), (2, {"outside_cue": 2})])
+def test_the_sidecar_counts_what_the_reader_dropped(study, daemon, stray, expected) -> None:
+    cues = "".join(f"00:00:{n:02d}.000 --> 00:00:{n:02d}.500\n{line}\n\n"
+                   for n, line in enumerate(transcript("Sigrun Haldorsen", 1).splitlines()))
+    outside = "".join(f"Sigrun Haldorsen note {i}\n\n" for i in range(stray))
+    with daemon():
+        study.drop("Sigrun Haldorsen interview2.vtt", f"WEBVTT\n\n{outside}{cues}")
+        wait_until(lambda: study.settled(1), what="the release")
+    (_, meta), = study.sidecars()
+    assert meta["dropped"] == expected
+    assert "Sigrun" not in json.dumps(meta)

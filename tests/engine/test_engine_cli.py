@@ -321,3 +321,59 @@ def test_an_input_named_like_an_output_is_left_alone(tmp_path: Path, transcript:
     before = _state(copy)
     assert main(["run", str(copy), "-o", str(out)]) == ExitCode.OK
     assert _state(copy) == before
+
+
+@pytest.mark.parametrize(("outside", "expected"), [
+    (1, "dropped: 1 text block outside cues"),
+    (2, "dropped: 2 text blocks outside cues"),
+])
+def test_run_summary_says_what_was_dropped_as_counts(tmp_path: Path, capsys, outside: int,
+                                                     expected: str) -> None:
+    stray = "".join(f"Ola Hansen said {i}\n\n" for i in range(outside))
+    path = tmp_path / "cues.vtt"
+    path.write_text(f"WEBVTT\n\n{stray}00:00:01.000 --> 00:00:02.000\nInterviewer: Hello.\n",
+                    encoding="utf-8")
+    assert main(["run", str(path), "-o", str(tmp_path / "out")]) == ExitCode.OK
+    line = capsys.readouterr().out.strip()
+    assert line.endswith(f"; {expected}") and no_names(line)
+
+
+@pytest.mark.parametrize("first_cells", [("Content", "Name"), ("Name", "Content")])
+def test_run_never_reads_table_cells_as_speakers(tmp_path: Path, capsys,
+                                                 first_cells: tuple[str, ...]) -> None:
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("Interviewer: Thank you for coming, Kari.")
+    document.add_paragraph("Kari Nordmann: You are welcome.")
+    grid = document.add_table(rows=len(first_cells), cols=2)
+    for row, cell in zip(grid.rows, first_cells, strict=True):
+        row.cells[0].text = cell
+        row.cells[1].text = "the garden"
+    path = tmp_path / "t.docx"
+    document.save(path)
+    assert main(["run", str(path)]) == ExitCode.OK
+    captured = capsys.readouterr()
+    for cell in first_cells:
+        assert f"{cell}\tthe garden" in captured.out
+    assert "participants 1;" in captured.err or captured.err.rstrip().endswith("participants 1")
+
+
+@pytest.mark.parametrize("fmt", ["vtt", "srt"])
+def test_run_writes_clean_subtitles_in_the_input_format(tmp_path: Path, capsys, fmt: str) -> None:
+    sep = "." if fmt == "vtt" else ","
+    timings = [f"00:00:0{n}{sep}000 --> 00:00:0{n}{sep}900" for n in (1, 3)]
+    lines = [TRANSCRIPT.splitlines()[0], TRANSCRIPT.splitlines()[1]]
+    head = "WEBVTT\n\n" if fmt == "vtt" else ""
+    path = tmp_path / f"kari.{fmt}"
+    path.write_text(head + "".join(f"{n}\n{t}\n{line}\n\n" for n, (t, line)
+                                   in enumerate(zip(timings, lines, strict=True), 1)), "utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-o", str(out)]) == ExitCode.OK
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    assert {p.name for p in out.iterdir()} == {f"{digest}.clean.{fmt}", f"{digest}.clean.txt"}
+    from anonymizer.formats import read_transcript
+    back = read_transcript(out / f"{digest}.clean.{fmt}")
+    assert [b.timing for b in back.blocks] == [t.replace(",", ".") for t in timings]
+    assert no_names((out / f"{digest}.clean.{fmt}").read_text("utf-8"))
+    assert f".clean.{fmt}" in capsys.readouterr().out

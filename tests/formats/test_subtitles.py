@@ -104,3 +104,30 @@ def test_damaged_subtitle_layouts(
     t = read_transcript(path)
     assert t.text.split("\n") == lines
     assert any("outside cues" in note for note in t.notes) == bool(ignored)
+
+
+@pytest.mark.parametrize("suffix", ["vtt", "srt"])
+@pytest.mark.parametrize(
+    ("cue_lines", "expected"),
+    [
+        (["Kari: first line", " ", "rest of the turn"], "Kari: first line rest of the turn"),
+        (["Kari: first", "\t", "second", "  ", "third"], "Kari: first second third"),
+        (["- (Anna) Hello", " ", "- (Ben) Hi"], "- (Anna) Hello - (Ben) Hi"),
+        ([" ", "- (Anna) Hello", "- (Ben) Hi"], "- (Anna) Hello - (Ben) Hi"),
+    ],
+)
+def test_a_line_holding_only_spaces_does_not_end_the_cue(
+    tmp_path: Path, suffix: str, cue_lines: list[str], expected: str
+) -> None:
+    sep = "." if suffix == "vtt" else ","
+    head = "WEBVTT\n\n" if suffix == "vtt" else ""
+    body = "\n".join(cue_lines)
+    path = tmp_path / f"cue.{suffix}"
+    path.write_text(
+        f"{head}1\n00:00:01{sep}000 --> 00:00:02{sep}000\n{body}\n\n"
+        f"2\n00:00:03{sep}000 --> 00:00:04{sep}000\nAfter\n",
+        "utf-8",
+    )
+    t = read_transcript(path)
+    assert t.text.split("\n") == [expected, "After"]
+    assert t.notes == ()
