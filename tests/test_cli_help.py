@@ -6,29 +6,15 @@ covered the moment it is registered.
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
 
 import pytest
+from cli_commands import COMMANDS
 
-from anonymizer.cli import build_parser, main
+from anonymizer.cli import main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple]:
-    """Every (sub)command path, depth first: ("run",), ("vault", "init"), ..."""
-    found = []
-    for action in parser._actions:  # argparse offers no public way to list subparsers
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                found.append((*prefix, name))
-                found += _commands(sub, (*prefix, name))
-    return found
-
-
-COMMANDS = _commands(build_parser())
 
 
 def test_there_are_commands() -> None:

@@ -11,7 +11,6 @@ how fast start-up is belongs to a benchmark; what is imported is what makes it s
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -19,9 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_commands import COMMANDS
 
 import anonymizer
-from anonymizer.cli import build_parser
 
 HEAVY = ("spacy", "presidio_analyzer", "presidio_anonymizer", "thinc", "torch")
 
@@ -43,18 +42,6 @@ print(json.dumps({"code": code, "heavy": [m for m in HEAVY if m in sys.modules]}
 SOURCE_ROOT = str(Path(anonymizer.__file__).resolve().parent.parent)
 
 
-def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple]:
-    """Every (sub)command path, depth first: ("run",), ("vault", "init"), ..."""
-    found = []
-    for action in parser._actions:  # argparse offers no public way to list subparsers
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                found.append((*prefix, name))
-                found += _commands(sub, (*prefix, name))
-    return found
-
-
-COMMANDS = _commands(build_parser())
 ARGVS = [["--help"], ["--version"], *([*command, "--help"] for command in COMMANDS)]
 
 
