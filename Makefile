@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO   := demo
 
-.PHONY: run test bench venv clean train-nb eval-nb
+.PHONY: run test lint bench venv clean train-nb eval-nb
 
 venv: $(STAMP)
 
@@ -25,8 +25,13 @@ run: $(STAMP)
 # Browser tests render the review page and the ethics report in headless Chromium (Debian's).
 CHROMIUM := /usr/bin/chromium
 
-test: $(STAMP) $(CHROMIUM)
+test: lint $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
+
+# Lint and types fail the build: ruff's rule set and mypy's settings are in pyproject.toml.
+lint: $(STAMP)
+	$(PY) -m ruff check anonymizer vault tests tools
+	$(PY) -m mypy
 
 $(CHROMIUM):
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)

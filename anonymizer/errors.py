@@ -2,13 +2,13 @@
 
 Tree::
 
-    AnonymizerError                  exit 1   (root; never raised directly)
-    ├── InputError                   exit 2   a user's file is missing, empty, binary, undecodable...
-    ├── SettingsError                exit 3   the settings TOML is missing, malformed or has bad keys
-    ├── RulesError                   exit 3   a rules file is missing or invalid
-    ├── ModelError                   exit 3   the spaCy model cannot be loaded
-    ├── KeyStoreError                exit 4   the key mapping refused (locked, tampered, unknown number)
-    └── VerificationError            exit 5   the clean text still holds something it must not
+    AnonymizerError              exit 1   (root; never raised directly)
+    ├── InputError               exit 2   a user's file is missing, empty, binary, undecodable...
+    ├── SettingsError            exit 3   the settings TOML is missing, malformed or has bad keys
+    ├── RulesError               exit 3   a rules file is missing or invalid
+    ├── ModelError               exit 3   the spaCy model cannot be loaded
+    ├── KeyStoreError            exit 4   the key mapping refused (locked, tampered, unknown no.)
+    └── VerificationError        exit 5   the clean text still holds something it must not
 
 Messages never contain a detected string or a name: only paths given by the user, kinds, counts,
 offsets and reason codes.

@@ -3,7 +3,7 @@
 Presidio's e-mail recognizer calls ``tldextract``, whose module-level extractor fetches the public
 suffix list from the internet on first use. We swap in an extractor that only uses the snapshot
 bundled with the tldextract package. Presidio's spaCy engine would also try to download a missing
-model; ``anonymizer.nlp`` never calls that path (it loads models itself and fails closed).
+model; ``anonymizer.language.nlp`` never calls that path (it loads models itself and fails closed).
 """
 
 from __future__ import annotations

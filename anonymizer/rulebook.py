@@ -293,7 +293,8 @@ def _compile(files: list[tuple[Path, PatternFile]]) -> tuple[CompiledPattern, ..
                 try:
                     regex = re.compile(pat.regex, flags | re.MULTILINE)
                 except re.error as exc:
-                    raise RulesError(f"{path}: pattern {rec.name}.{pat.name}: bad regex ({exc})")
+                    raise RulesError(
+                        f"{path}: pattern {rec.name}.{pat.name}: bad regex ({exc})") from None
                 if rec.group and rec.group not in regex.groupindex:
                     raise RulesError(
                         f"{path}: pattern {rec.name}.{pat.name}: no group named {rec.group!r}"

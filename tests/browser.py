@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,20 +134,16 @@ class Browser:
         return page
 
     def close(self) -> None:
-        try:
+        with suppress(BrowserError, OSError):
             self.send("Browser.close", timeout=10)
-        except (BrowserError, OSError):
-            pass
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=15)
         for fd in (self.to_browser, self.from_browser):
-            try:
+            with suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 @dataclass

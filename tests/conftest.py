@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from anonymizer.keystore import InMemoryKeyStore, KeyStore
+from anonymizer.keys.keystore import InMemoryKeyStore, KeyStore
 from anonymizer.rulebook import Rulebook, default_rules_dir
 from anonymizer.settings import Settings
 
@@ -31,7 +31,7 @@ def _shared_gazetteers() -> Iterator[None]:
     ``Engine.__init__`` loads the name and place gazetteers (~2 s). A gazetteer is immutable
     after loading, so tests reuse it; the cache key is the resolved data folders, so a rules
     copy whose gazetteer folders link to the shipped ones shares them too."""
-    import anonymizer.engine as engine_module
+    import anonymizer.engine.engine as engine_module
 
     real = getattr(engine_module, "load_gazetteer", None)
     if real is None:  # an engine without gazetteers: nothing to share
@@ -55,7 +55,7 @@ def _shared_gazetteers() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def session_engine(_shared_gazetteers):
     """The real engine with default settings and the shipped rules (model loaded once)."""
-    from anonymizer.engine import Engine
+    from anonymizer.engine.engine import Engine
 
     return Engine.from_settings(Settings(), keystore=InMemoryKeyStore())
 
@@ -64,7 +64,7 @@ def session_engine(_shared_gazetteers):
 def make_engine(session_engine) -> Callable[..., object]:
     """Build an engine around the session's pipeline: ``make_engine(keystore=..., settings=...,
     rulebook=...)``. Each call gets its own key store (fresh ``InMemoryKeyStore`` by default)."""
-    from anonymizer.engine import Engine
+    from anonymizer.engine.engine import Engine
 
     def build(keystore: KeyStore | None = None, settings: Settings | None = None,
               rulebook: Rulebook | None = None) -> Engine:
@@ -94,7 +94,7 @@ def cached_model(session_engine, monkeypatch: pytest.MonkeyPatch) -> None:
 
     Only the load is cached: settings, rules, Presidio and the engine are built by the CLI as
     usual."""
-    import anonymizer.nlp as nlp_module
+    import anonymizer.language.nlp as nlp_module
 
     real = nlp_module.load_model
     loaded = session_engine.pipeline.nlp

@@ -164,7 +164,7 @@ class StewardStudy:
         return Vault.open(self.vault_dir, PROJECT, Secret.from_passphrase(PASSPHRASE))
 
     def audit(self, vault: Vault) -> Any:
-        from anonymizer.audit import open_audit_log
+        from anonymizer.audit.log import open_audit_log
 
         return open_audit_log(self.settings(), vault.audit_key())
 
@@ -175,10 +175,10 @@ class StewardStudy:
 
     # -- what the daemon does ------------------------------------------------------------
     def release(self, participant: int, wave: str, text: str | None = None) -> Release:
-        from anonymizer.audit import AuditEvent
-        from anonymizer.review_data import ReviewData
+        from anonymizer.audit.log import AuditEvent
+        from anonymizer.keys.vault_adapter import VaultKeyStore
         from anonymizer.settings import OriginalsPolicy
-        from anonymizer.vault_keystore import VaultKeyStore
+        from anonymizer.store.review_marks import ReviewData
 
         text = text if text is not None else TRANSCRIPTS[(participant, wave)]
         job = uuid.uuid4().hex
@@ -255,7 +255,7 @@ class StewardStudy:
         }
 
     def quarantine(self, reason: str = "zip_bomb", stage: str = "read") -> str:
-        from anonymizer.audit import AuditEvent
+        from anonymizer.audit.log import AuditEvent
 
         data = os.urandom(64)
         sha, job = _sha(data), uuid.uuid4().hex
@@ -278,7 +278,7 @@ class StewardStudy:
 
     def withdraw(self, participant: int) -> None:
         """The vault forgets the participant; the store is purged, as the daemon's purge does."""
-        from anonymizer.audit import AuditEvent
+        from anonymizer.audit.log import AuditEvent
 
         with self.open_vault() as vault, vault.transaction():
             receipt = vault.withdraw(participant)
@@ -323,7 +323,7 @@ COMMANDS = "anonymizer.cli.review_cmds"
 
 def engine_factory(session_engine: Any) -> Any:
     """Engines around the session's loaded model and rules, each with its own key store."""
-    from anonymizer.engine import Engine
+    from anonymizer.engine.engine import Engine
 
     def build(keystore: Any, settings: Any = None) -> Any:
         return Engine(settings or session_engine.settings, session_engine.rulebook,

@@ -108,7 +108,8 @@ class VaultState:
         registered: bool = True,
     ) -> Entry:
         cleaned = clean_names(names)
-        holders = {self.index[kind].get(normalise_name(name)) for name in cleaned} - {None}
+        found = (self.index[kind].get(normalise_name(name)) for name in cleaned)
+        holders = {held for held in found if held is not None}
         if holders:
             promoted = self._promote(kind, cleaned, holders, number) if registered else None
             if promoted is None:
@@ -127,7 +128,7 @@ class VaultState:
         self._put(entry)
         return entry
 
-    def _promote(self, kind: Kind, names: tuple[str, ...], holders: set[int | None],
+    def _promote(self, kind: Kind, names: tuple[str, ...], holders: set[int],
                  number: int | None) -> Entry | None:
         """A steward registers a name the engine numbered on its own: that identity becomes
         registered (a roster entry from now on) and keeps its number. Refused (None) when the

@@ -3,8 +3,9 @@
 A study is made in a temporary folder (a key-file vault, the default watch settings), the real
 daemon runs in a thread of this process with the model loaded once, and the clock runs from the
 moment a transcript is complete in the inbox (renamed in, or every other one copied in place)
-until its metadata sidecar -- the commit point of the release -- is in the store. The engine alone on the same text is timed too, so the daemon's
-own share (settling, claim, checksum, read, store writes and fsyncs, sealing) can be read off.
+until its metadata sidecar -- the commit point of the release -- is in the store. The engine
+alone on the same text is timed too, so the daemon's own share (settling, claim, checksum, read,
+store writes and fsyncs, sealing) can be read off.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 PROJECT = "bench"
 CONFIG = """\
@@ -87,8 +89,8 @@ def measure(latency_runs: int = 11, words: int = 5_000, drop_files: int = 100,
             drop_words: int = 500, extra_config: str = "") -> dict[str, float]:
     from anonymizer.benchmarks.texts import generated_transcript
     from anonymizer.daemon import open_daemon
-    from anonymizer.engine import Engine
-    from anonymizer.keystore import InMemoryKeyStore
+    from anonymizer.engine.engine import Engine
+    from anonymizer.keys.keystore import InMemoryKeyStore
     from anonymizer.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="daemon-bench-") as folder:
@@ -117,7 +119,7 @@ def measure(latency_runs: int = 11, words: int = 5_000, drop_files: int = 100,
             before = released()
             # every other transcript is copied in place rather than renamed in
             start = _drop(inbox, f"P01 t1 run{run}.txt", text, copy=run % 2 == 1)
-            latencies.append(_wait(lambda: released() > before) - start)
+            latencies.append(_wait(lambda seen=before: released() > seen) - start)
             # the engine alone on the same text right after, so the host's drifting speed
             # hits both alike and their difference is the daemon's own share
             start = time.perf_counter()
@@ -155,7 +157,7 @@ def measure(latency_runs: int = 11, words: int = 5_000, drop_files: int = 100,
     }
 
 
-def daemon_section(**kwargs: int) -> None:
+def daemon_section(**kwargs: Any) -> None:
     """``kwargs`` exist for the test; `make bench` uses the defaults, then the tuned settings."""
     import logging
 

@@ -7,6 +7,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from anonymizer.benchmarks.texts import dialogue_texts, generated_transcript, norwegian_texts
 
@@ -35,7 +36,7 @@ def best_of(work: Callable[[], object], repeats: int = REPEATS) -> float:
 
 def measure(mode: str) -> dict[str, float | str]:
     """One configuration, in this process: words/s after loading and a short warm-up."""
-    from anonymizer.engine import Engine
+    from anonymizer.engine.engine import Engine
     from anonymizer.settings import DetectionSettings, Settings
 
     name, texts = dialogue_texts()
@@ -52,7 +53,8 @@ def measure(mode: str) -> dict[str, float | str]:
     else:
         settings = Settings()
         if mode == "scan_without_gazetteers":
-            settings = settings.model_copy(update={"detection": DetectionSettings(gazetteers=False)})
+            off = DetectionSettings(gazetteers=False)
+            settings = settings.model_copy(update={"detection": off})
         engine = Engine.from_settings(settings, language="nb" if mode == "nb" else "en")
         list(engine.scan_many(texts[:3]))
         if mode in ("scan", "scan_without_gazetteers", "nb"):
@@ -75,7 +77,7 @@ def measure(mode: str) -> dict[str, float | str]:
             "words_per_s": round(_words(texts) / elapsed), "peak_rss_mb": round(peak_rss_mb())}
 
 
-def _presidio_analyzer():  # type: ignore[no-untyped-def]
+def _presidio_analyzer() -> Any:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
@@ -89,13 +91,30 @@ def _presidio_analyzer():  # type: ignore[no-untyped-def]
     return AnalyzerEngine(nlp_engine=provider.create_engine())
 
 
-def paired(block: int = 16, rounds: int = 3) -> dict[str, float]:
+def _configurations(analyzer: Any, plain: Any, engine: Any,
+                    part: list[str]) -> list[tuple[str, Callable[[], object]]]:
+    """The four timed configurations on one block of texts (bound here, not in the loop)."""
+
+    def run() -> None:
+        for outcome in engine.anonymize_many(part):
+            if not hasattr(outcome, "clean_text"):
+                raise outcome
+
+    return [
+        ("presidio", lambda: [analyzer.analyze(t, language="en") for t in part]),
+        ("scan_without_gazetteers", lambda: list(plain.scan_many(part))),
+        ("scan", lambda: list(engine.scan_many(part))),
+        ("run", run),
+    ]
+
+
+def paired(block: int = 16, rounds: int = 3) -> dict[str, float | str]:
     """Presidio, scan without and with gazetteers, and run in ONE process, taking turns every
     ``block`` texts: a slowdown of the machine (this VM's CPU speed drifts by 2x within
     minutes) then hits all of them alike, so their ratios stay a property of the code. Each
     round starts a fresh key store."""
-    from anonymizer.engine import Engine
-    from anonymizer.keystore import InMemoryKeyStore
+    from anonymizer.engine.engine import Engine
+    from anonymizer.keys.keystore import InMemoryKeyStore
     from anonymizer.settings import DetectionSettings, Settings
 
     _, texts = dialogue_texts()
@@ -109,22 +128,12 @@ def paired(block: int = 16, rounds: int = 3) -> dict[str, float]:
     list(base.scan_many(texts[:3]))
     list(plain.scan_many(texts[:3]))
 
-    def run(engine: Engine, part: list[str]) -> None:
-        for outcome in engine.anonymize_many(part):
-            if not hasattr(outcome, "clean_text"):
-                raise outcome
-
     totals = dict.fromkeys(("presidio", "scan_without_gazetteers", "scan", "run"), 0.0)
     for _ in range(rounds):
         engine = Engine(base.settings, base.rulebook, base.pipeline, InMemoryKeyStore())
         for turn, i in enumerate(range(0, len(texts), block)):
             part = texts[i:i + block]
-            configurations = [
-                ("presidio", lambda: [analyzer.analyze(t, language="en") for t in part]),
-                ("scan_without_gazetteers", lambda: list(plain.scan_many(part))),
-                ("scan", lambda: list(engine.scan_many(part))),
-                ("run", lambda: run(engine, part)),
-            ]
+            configurations = _configurations(analyzer, plain, engine, part)
             # the order rotates, so no configuration always finds the caches warmed by another
             shift = turn % len(configurations)
             for name, work in configurations[shift:] + configurations[:shift]:

@@ -32,7 +32,8 @@ def corpus(name: str) -> list[str] | None:
 def generated_transcript(words: int, seed: int = 7) -> str:
     """A synthetic interview of about ``words`` words, deterministic for a seed."""
     rng = random.Random(seed)
-    lines, count = [], 0
+    lines: list[str] = []
+    count = 0
     speaker = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
     while count < words:
         turn = rng.choice(_TURNS).format(

@@ -12,8 +12,7 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-from anonymizer.audit import AuditEvent, AuditLogBroken, AuditRecord, open_audit_log
-from anonymizer.audit_anchor import (
+from anonymizer.audit.anchor import (
     AnchorMismatch,
     Checkpoint,
     Head,
@@ -24,8 +23,9 @@ from anonymizer.audit_anchor import (
     read_checkpoint,
     verify_anchored,
 )
-from anonymizer.audit_records import VerifyResult
-from anonymizer.audit_verify import iter_records
+from anonymizer.audit.log import AuditEvent, AuditLogBroken, AuditRecord, open_audit_log
+from anonymizer.audit.records import VerifyResult
+from anonymizer.audit.verify import iter_records
 from anonymizer.cli.common import settings_from
 from anonymizer.errors import ExitCode, InputError, SettingsError
 from anonymizer.fsutil import atomic_write
@@ -91,7 +91,7 @@ def _unlock(settings: Settings) -> tuple[bytes, int]:
     """The audit key and the vault's commit count, from the vault the settings point at."""
     if settings.vault.backend is not KeyStoreBackend.VAULT or settings.vault.dir is None:
         raise SettingsError('vault.backend: the audit key is kept in the vault; set "vault"')
-    from anonymizer.vault_keystore import open_vault_keystore
+    from anonymizer.keys.vault_adapter import open_vault_keystore
 
     with open_vault_keystore(settings) as store:
         return store.vault.audit_key(), store.vault.commit_count()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from anonymizer.errors import ExitCode, InputError
-from anonymizer.keystore import InMemoryKeyStore, KeyStore
+from anonymizer.keys.keystore import InMemoryKeyStore, KeyStore
 from anonymizer.settings import KeyStoreBackend, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def open_keystore(settings: Settings) -> KeyStore:
     if settings.vault.backend is KeyStoreBackend.VAULT:
-        from anonymizer.vault_keystore import open_vault_keystore
+        from anonymizer.keys.vault_adapter import open_vault_keystore
 
         return open_vault_keystore(settings)
     return InMemoryKeyStore()
@@ -35,7 +35,8 @@ def open_keystore(settings: Settings) -> KeyStore:
 
 def add_language(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", metavar="LANG", default=None,
-                        help="transcript language (default: the project's, setting project.language)")
+                        help="transcript language "
+                             "(default: the project's, setting project.language)")
 
 
 def lines_from(source: str) -> list[str]:
@@ -54,7 +55,7 @@ def lines_from(source: str) -> list[str]:
 def audit_recorder(settings: Settings, vault: Vault) -> Record:
     """The one place the vault commands talk to the audit log: ``record(EVENT, **fields)``
     appends one record (durable when it returns) or raises, and the caller's change is undone."""
-    from anonymizer.audit import AuditEvent, open_audit_log
+    from anonymizer.audit.log import AuditEvent, open_audit_log
 
     log = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, TextIO
 
 from anonymizer.cli.common import add_language, open_keystore, settings_from
 from anonymizer.errors import AnonymizerError, ExitCode, InputError, InternalError
-from anonymizer.transcript import Transcript, TranscriptFormat
+from anonymizer.formats.transcript import Transcript, TranscriptFormat
 
 # The engine pulls in spaCy and Presidio (seconds), the formats python-docx: the commands import
 # them when they run, so that --help does not pay for them.
 if TYPE_CHECKING:
-    from anonymizer.engine import Engine, Outcome, Scan
+    from anonymizer.engine.engine import Engine, Outcome, Scan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    from anonymizer.engine import Engine  # local: only a command that runs needs the model
+    from anonymizer.engine.engine import Engine  # local: only a command that runs needs the model
 
     settings = settings_from(args)
     return Engine.from_settings(settings, language=args.lang, keystore=open_keystore(settings))

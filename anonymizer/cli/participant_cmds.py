@@ -28,8 +28,8 @@ from anonymizer.cli.common import (
     subcommand,
 )
 from anonymizer.errors import ExitCode, SettingsError
+from anonymizer.keys.vault_adapter import open_vault
 from anonymizer.settings import Settings
-from anonymizer.vault_keystore import open_vault
 from vault import Entry, Reason, Retired, Vault, VaultError
 
 _OTHER_KINDS = ("person", "place", "organisation")
@@ -187,12 +187,12 @@ def cmd_participants_withdraw(args: argparse.Namespace) -> int:
 
 
 def _purge_store(settings: Settings, vault: Vault, receipt: Any) -> Any:
-    """The analysis store's part of a withdrawal (``anonymizer.daemon.purge``): released files,
+    """The analysis store's part of a withdrawal (``anonymizer.store.purge``): released files,
     catalog rows, sealed originals and quarantined inputs of the participant go now. None when
     the study has no store (no data folder set, or no daemon ever ran)."""
-    from anonymizer.audit import open_audit_log
-    from anonymizer.daemon.purge import purge_participant
-    from anonymizer.daemon.store import Store
+    from anonymizer.audit.log import open_audit_log
+    from anonymizer.store.layout import Store
+    from anonymizer.store.purge import purge_participant
 
     try:
         store = Store(settings.paths.folder("store"), settings.project.id)

@@ -54,10 +54,10 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from anonymizer.keys.vault_adapter import open_vault
     from anonymizer.report.gather import gather_report
     from anonymizer.report.render import render_html, render_json
     from anonymizer.review.html import write_page
-    from anonymizer.vault_keystore import open_vault
     from vault import RetiredReason
 
     settings = settings_from(args)

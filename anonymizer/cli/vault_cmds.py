@@ -21,8 +21,13 @@ from pathlib import Path
 
 from anonymizer.cli.common import audit_recorder, command_group, settings_from, subcommand
 from anonymizer.errors import ExitCode, SettingsError
+from anonymizer.keys.vault_adapter import (
+    ask_passphrase,
+    open_vault,
+    secret_from_settings,
+    vault_dir,
+)
 from anonymizer.settings import KeyStoreBackend
-from anonymizer.vault_keystore import ask_passphrase, open_vault, secret_from_settings, vault_dir
 from vault import Kind, Reason, Secret, Vault, VaultError, generate_key_file
 
 

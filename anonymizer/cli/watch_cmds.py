@@ -109,9 +109,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_store_purge(args: argparse.Namespace) -> int:
-    from anonymizer.audit import open_audit_log
-    from anonymizer.daemon.purge import purge_participant
-    from anonymizer.vault_keystore import open_vault
+    from anonymizer.audit.log import open_audit_log
+    from anonymizer.keys.vault_adapter import open_vault
+    from anonymizer.store.purge import purge_participant
     from vault import RetiredReason, WithdrawalReceipt
 
     settings = settings_from(args)
@@ -142,7 +142,7 @@ _RERUN_REFUSALS: dict[str, type[AnonymizerError]] = {
 
 def cmd_store_rerun(args: argparse.Namespace) -> int:
     from anonymizer.daemon.preflight import check_no_daemon, check_settings
-    from anonymizer.review.released import find_sidecar, read_meta, stem_of, store_folder
+    from anonymizer.store.released import find_sidecar, read_meta, stem_of, store_folder
 
     settings = settings_from(args)
     check_settings(settings)

@@ -10,21 +10,15 @@ Modules, one noun each::
     job         Job, Refused, Duplicate: the record the stages pass along
     stages      inspect, checksum, dedupe, read, name, anonymize, render
     identify    whose transcript it is (file name clue, speaker labels, policy)
-    naming      NameClues from a file name (rules/<lang>/waves.toml), P07_wave2 names
     release     release (store lock, plan, clean files, sidecar = commit), finish_release
     runner      process one job; quarantine_job; duplicates
     rerun       a released transcript again from its sealed original (store rerun)
     recovery    after a crash: roll back, clean, rebuild the catalog, resume
-    store       Store: store/<project>/P07/wave2/, sidecars, orphans
-    metadata    the sidecar's contents (ethics-registry metadata)
-    catalog     catalog.csv, derived from the sidecars
-    quarantine  Quarantine: moved inputs and their name-free reports
-    originals   Originals: sealed under the participant's vault key, or deleted
-    purge       purge_participant: a withdrawal's files out of store, originals, quarantine
-    reasons     QuarantineReason, Stage, HINTS
 
-Atomic writes, durable renames and locks are ``anonymizer.fsutil`` (the audit log and the clean
-text writers use them too).
+The store's own nouns (layout, names, sidecars, catalog, originals, quarantine, reasons, purge)
+are ``anonymizer.store``; this package uses them and is never used by them. Atomic writes,
+durable renames and locks are ``anonymizer.fsutil`` (the audit log and the clean text writers
+use them too).
 
 Privacy rules for this package: an inbox file name is read once (``intake``) and reduced to a
 participant number and a wave label; log lines, journal entries, reports, sidecars and audit

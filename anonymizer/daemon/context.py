@@ -11,19 +11,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from anonymizer.audit import AuditEvent, AuditLog, FieldValue
+from anonymizer.audit.log import AuditEvent, AuditLog, FieldValue
 from anonymizer.daemon.journal import Journal
-from anonymizer.daemon.naming import FileNaming
-from anonymizer.daemon.originals import Originals
-from anonymizer.daemon.quarantine import Quarantine
-from anonymizer.daemon.store import Store
-from anonymizer.engine import Engine
+from anonymizer.engine.engine import Engine
 from anonymizer.errors import SettingsError
 from anonymizer.formats import ReadLimits
 from anonymizer.formats.limits import MIB
+from anonymizer.keys.vault_adapter import VaultKeyStore
 from anonymizer.rulebook import default_rules_dir
 from anonymizer.settings import Settings
-from anonymizer.vault_keystore import VaultKeyStore
+from anonymizer.store.layout import Store
+from anonymizer.store.naming import FileNaming
+from anonymizer.store.originals import Originals
+from anonymizer.store.quarantine import Quarantine
 
 log = logging.getLogger("anonymizer.daemon")
 
@@ -95,7 +95,7 @@ class Context:
         self.withdrawn = self.store.withdrawn_inputs()
 
     def live_participants(self) -> list[tuple[int, tuple[str, ...]]]:
-        from anonymizer.keystore import IdentityKind
+        from anonymizer.keys.keystore import IdentityKind
 
         self.keystore.refresh()
         return [(i.number, i.names) for i in self.keystore.identities(IdentityKind.PARTICIPANT)]

@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from anonymizer.daemon.job import Refused
-from anonymizer.daemon.naming import NameClues, NamingProblem
-from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.detectors.speakers import parse_turns
-from anonymizer.engine import Engine, Scan, is_lower_case
+from anonymizer.engine.engine import Engine, Scan, is_lower_case
 from anonymizer.settings import UnknownParticipant
+from anonymizer.store.naming import NameClues, NamingProblem
+from anonymizer.store.reasons import QuarantineReason, Stage
 
 
 def speaking_participants(engine: Engine, text: str, scan: Scan,

@@ -19,9 +19,9 @@ import uuid
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.job import Job
 from anonymizer.daemon.journal import JobState, JournalEntry
-from anonymizer.daemon.naming import NameClues
 from anonymizer.errors import KeyStoreError
 from anonymizer.fsutil import durable_rename
+from anonymizer.store.naming import NameClues
 
 log = logging.getLogger("anonymizer.daemon")
 _EXT = re.compile(r"\.[a-z0-9]{1,8}")

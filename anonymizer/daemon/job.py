@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anonymizer.daemon.journal import JournalEntry
-from anonymizer.daemon.metadata import Consent
-from anonymizer.daemon.reasons import QuarantineReason, Stage
-from anonymizer.engine import Outcome
-from anonymizer.transcript import Transcript
+from anonymizer.engine.engine import Outcome
+from anonymizer.formats.transcript import Transcript
+from anonymizer.store.metadata import Consent
+from anonymizer.store.reasons import QuarantineReason, Stage
 
 
 class Refused(Exception):

@@ -43,8 +43,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from anonymizer.daemon.naming import NameClues
 from anonymizer.fsutil import atomic_write, remove_durably
+from anonymizer.store.layout import ReleasePlan
+from anonymizer.store.naming import NameClues
 
 SUFFIX = ".job.json"
 MAX_ATTEMPTS = 3
@@ -59,25 +60,6 @@ class JobState(str, Enum):
     SEALED = "sealed"
     QUARANTINING = "quarantining"
     DISCARDING = "discarding"
-
-
-@dataclass(frozen=True)
-class ReleasePlan:
-    folder: str  # relative to the project's store folder: "P07/wave2"
-    stem: str  # "P07_wave2"
-    files: tuple[tuple[str, str], ...]  # (file name, sha256) of each clean file
-    meta: str  # sidecar file name
-    participant: int
-    wave: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "files": [list(f) for f in self.files]}
-
-    @classmethod
-    def from_json(cls, value: dict[str, Any]) -> ReleasePlan:
-        return cls(str(value["folder"]), str(value["stem"]),
-                   tuple((str(n), str(s)) for n, s in value["files"]), str(value["meta"]),
-                   int(value["participant"]), str(value["wave"]))
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from anonymizer.audit import AuditEvent
+from anonymizer.audit.log import AuditEvent
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import MAX_ATTEMPTS, JobState, JournalEntry
-from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.daemon.release import finish_release
 from anonymizer.daemon.rerun import finish_discard, superseded_key
 from anonymizer.daemon.runner import finish_quarantine, process, quarantine_job
 from anonymizer.fsutil import remove_temps
+from anonymizer.store.reasons import QuarantineReason, Stage
 
 log = logging.getLogger("anonymizer.daemon")
 _AUDITED_EVENTS = {AuditEvent.RELEASED, AuditEvent.QUARANTINED, AuditEvent.DUPLICATE,

@@ -20,16 +20,16 @@ import hashlib
 import logging
 
 from anonymizer import __version__
-from anonymizer.audit import AuditEvent
-from anonymizer.daemon.catalog import rows_for
+from anonymizer.audit.log import AuditEvent
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry
-from anonymizer.daemon.metadata import EngineFacts, build_meta
-from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.daemon.rerun import finish_superseding, retire_superseded
 from anonymizer.daemon.stages import check_live
 from anonymizer.settings import OriginalsPolicy
+from anonymizer.store.catalog import rows_for
+from anonymizer.store.metadata import EngineFacts, build_meta
+from anonymizer.store.reasons import QuarantineReason, Stage
 from vault import Reason, VaultError
 
 log = logging.getLogger("anonymizer.daemon")
@@ -122,7 +122,7 @@ def finish_release(ctx: Context, entry: JournalEntry, *, audited: set[str] | Non
         finish_superseding(ctx, entry, audited=audited)
     ctx.journal.close(entry)
     ctx.counts["released"] += 1
-    log.info("released job %s (input %s) as %s/%s", entry.job[:12], entry.input_sha256[:12],
+    log.info("released job %s (input %s) as %s/%s", entry.job[:12], (entry.input_sha256 or "")[:12],
              plan.folder, plan.stem)
 
 

@@ -38,16 +38,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anonymizer.audit import AuditEvent
+from anonymizer.audit.log import AuditEvent
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.intake import extension_of
 from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry, Refusal, Supersedes
-from anonymizer.daemon.metadata import sealed_original
-from anonymizer.daemon.naming import NameClues
-from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.errors import AnonymizerError, InputError
 from anonymizer.fsutil import atomic_write, remove_durably
+from anonymizer.store.metadata import sealed_original
+from anonymizer.store.naming import NameClues
+from anonymizer.store.reasons import QuarantineReason, Stage
 from vault import Reason, VaultError
 
 log = logging.getLogger("anonymizer.daemon")

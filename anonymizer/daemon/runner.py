@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import logging
 
-from anonymizer.audit import AuditError, AuditEvent
+from anonymizer.audit.log import AuditError, AuditEvent
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.job import Duplicate, Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry, QuarantinePlan
-from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.daemon.release import finish_release, release
 from anonymizer.daemon.rerun import discard_rerun
 from anonymizer.daemon.stages import BEFORE_RELEASE
 from anonymizer.settings import DuplicatePolicy
+from anonymizer.store.reasons import QuarantineReason, Stage
 
 log = logging.getLogger("anonymizer.daemon")
 

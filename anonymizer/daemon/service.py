@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from anonymizer import __version__
-from anonymizer.audit import AuditEvent, AuditLog, open_audit_log
+from anonymizer.audit.log import AuditEvent, AuditLog, open_audit_log
 from anonymizer.daemon.context import Context, Folders, utc_now
 from anonymizer.daemon.intake import claim
 from anonymizer.daemon.preflight import DAEMON_LOCK, DAEMON_RUNNING, check_settings
@@ -28,10 +28,10 @@ from anonymizer.daemon.recovery import prepare_store, resume_all
 from anonymizer.daemon.rerun import RerunResult, claim_rerun, result_of
 from anonymizer.daemon.runner import process
 from anonymizer.daemon.watcher import InboxWatcher
-from anonymizer.engine import Engine
+from anonymizer.engine.engine import Engine
 from anonymizer.fsutil import exclusive_lock
+from anonymizer.keys.vault_adapter import VaultKeyStore, open_vault_keystore
 from anonymizer.settings import Settings
-from anonymizer.vault_keystore import VaultKeyStore, open_vault_keystore
 
 log = logging.getLogger("anonymizer.daemon")
 

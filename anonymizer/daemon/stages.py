@@ -13,13 +13,10 @@ import hashlib
 import os
 import stat
 
-from anonymizer.audit import AuditEvent
+from anonymizer.audit.log import AuditEvent
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.identify import choose_participant, speaking_participants
 from anonymizer.daemon.job import Duplicate, Job, Refused
-from anonymizer.daemon.metadata import Consent
-from anonymizer.daemon.naming import NamingProblem
-from anonymizer.daemon.reasons import QuarantineReason, Stage
 from anonymizer.errors import KeyStoreError, VerificationError
 from anonymizer.formats import (
     UnreadableTranscript,
@@ -28,9 +25,12 @@ from anonymizer.formats import (
     render_clean_text,
 )
 from anonymizer.formats.limits import human_size
-from anonymizer.keystore import IdentityKind
-from anonymizer.review_data import ReviewData
-from anonymizer.transcript import TranscriptFormat
+from anonymizer.formats.transcript import TranscriptFormat
+from anonymizer.keys.keystore import IdentityKind
+from anonymizer.store.metadata import Consent
+from anonymizer.store.naming import NamingProblem
+from anonymizer.store.reasons import QuarantineReason, Stage
+from anonymizer.store.review_marks import ReviewData
 from vault import Reason, VaultError
 
 R = QuarantineReason

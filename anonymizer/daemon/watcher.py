@@ -224,7 +224,9 @@ class InboxWatcher:
             try:
                 observer = (kind(timeout=self.settings.poll_seconds) if kind is PollingObserver
                             else kind())
-                observer.schedule(self._events, os.fspath(self.inbox), recursive=False)
+                # _Events has the one method watchdog calls (dispatch); it need not subclass
+                observer.schedule(self._events, os.fspath(self.inbox),  # type: ignore[arg-type]
+                                  recursive=False)
                 observer.daemon = True
                 observer.start()
                 return observer

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from anonymizer.detectors.speakers import Turn
-from anonymizer.keystore import Identity
-from anonymizer.nlp import AnalysedChunk
+from anonymizer.keys.keystore import Identity
+from anonymizer.language.nlp import AnalysedChunk
 
 
 @dataclass(frozen=True)

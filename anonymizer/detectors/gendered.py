@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
+from anonymizer.engine.verify import pronoun_pattern
 from anonymizer.findings import EntityKind, Finding
-from anonymizer.nlp import AnalysedChunk
-from anonymizer.phrases import PhraseIndex
+from anonymizer.language.nlp import AnalysedChunk
+from anonymizer.language.phrases import PhraseIndex
 from anonymizer.rulebook import Rulebook
-from anonymizer.verify import pronoun_pattern
 
 DETERMINER = "possessive_determiner"
 OBJECT = "object"

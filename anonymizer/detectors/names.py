@@ -25,8 +25,8 @@ from typing import Protocol
 from spacy.tokens import Token
 
 from anonymizer.findings import EntityKind, Finding
-from anonymizer.gazetteer import Gazetteer, GazetteerEntry, Kind
-from anonymizer.nlp import AnalysedChunk
+from anonymizer.language.gazetteer import Gazetteer, GazetteerEntry, Kind
+from anonymizer.language.nlp import AnalysedChunk
 from anonymizer.rulebook import NameRules
 
 DETECTOR = "name_context"
@@ -196,13 +196,11 @@ class NameDetector:
                 claim(i, self._extend(doc, i, cased), 0.85)
             elif not cased and self._glued_title(token):
                 claim(i, self._extend(doc, i, cased), 0.8)
-            elif self._gazetteer_name(doc, i, cased):
+            elif self._gazetteer_name(doc, i, cased) or (
+                    cased and self._given_name_before_surname(doc, i)):
                 claim(i, self._extend(doc, i, cased), 0.7)
-            elif cased and self._given_name_before_surname(doc, i):
-                claim(i, self._extend(doc, i, cased), 0.7)
-            elif not cased and self._unknown_word(token):
-                claim(i, self._extend(doc, i, cased), 0.6, UNKNOWN_DETECTOR)
-            elif cased and self.capitalised_is_name and self._capitalised_unknown(doc, i):
+            elif (not cased and self._unknown_word(token)) or (
+                    cased and self.capitalised_is_name and self._capitalised_unknown(doc, i)):
                 claim(i, self._extend(doc, i, cased), 0.6, UNKNOWN_DETECTOR)
             elif cased and known and self._nickname(token, known):
                 claim(i, i, 0.7)
@@ -361,7 +359,7 @@ class NameDetector:
 
 def _common_prefix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1

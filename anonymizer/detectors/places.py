@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from anonymizer.detectors.names import COMMON, NAME_KINDS, PLACE_KINDS, WordFrequency
 from anonymizer.findings import EntityKind, Finding
-from anonymizer.gazetteer import Gazetteer, GazetteerHit, Kind
+from anonymizer.language.gazetteer import Gazetteer, GazetteerHit, Kind
 
 DETECTOR = "place_gazetteer"
 LOCATIVE_DETECTOR = "place_after_preposition"

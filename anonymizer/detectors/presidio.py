@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
-from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer import predefined_recognizers as predefined
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.recognizer_registry import RecognizerRegistry
 
 from anonymizer.errors import RulesError
 from anonymizer.findings import EntityKind, Finding
-from anonymizer.nlp import AnalysedChunk, NlpPipeline
+from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.rulebook import PRESIDIO_RECOGNIZERS, CompiledPattern, Rulebook
 from anonymizer.validators import VALIDATORS, looks_like_date
 
@@ -48,6 +49,11 @@ class _NoContextWords(ContextAwareEnhancer):
 _DIGIT_RUN = re.compile(r"[+(]?\d[\d \t().\-/]{4,}\d")
 
 
+# Pattern recognizers never read the NLP artifacts; Presidio itself passes None for them, though
+# its signatures ask for NlpArtifacts.
+NO_NLP = cast(NlpArtifacts, None)
+
+
 class DigitRunPhoneRecognizer(predefined.PhoneRecognizer):
     """Presidio's phonenumbers-based recognizer, asked only about runs of digits.
 
@@ -60,7 +66,7 @@ class DigitRunPhoneRecognizer(predefined.PhoneRecognizer):
         for run in _DIGIT_RUN.finditer(text):
             start = max(0, run.start() - 4)  # "+47 " or "tlf " may sit just before the run
             window = text[start:run.end() + 1]
-            for result in super().analyze(window, entities, None):
+            for result in super().analyze(window, entities, NO_NLP):
                 result.start += start
                 result.end += start
                 results.append(result)
@@ -82,11 +88,12 @@ class RulePatternRecognizer(EntityRecognizer):
     def __init__(self, name: str, entity: EntityKind, patterns: list[CompiledPattern],
                  language: str) -> None:
         self.patterns = patterns
+        self.rule_name = f"pattern:{name}"
         first = patterns[0].recognizer
         self.score = first.score
         self.group = first.group
         self.validator = VALIDATORS[first.validator] if first.validator else None
-        super().__init__([entity.value], name=f"pattern:{name}", supported_language=language,
+        super().__init__([entity.value], name=self.rule_name, supported_language=language,
                          context=list(first.context))
 
     def load(self) -> None:
@@ -110,7 +117,7 @@ class RulePatternRecognizer(EntityRecognizer):
                 results.append(RecognizerResult(
                     self.supported_entities[0], start, end, self.score,
                     recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.rule_name,
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     },
                 ))
@@ -164,7 +171,7 @@ def _gated(cls: type[EntityRecognizer], gate: Callable[[str], bool]) -> type[Ent
     """``cls`` that answers at once, with nothing, for a text that fails ``gate``."""
 
     class Gated(cls):  # type: ignore[valid-type, misc]
-        def analyze(self, text: str, entities: list[str],  # type: ignore[override]
+        def analyze(self, text: str, entities: list[str],
                     nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
             return super().analyze(text, entities, nlp_artifacts) if gate(text) else []
 
@@ -176,7 +183,7 @@ def _windowed(cls: type[EntityRecognizer], hint: re.Pattern[str]) -> type[Entity
     """``cls`` run only on the unbroken runs around ``hint``, its offsets mapped back."""
 
     class Windowed(cls):  # type: ignore[valid-type, misc]
-        def analyze(self, text: str, entities: list[str],  # type: ignore[override]
+        def analyze(self, text: str, entities: list[str],
                     nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
             results = []
             for start, end in unbroken_runs(text, hint):
@@ -207,7 +214,7 @@ def build_recognizers(rulebook: Rulebook) -> tuple[list[EntityRecognizer], dict[
                 f"patterns: Presidio recognizer {definition.class_!r} is not supported "
                 f"(supported: {', '.join(sorted(_PREDEFINED_ENTITY))})"
             )
-        kwargs: dict[str, object] = {"supported_language": language}
+        kwargs: dict[str, Any] = {"supported_language": language}
         if definition.regions:
             kwargs["supported_regions"] = definition.regions
         recognizers.append(cls(**kwargs))
@@ -245,7 +252,7 @@ class PresidioDetector:
         # Presidio compiles a recognizer's regexes on first use; its URL regex alone takes
         # 0.1 s. Do it at load time, not inside the first transcript a steward waits for.
         for recognizer in pattern_recognizers:
-            recognizer.analyze(_WARM_UP, recognizer.supported_entities, None)
+            recognizer.analyze(_WARM_UP, recognizer.supported_entities, NO_NLP)
 
     def detect(self, chunks: Iterable[AnalysedChunk]) -> list[Finding]:
         findings = []
@@ -263,7 +270,7 @@ class PresidioDetector:
         for recognizer in self.pattern_recognizers:
             wanted = [e for e in recognizer.supported_entities if self.kinds.get(e) in kinds]
             if wanted:
-                found.extend(self._to_findings(recognizer.analyze(text, wanted, None), 0, text))
+                found.extend(self._to_findings(recognizer.analyze(text, wanted, NO_NLP), 0, text))
         return found
 
     def _to_findings(self, results: list[RecognizerResult], offset: int, text: str

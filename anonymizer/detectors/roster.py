@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from anonymizer.findings import EntityKind, Finding
-from anonymizer.keystore import Identity, IdentityKind
-from anonymizer.phrases import PhraseIndex, words
+from anonymizer.keys.keystore import Identity, IdentityKind
+from anonymizer.language.phrases import PhraseIndex, words
 
 DETECTOR = "roster"
 _KINDS = {

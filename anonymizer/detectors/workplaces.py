@@ -15,7 +15,7 @@ from spacy.tokens import Token
 
 from anonymizer.detectors.names import CuePhrases
 from anonymizer.findings import EntityKind, Finding
-from anonymizer.nlp import AnalysedChunk
+from anonymizer.language.nlp import AnalysedChunk
 from anonymizer.rulebook import NameRules
 
 DETECTOR = "workplace_context"
@@ -60,9 +60,7 @@ class WorkplaceDetector:
         j = first + 1
         while j < len(tokens) and j - first < _MAX_WORDS:
             token = tokens[j]
-            if token.text in ("'s", "’s"):
-                last = j
-            elif self._capitalised(token):
+            if token.text in ("'s", "’s") or self._capitalised(token):
                 last = j
             elif token.lower_ in self.joiners or token.text in ("&", "-"):
                 if j + 1 >= len(tokens) or not self._capitalised(tokens[j + 1]):

@@ -27,8 +27,8 @@ from anonymizer.formats.odt import read_odt
 from anonymizer.formats.subtitle_writer import build_clean_subtitles, write_clean_subtitles
 from anonymizer.formats.subtitles import read_srt, read_vtt
 from anonymizer.formats.text import LegacyEncoding, read_text
+from anonymizer.formats.transcript import Transcript
 from anonymizer.formats.writers import render_clean_text, write_clean_text
-from anonymizer.transcript import Transcript
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from anonymizer.formats.failures import ReadFailure, refuse
-from anonymizer.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
 
 # Soft breaks inside one block become a space, as the readers document for <w:br/> and cue lines.
 _SOFT_BREAKS = str.maketrans(

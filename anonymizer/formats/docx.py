@@ -12,8 +12,9 @@ paragraphs of a cell by a space, and a nested table's cells are flattened into i
 
 Tracked changes are accepted: insertions (w:ins, w:moveTo) are kept, deletions (w:del, w:moveFrom,
 deleted rows) are dropped, and a deleted paragraph left empty disappears (one whose mark alone
-is deleted keeps its own line instead of merging with the next); the counts go to ``notes``. Comments are never transcript content: their part is only counted. Field codes and
-hyperlink targets are not visible text and are skipped; field results and link text are kept.
+is deleted keeps its own line instead of merging with the next); the counts go to ``notes``.
+Comments are never transcript content: their part is only counted. Field codes and hyperlink
+targets are not visible text and are skipped; field results and link text are kept.
 Images and embedded objects are only counted. A document with an altChunk (an embedded foreign
 document Word merges on save) is refused, since its text could not be read or checked.
 """
@@ -38,7 +39,7 @@ from anonymizer.formats._package import Package
 from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, read_source_bytes
 from anonymizer.formats.failures import ReadFailure, refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
-from anonymizer.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
 
 _W_NAMESPACES = (
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -142,11 +143,11 @@ class _Walker:
                 if tr.find(f"{self.w}trPr/{self.w}del") is not None:
                     self.counts["deleted"] += 1
                     continue
-                floating: list[Line] = []
-                cells = [self._cell_text(tc, region, floating) for tc in self._find(tr, {"tc"})]
+                in_cells: list[Line] = []
+                cells = [self._cell_text(tc, region, in_cells) for tc in self._find(tr, {"tc"})]
                 kind = BlockKind.PARAGRAPH if region else BlockKind.TABLE_ROW
                 out.append((("\t".join(cells),), Block(kind, style=region)))
-                out.extend(floating)
+                out.extend(in_cells)
         return out
 
     def _paragraph(self, p: Element, region: str | None) -> tuple[str | None, list[Line]]:

@@ -16,20 +16,21 @@ import io
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.styles.style import BaseStyle, ParagraphStyle
 from docx.oxml import OxmlElement
 from docx.oxml.table import CT_Tbl
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu
+from docx.styles.style import BaseStyle, ParagraphStyle
 from docx.table import Table, _Cell
 
+from anonymizer.formats.transcript import Block, BlockKind, Transcript
 from anonymizer.formats.writers import atomic_write, clean_lines, render_clean_text
-from anonymizer.transcript import Block, BlockKind, Transcript
 
 # A fixed date: the real one would only tell when the file was processed, and varies per run.
 NEUTRAL_DATE = datetime(2000, 1, 1)
@@ -137,7 +138,7 @@ class _Body:
 
 def _style(
     doc: DocxDocument, name: str | None, kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH
-) -> BaseStyle | None:
+) -> Any:  # a paragraph or a table style (python-docx types them apart)
     if not name:
         return None
     try:

@@ -28,7 +28,7 @@ from anonymizer.formats._package import Package
 from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, read_source_bytes
 from anonymizer.formats.failures import ReadFailure, refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
-from anonymizer.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
 
 _URN = "urn:oasis:names:tc:opendocument:xmlns:"
 OFFICE, TEXT, TABLE = f"{{{_URN}office:1.0}}", f"{{{_URN}text:1.0}}", f"{{{_URN}table:1.0}}"

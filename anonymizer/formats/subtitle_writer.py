@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from anonymizer.formats.transcript import BlockKind, Transcript, TranscriptFormat
 from anonymizer.formats.writers import atomic_write, clean_lines
-from anonymizer.transcript import BlockKind, Transcript, TranscriptFormat
 
 
 def build_clean_subtitles(clean_text: str, transcript: Transcript) -> bytes:

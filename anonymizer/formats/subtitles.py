@@ -25,7 +25,7 @@ from anonymizer.formats._source import read_source_bytes
 from anonymizer.formats.failures import ReadFailure, refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.text import LegacyEncoding, decode_text
-from anonymizer.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
 
 _TIME = r"(?:(\d{1,3}):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")

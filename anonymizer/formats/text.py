@@ -22,7 +22,7 @@ from anonymizer.formats._lines import PARAGRAPH, assemble
 from anonymizer.formats._source import read_source_bytes, sniff_foreign
 from anonymizer.formats.failures import ReadFailure, refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
-from anonymizer.transcript import Transcript, TranscriptFormat
+from anonymizer.formats.transcript import Transcript, TranscriptFormat
 
 LegacyEncoding = Literal["cp1252"]
 

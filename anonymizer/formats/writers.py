@@ -15,8 +15,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from anonymizer.formats.transcript import BlockKind, Transcript
 from anonymizer.fsutil import fsync_dir
-from anonymizer.transcript import BlockKind, Transcript
 
 
 def write_clean_text(clean_text: str, path: Path, transcript: Transcript | None = None) -> None:

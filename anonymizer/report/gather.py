@@ -40,10 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from anonymizer import __version__
-from anonymizer.audit import AuditEvent, AuditLogBroken, AuditRecord, verify_log
-from anonymizer.audit_anchor import AnchorMismatch, Head, anchor_path, check_head, verify_anchored
-from anonymizer.audit_verify import iter_records
-from anonymizer.review.released import read_meta, sidecars, stem_of, store_folder
+from anonymizer.audit.anchor import AnchorMismatch, Head, anchor_path, check_head, verify_anchored
+from anonymizer.audit.log import AuditEvent, AuditLogBroken, AuditRecord, verify_log
+from anonymizer.audit.verify import iter_records
+from anonymizer.store.released import read_meta, sidecars, stem_of, store_folder
 
 FORMAT = "anonymizer-ethics-report/1"
 
@@ -139,14 +139,15 @@ def _released_now(settings: Any) -> list[tuple[str, dict[str, Any]]]:
 
 def _quarantine_reports(settings: Any) -> dict[str, dict[str, Any]]:
     """Job id (or report name) -> report, for the reports in the quarantine folder."""
-    from anonymizer.daemon.quarantine import Quarantine
+    from anonymizer.store.quarantine import Quarantine
 
     return {str(report.get("job_id") or name): report
             for name, report in Quarantine(settings.paths.folder("quarantine")).reports()}
 
 
 def _transcript_row(stem: str, meta: Mapping[str, Any]) -> dict[str, Any]:
-    text_file = next((f for f in meta.get("files", []) if f.get("format") == "txt"), {})
+    text_file: Mapping[str, Any] = next(
+        (f for f in meta.get("files", []) if f.get("format") == "txt"), {})
     model = meta.get("model", {})
     return {
         "released_as": stem,

@@ -33,11 +33,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from anonymizer.audit import AuditEvent, open_audit_log
+from anonymizer.audit.log import AuditEvent, open_audit_log
 from anonymizer.errors import InputError, SettingsError
 from anonymizer.fsutil import fsync_dir
-from anonymizer.review.released import Released
 from anonymizer.settings import Settings
+from anonymizer.store.released import Released
 
 DENY_KINDS = ("person", "place", "organisation")
 MAX_ALLOW_CHARS = 64
@@ -72,7 +72,7 @@ class AllowResult:
 
 
 def _vault(settings: Settings) -> Any:
-    from anonymizer.vault_keystore import open_vault
+    from anonymizer.keys.vault_adapter import open_vault
 
     return open_vault(settings)
 
@@ -145,8 +145,8 @@ def name_like(settings: Settings, word: str) -> tuple[list[str], list[str]]:
     every word the gazetteer lists as a name or place -- only warned, because its word scores
     miss ordinary words ("foreman" is listed as a surname and nothing else). Messages quote no
     word, only its position."""
-    from anonymizer.engine import load_gazetteer
-    from anonymizer.gazetteer import Kind
+    from anonymizer.engine.engine import load_gazetteer
+    from anonymizer.language.gazetteer import Kind
     from anonymizer.rulebook import default_rules_dir, load_rulebook
 
     rulebook = load_rulebook(Path(settings.rules.dir or default_rules_dir()),

@@ -12,6 +12,7 @@ border or underline style of their own, so replacements and flags stay apart in 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import tempfile
@@ -129,8 +130,6 @@ def write_page(path: Path, page: str, *, mode: int) -> None:
             os.fsync(handle.fileno())
         os.replace(temp, path)  # the new file has the temp file's mode, never the old one's
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         raise

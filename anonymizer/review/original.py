@@ -19,12 +19,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from anonymizer.daemon.metadata import sealed_original
-from anonymizer.daemon.originals import Originals
 from anonymizer.errors import InputError
 from anonymizer.formats import ReadLimits, read_transcript
 from anonymizer.formats.limits import MIB
-from anonymizer.review.released import Released
+from anonymizer.store.metadata import sealed_original
+from anonymizer.store.originals import Originals
+from anonymizer.store.released import Released
 
 _RAM = Path("/dev/shm")
 _EXTENSIONS = frozenset({"txt", "docx", "odt", "vtt", "srt"})

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anonymizer.review.html import document, element, escape
-from anonymizer.review.released import Released
-from anonymizer.review_data import ReviewMark
+from anonymizer.store.released import Released
+from anonymizer.store.review_marks import ReviewMark
 
 PAGE_CSS = """
 .layout { display: grid; grid-template-columns: 16.5rem minmax(0, 1fr); gap: 0 1.2rem;

@@ -14,26 +14,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymizer.audit import AuditEvent, open_audit_log
+from anonymizer.audit.log import AuditEvent, open_audit_log
 from anonymizer.errors import InputError
 from anonymizer.review.html import write_page
 from anonymizer.review.original import read_original
 from anonymizer.review.page import render_review_page
-from anonymizer.review.released import (
+from anonymizer.settings import Settings
+from anonymizer.store.released import (
     Released,
     find_sidecar,
     load_released,
     output_is_inside,
     store_folder,
 )
-from anonymizer.settings import Settings
 
 CLEAN_PAGE_MODE = 0o640
 NAMES_PAGE_MODE = 0o600
 
 
 def _vault(settings: Settings) -> Any:
-    from anonymizer.vault_keystore import open_vault
+    from anonymizer.keys.vault_adapter import open_vault
 
     return open_vault(settings)
 

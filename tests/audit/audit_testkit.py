@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from anonymizer.audit import AuditEvent, AuditLog
+from anonymizer.audit.log import AuditEvent, AuditLog
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))

@@ -17,8 +17,8 @@ import signal
 import sys
 from pathlib import Path
 
-import anonymizer.audit as audit
-from anonymizer.audit import AuditEvent, AuditLog
+import anonymizer.audit.log as audit
+from anonymizer.audit.log import AuditEvent, AuditLog
 
 
 def append_many(path: str, key: bytes, max_bytes: int, tag: str, count: int, start) -> None:

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from audit_testkit import read_lines, released, write_lines
 
-import anonymizer.audit as audit_module
+import anonymizer.audit.log as audit_module
 import anonymizer.cli as cli
-from anonymizer import audit_anchor
-from anonymizer.audit import AuditEvent, AuditLog, open_audit_log
-from anonymizer.audit_anchor import AnchorMismatch, HeadProblem, anchor_path
+from anonymizer.audit import anchor as audit_anchor
+from anonymizer.audit.anchor import AnchorMismatch, HeadProblem, anchor_path
+from anonymizer.audit.log import AuditEvent, AuditLog, open_audit_log
 from anonymizer.errors import ExitCode
 from anonymizer.settings import Settings, load_settings
 from vault import Secret, Vault, generate_key_file

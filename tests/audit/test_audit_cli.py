@@ -8,7 +8,7 @@ import pytest
 from audit_testkit import read_lines, released, write_lines
 
 import anonymizer.cli as cli
-from anonymizer.audit import AuditEvent, AuditLog, open_audit_log
+from anonymizer.audit.log import AuditEvent, AuditLog, open_audit_log
 from anonymizer.errors import ExitCode
 from anonymizer.settings import load_settings
 from vault import Secret, Vault, generate_key_file

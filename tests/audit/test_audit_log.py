@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from audit_testkit import KEY, OTHER_KEY, digest, fill, make_log, read_lines, released, write_lines
 
-import anonymizer.audit as audit
-from anonymizer.audit import (
+import anonymizer.audit.log as audit
+from anonymizer.audit.log import (
     AuditError,
     AuditEvent,
     AuditLog,
@@ -21,7 +21,7 @@ from anonymizer.audit import (
     open_audit_log,
     verify_log,
 )
-from anonymizer.audit_verify import rotated_path
+from anonymizer.audit.verify import rotated_path
 from anonymizer.errors import ExitCode
 from anonymizer.settings import Settings
 
@@ -306,12 +306,12 @@ def test_a_refusal_changes_nothing_even_with_a_partial_line_waiting(tmp_path):
     assert not path.with_name("audit.jsonl.corrupt").exists()
 
 
-@pytest.mark.parametrize("first", ["anonymizer.audit", "anonymizer.audit_verify"])
+@pytest.mark.parametrize("first", ["anonymizer.audit.log", "anonymizer.audit.verify"])
 def test_either_module_can_be_imported_first(first):
     import subprocess
     import sys
 
-    code = f"import {first}; from anonymizer.audit import verify_log, AuditLog; print('ok')"
+    code = f"import {first}; from anonymizer.audit.log import verify_log, AuditLog; print('ok')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[2], timeout=60)
     assert done.stdout.strip() == "ok", done.stderr

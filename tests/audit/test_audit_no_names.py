@@ -8,10 +8,10 @@ from enum import Enum
 import pytest
 from audit_testkit import KEY, NAMES, make_log, names_in_files
 
-from anonymizer.audit import AuditEvent, AuditFieldError, check_fields, verify_log
+from anonymizer.audit.log import AuditEvent, AuditFieldError, check_fields, verify_log
+from anonymizer.engine.verify import LeakKind
 from anonymizer.findings import EntityKind
 from anonymizer.formats.failures import ReadFailure
-from anonymizer.verify import LeakKind
 
 SHA = hashlib.sha256(b"x").hexdigest()
 

@@ -17,7 +17,7 @@ import pytest
 from audit_testkit import KEY, make_log, read_lines
 from audit_worker import append_many
 
-from anonymizer.audit import AuditEvent, AuditReason, verify_log
+from anonymizer.audit.log import AuditEvent, AuditReason, verify_log
 
 WORKER = Path(__file__).with_name("audit_worker.py")
 REPO = Path(__file__).resolve().parents[2]

@@ -21,8 +21,8 @@ from audit_testkit import (
     write_lines,
 )
 
-from anonymizer.audit import AuditEvent, AuditLogBroken, AuditReason, verify_log
-from anonymizer.audit_verify import iter_records, rotated_path
+from anonymizer.audit.log import AuditEvent, AuditLogBroken, AuditReason, verify_log
+from anonymizer.audit.verify import iter_records, rotated_path
 
 RECORDS = 8
 Lines = list[bytes]

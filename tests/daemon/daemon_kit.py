@@ -175,7 +175,7 @@ class Study:
         return done >= count and not list(self.work.glob("*.job.json"))
 
     def audit_events(self) -> list[tuple[str, dict[str, Any]]]:
-        from anonymizer.audit import open_audit_log
+        from anonymizer.audit.log import open_audit_log
 
         with self.open_vault() as vault:
             log = open_audit_log(self.settings(), vault.audit_key())
@@ -188,10 +188,10 @@ class DaemonThread:
 
     def __init__(self, study: Study, engine_parts: Any, *, oneshot: bool = False,
                  polling: bool | None = None) -> None:
-        from anonymizer.audit import open_audit_log
+        from anonymizer.audit.log import open_audit_log
         from anonymizer.daemon import Daemon
-        from anonymizer.engine import Engine
-        from anonymizer.vault_keystore import open_vault_keystore
+        from anonymizer.engine.engine import Engine
+        from anonymizer.keys.vault_adapter import open_vault_keystore
 
         settings = study.settings()
         self.keystore = open_vault_keystore(settings, interactive=False)
@@ -244,7 +244,7 @@ def check_store(study: Study, dropped: dict[str, bytes] | None = None, *,
       both; every released input's original is sealed and opens to the same bytes;
     * nothing is lost: each input is in the inbox, in work/, in quarantine, or sealed.
     """
-    from anonymizer.daemon.catalog import Catalog, rows_for
+    from anonymizer.store.catalog import Catalog, rows_for
 
     sidecars = study.sidecars()
     claimed: dict[Path, str] = {}
@@ -277,7 +277,7 @@ def check_store(study: Study, dropped: dict[str, bytes] | None = None, *,
                      and not p.is_symlink() and not p.name.endswith(".report.json")}
     fate: dict[str, str] = {}
     with study.open_vault() as vault:
-        for path, meta in sidecars:
+        for _path, meta in sidecars:
             if meta["original"]["policy"] != "seal":
                 continue
             sealed = study.originals / meta["original"]["file"]

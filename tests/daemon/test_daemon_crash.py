@@ -79,10 +79,10 @@ def fork_daemon(study: Study, engine_parts: Any, crash: Crash | None,
     os.close(reader)
     code = 70
     try:
-        from anonymizer.audit import open_audit_log
+        from anonymizer.audit.log import open_audit_log
         from anonymizer.daemon import Daemon
-        from anonymizer.engine import Engine
-        from anonymizer.vault_keystore import open_vault_keystore
+        from anonymizer.engine.engine import Engine
+        from anonymizer.keys.vault_adapter import open_vault_keystore
 
         stop = threading.Event()  # a SIGTERM that comes early still stops it cleanly
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -134,30 +134,31 @@ def _to(suffix: str) -> Callable[..., bool]:
 
 
 D = "anonymizer.daemon"
+S = "anonymizer.store"
 CRASH_POINTS = {
     "claim: journal written, before the rename": Crash(f"{D}.intake", "durable_rename"),
     "claim: renamed, before the journal says so": Crash(f"{D}.intake", "durable_rename",
                                                         "after"),
     "engine: inside the vault transaction": Crash(f"{D}.stages", "speaking_participants"),
-    "release: plan journaled, no clean file yet": Crash(f"{D}.store:Store", "write_clean"),
-    "release: clean file renamed, no sidecar": Crash(f"{D}.store:Store", "commit"),
+    "release: plan journaled, no clean file yet": Crash(f"{S}.layout:Store", "write_clean"),
+    "release: clean file renamed, no sidecar": Crash(f"{S}.layout:Store", "commit"),
     "release: sidecar temp written, not renamed": Crash("os", "replace", only=_to(".meta.json")),
-    "release: sidecar durable, no catalog row": Crash(f"{D}.store:Store", "commit", "after"),
+    "release: sidecar durable, no catalog row": Crash(f"{S}.layout:Store", "commit", "after"),
     "release: catalog row, journal not yet released": Crash(
         f"{D}.journal:Journal", "save", only=_state_is("released")),
     "finish: before the audit record": Crash(
-        "anonymizer.audit:AuditLog", "append", only=_event_is("released")),
+        "anonymizer.audit.log:AuditLog", "append", only=_event_is("released")),
     "finish: audit record written, before sealing": Crash(
-        "anonymizer.audit:AuditLog", "append", "after", only=_event_is("released")),
-    "finish: sealed, journal not yet sealed": Crash(f"{D}.originals:Originals", "seal", "after"),
+        "anonymizer.audit.log:AuditLog", "append", "after", only=_event_is("released")),
+    "finish: sealed, journal not yet sealed": Crash(f"{S}.originals:Originals", "seal", "after"),
     "finish: journal sealed, before clean-up": Crash(f"{D}.journal:Journal", "close"),
     "finish: input removed, journal entry not": Crash(f"{D}.journal", "remove_durably", "after"),
-    "quarantine: journaled, before the move": Crash(f"{D}.quarantine:Quarantine", "move_in"),
-    "quarantine: moved, no report": Crash(f"{D}.quarantine:Quarantine", "write_report"),
+    "quarantine: journaled, before the move": Crash(f"{S}.quarantine:Quarantine", "move_in"),
+    "quarantine: moved, no report": Crash(f"{S}.quarantine:Quarantine", "write_report"),
     "quarantine: report, before the audit record": Crash(
-        "anonymizer.audit:AuditLog", "append", only=_event_is("quarantined")),
+        "anonymizer.audit.log:AuditLog", "append", only=_event_is("quarantined")),
     "quarantine: audit record, before clean-up": Crash(
-        "anonymizer.audit:AuditLog", "append", "after", only=_event_is("quarantined")),
+        "anonymizer.audit.log:AuditLog", "append", "after", only=_event_is("quarantined")),
 }
 
 

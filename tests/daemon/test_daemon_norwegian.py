@@ -26,7 +26,7 @@ SECRETS = ["Sigrun", "Haldorsen", "Henrik", "Aasen", "Innherredsveien", "Trondhe
 
 @pytest.fixture(scope="module")
 def nb_engine(_shared_gazetteers):
-    from anonymizer.engine import Engine
+    from anonymizer.engine.engine import Engine
 
     return Engine.from_settings(Settings.model_validate({"project": {"language": "nb"}}))
 

@@ -8,8 +8,8 @@ import io
 import pytest
 from daemon_kit import Study, check_store, files_holding, sha256, transcript, wait_until
 
-from anonymizer.audit import open_audit_log
-from anonymizer.daemon.purge import purge_participant
+from anonymizer.audit.log import open_audit_log
+from anonymizer.store.purge import purge_participant
 
 pytestmark = pytest.mark.integration
 

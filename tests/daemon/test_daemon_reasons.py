@@ -3,8 +3,8 @@ be extended); this keeps the two lists in step."""
 
 from __future__ import annotations
 
-from anonymizer.daemon.reasons import HINTS, QuarantineReason
 from anonymizer.formats import ReadFailure
+from anonymizer.store.reasons import HINTS, QuarantineReason
 
 
 def test_every_read_failure_is_a_quarantine_reason_with_the_same_name_and_a_hint() -> None:

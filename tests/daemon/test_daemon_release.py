@@ -192,7 +192,7 @@ def test_nothing_identifying_outside_inbox_quarantined_inputs_and_vault(study, d
     assert hits == []
     log_text = "\n".join(r.getMessage() for r in caplog.records)
     assert not [n for n in needles if n.casefold() in log_text.casefold()]
-    for name, report in study.reports():
+    for _name, report in study.reports():
         assert set(report) == {"v", "reason", "stage", "time", "tool_version", "job_id",
                                "input_sha256", "input_bytes", "participant", "detail",
                                "what_to_do"}

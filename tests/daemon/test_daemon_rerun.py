@@ -199,7 +199,7 @@ def test_what_cannot_be_re_run_is_refused_in_one_line(study: Study, daemon, cach
 
 def test_a_rerun_verification_refuses_leaves_the_old_release_as_it_was(
         study: Study, daemon, cached_model, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    from anonymizer.engine import Engine
+    from anonymizer.engine.engine import Engine
     from anonymizer.errors import VerificationError
 
     inputs = release(study, daemon, {"Sigrun t1.txt": MISSES})
@@ -259,7 +259,7 @@ def test_a_docx_release_reruns_to_a_clean_docx_again(study: Study, daemon, cache
 
 
 def test_revision_names() -> None:
-    from anonymizer.daemon.naming import revision_of, revision_stem
+    from anonymizer.store.naming import revision_of, revision_stem
 
     assert revision_of("P07_wave2") == ("P07_wave2", 1)
     assert revision_of("P07_wave2_r2") == ("P07_wave2", 2)
@@ -270,7 +270,7 @@ def test_revision_names() -> None:
 
 def test_a_rerun_journal_entry_round_trips() -> None:
     from anonymizer.daemon.journal import JobState, JournalEntry, Refusal, Supersedes
-    from anonymizer.daemon.naming import NameClues
+    from anonymizer.store.naming import NameClues
 
     entry = JournalEntry("a" * 32, JobState.DISCARDING, ".txt", "2031-01-15T10:00:00Z",
                          NameClues(7, "wave2"), supersedes=Supersedes(

@@ -31,6 +31,7 @@ MISSED = "Fjellkroa"
 TEXT = ("Interviewer: Where did you grow up?\n"
         f"Sigrun Haldorsen: {MISSED}, every Sunday. My sister helped me with the garden.\n")
 D = "anonymizer.daemon"
+S = "anonymizer.store"
 R = f"{D}.rerun"
 
 
@@ -53,28 +54,28 @@ RERUN_CRASHES: dict[str, tuple[Crash, str]] = {
     "engine: inside the vault transaction": (
         Crash(f"{D}.stages", "speaking_participants"), "new"),
     "release: plan journaled, no clean file yet": (
-        Crash(f"{D}.store:Store", "write_clean"), "new"),
+        Crash(f"{S}.layout:Store", "write_clean"), "new"),
     "release: new sidecar temp written, not renamed": (
         Crash("os", "replace", only=_to(".meta.json")), "new"),
     "release: new sidecar durable, old release still there": (
-        Crash(f"{D}.store:Store", "commit", "after"), "new"),
+        Crash(f"{S}.layout:Store", "commit", "after"), "new"),
     "retire: old sidecar removed, its files not yet": (
         Crash(R, "remove_durably", "after", only=_path_ends(".meta.json")), "new"),
     "retire: old files removed, catalog not yet rewritten": (
-        Crash(f"{D}.catalog:Catalog", "reconcile", nth=2), "new"),  # 1st: at start
+        Crash(f"{S}.catalog:Catalog", "reconcile", nth=2), "new"),  # 1st: at start
     "release: old release out, journal not yet released": (
         Crash(f"{D}.journal:Journal", "save", only=_state_is("released")), "new"),
     "finish: before the released record": (
-        Crash("anonymizer.audit:AuditLog", "append", only=_event_is("released")), "new"),
+        Crash("anonymizer.audit.log:AuditLog", "append", only=_event_is("released")), "new"),
     "finish: released recorded, before sealing again": (
-        Crash("anonymizer.audit:AuditLog", "append", "after", only=_event_is("released")),
+        Crash("anonymizer.audit.log:AuditLog", "append", "after", only=_event_is("released")),
         "new"),
     "finish: sealed again, journal not yet sealed": (
-        Crash(f"{D}.originals:Originals", "seal", "after"), "new"),
+        Crash(f"{S}.originals:Originals", "seal", "after"), "new"),
     "finish: old sealed original deleted, superseded not recorded": (
         Crash(R, "remove_durably", "after", only=_path_ends(".sealed")), "new"),
     "finish: superseded recorded, before clean-up": (
-        Crash("anonymizer.audit:AuditLog", "append", "after", only=_event_is("superseded")),
+        Crash("anonymizer.audit.log:AuditLog", "append", "after", only=_event_is("superseded")),
         "new"),
     "finish: input removed, journal entry not": (
         Crash(f"{D}.journal", "remove_durably", "after"), "new"),
@@ -83,7 +84,7 @@ RERUN_CRASHES: dict[str, tuple[Crash, str]] = {
 
 def refuse_verification() -> None:
     """In the child: every verification refuses (a correction that made things worse)."""
-    from anonymizer.engine import Engine
+    from anonymizer.engine.engine import Engine
     from anonymizer.errors import VerificationError
 
     def refuse(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -94,15 +95,15 @@ def refuse_verification() -> None:
 
 REFUSED_CRASHES: dict[str, Crash] = {
     "discard: journaled, before the rerun_refused record": Crash(
-        "anonymizer.audit:AuditLog", "append", only=_event_is("rerun_refused")),
+        "anonymizer.audit.log:AuditLog", "append", only=_event_is("rerun_refused")),
     "discard: recorded, before the input is deleted": Crash(
-        "anonymizer.audit:AuditLog", "append", "after", only=_event_is("rerun_refused")),
+        "anonymizer.audit.log:AuditLog", "append", "after", only=_event_is("rerun_refused")),
 }
 
 
 def rerun_in_child(study: Study, engine_parts: Any, crash: Crash | None = None, *,
                    refuse: bool = False) -> int:
-    from anonymizer.review.released import find_sidecar
+    from anonymizer.store.released import find_sidecar
 
     def rerun(daemon: Any) -> int:
         result = daemon.rerun(lambda: find_sidecar(study.store, "P01_wave1"))

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from anonymizer.daemon import check_settings
-from anonymizer.daemon.catalog import COLUMNS, Catalog, render
 from anonymizer.daemon.identify import choose_participant
 from anonymizer.daemon.intake import extension_of, is_bad_name
 from anonymizer.daemon.job import Refused
@@ -21,10 +20,11 @@ from anonymizer.daemon.journal import (
     QuarantinePlan,
     ReleasePlan,
 )
-from anonymizer.daemon.naming import FileNaming, NameClues, NamingProblem, released_stem
 from anonymizer.errors import RulesError, SettingsError
 from anonymizer.rulebook import default_rules_dir
 from anonymizer.settings import Settings, UnknownParticipant, load_settings
+from anonymizer.store.catalog import COLUMNS, Catalog, render
+from anonymizer.store.naming import FileNaming, NameClues, NamingProblem, released_stem
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "deploy" / "anonymizer.example.toml"

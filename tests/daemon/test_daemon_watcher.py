@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from daemon_kit import check_store, sha256, transcript, wait_until
-
 from watchdog.events import (
     FileClosedEvent,
     FileClosedNoWriteEvent,

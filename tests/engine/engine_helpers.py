@@ -11,7 +11,7 @@ _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def _check_digit(digits: list[int], weights: tuple[int, ...]) -> int | None:
-    rest = 11 - sum(d * w for d, w in zip(digits, weights)) % 11
+    rest = 11 - sum(d * w for d, w in zip(digits, weights, strict=False)) % 11
     return 0 if rest == 11 else None if rest == 10 else rest
 
 

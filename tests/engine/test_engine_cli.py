@@ -145,7 +145,7 @@ def test_scan_jsonl_writes_one_line_per_record(tmp_path: Path, capsys, make_engi
     assert len(lines) == len(RECORDS)
     results = [json.loads(line) for line in lines]
     assert [r["id"] for r in results] == [r["id"] for r in RECORDS]
-    for record, result in zip(RECORDS, results):
+    for record, result in zip(RECORDS, results, strict=False):
         assert set(result) == {"id", "findings"}
         for finding in result["findings"]:
             assert set(finding) == {"start", "end", "entity", "replacement", "score", "detector"}

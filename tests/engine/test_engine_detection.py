@@ -12,7 +12,7 @@ import pytest
 from engine_helpers import d_number, fnr, h_number, marked
 
 from anonymizer.findings import EntityKind
-from anonymizer.keystore import IdentityKind, InMemoryKeyStore
+from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
 
 pytestmark = pytest.mark.integration
 

@@ -15,10 +15,10 @@ import pytest
 
 import anonymizer.formats as formats
 from anonymizer.cli import main
+from anonymizer.engine.resolve import split_at_line_breaks
 from anonymizer.errors import ExitCode
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.formats import read_transcript
-from anonymizer.resolve import split_at_line_breaks
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cached_model")]
 

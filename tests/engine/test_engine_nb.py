@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from anonymizer.engine import Engine
-from anonymizer.findings import EntityKind
-from anonymizer.keystore import InMemoryKeyStore
-from anonymizer.settings import RewriteSettings, Settings
 from engine_helpers import d_number, fnr, national_id
+
+from anonymizer.engine.engine import Engine
+from anonymizer.findings import EntityKind
+from anonymizer.keys.keystore import InMemoryKeyStore
+from anonymizer.settings import RewriteSettings, Settings
 
 pytestmark = pytest.mark.integration
 

@@ -1,11 +1,11 @@
-"""Whole-word, case-insensitive phrase matching (anonymizer/phrases.py): the roster's and the
+"""Whole-word, case-insensitive phrase matching (anonymizer/language/phrases.py): the roster's and the
 consistency pass's matcher, and verification's."""
 
 from __future__ import annotations
 
 import pytest
 
-from anonymizer.phrases import PhraseIndex, words
+from anonymizer.language.phrases import PhraseIndex, words
 
 
 def spans(index: PhraseIndex, text: str, **kw) -> list[str]:

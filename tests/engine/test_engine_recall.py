@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from anonymizer.engine import Engine
-from anonymizer.keystore import InMemoryKeyStore
+from anonymizer.engine.engine import Engine
+from anonymizer.keys.keystore import InMemoryKeyStore
 from anonymizer.settings import Settings
 
 pytestmark = pytest.mark.integration

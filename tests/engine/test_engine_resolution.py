@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from anonymizer.findings import EntityKind
-from anonymizer.keystore import IdentityKind, InMemoryKeyStore
+from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
 from anonymizer.rulebook import load_rulebook
-from anonymizer.settings import PseudonymSettings, Settings, UnknownSpeaker
+from anonymizer.settings import PseudonymSettings, UnknownSpeaker
 
 pytestmark = pytest.mark.integration
 
@@ -172,7 +172,7 @@ def test_a_role_label_before_a_tab_is_never_replaced(make_engine) -> None:
 def test_registered_names_with_ordinary_words_do_not_block_later_transcripts(make_engine):
     """A participant registered from a speaker label like "Delivery Person": its ordinary
     words are not matched alone, and our own "[Person 1]" label is never a leftover."""
-    from anonymizer.keystore import IdentityKind, InMemoryKeyStore
+    from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
 
     keystore = InMemoryKeyStore()
     keystore.add(IdentityKind.PARTICIPANT, ["Delivery Person"])

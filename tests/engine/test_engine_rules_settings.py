@@ -180,8 +180,8 @@ def test_an_unknown_presidio_recognizer_is_refused_when_built(rules_copy: Path) 
 def test_engine_from_settings_refuses_broken_rules_before_loading_a_model(
     rules_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import anonymizer.nlp as nlp_module
-    from anonymizer.engine import Engine
+    import anonymizer.language.nlp as nlp_module
+    from anonymizer.engine.engine import Engine
     from anonymizer.settings import RulesSettings
 
     def no_model(name: str):

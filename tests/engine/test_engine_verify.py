@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from engine_helpers import d_number, fnr
 
+from anonymizer.engine.verify import LeakKind
 from anonymizer.errors import VerificationError
 from anonymizer.findings import EntityKind
-from anonymizer.keystore import IdentityKind, InMemoryKeyStore
+from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
 from anonymizer.rulebook import load_rulebook
 from anonymizer.settings import RewriteSettings, RulesSettings
-from anonymizer.verify import LeakKind
 
 pytestmark = pytest.mark.integration
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from anonymizer.detectors.workplaces import DETECTOR, WorkplaceDetector
-from anonymizer.engine import Engine
+from anonymizer.engine.engine import Engine
 from anonymizer.findings import EntityKind
-from anonymizer.keystore import InMemoryKeyStore
+from anonymizer.keys.keystore import InMemoryKeyStore
 from anonymizer.settings import Settings
 
 pytestmark = pytest.mark.integration

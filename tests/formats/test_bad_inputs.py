@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from formats_factories import W_NS, make_docx, make_odt, p
 
 from anonymizer.errors import ExitCode, InputError
 from anonymizer.formats import ReadFailure, ReadLimits, UnreadableTranscript, read_transcript
-from formats_factories import W_NS, make_docx, make_odt, p
 
 SECRET = "Solveig Hemmelighaug"  # an invented name placed inside files; must never be in a message
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import docx
 import pytest
+from formats_factories import make_docx, p, run, table
 
 from anonymizer.formats import read_transcript
-from anonymizer.transcript import Block, BlockKind, TranscriptFormat
-from formats_factories import make_docx, p, run, table
+from anonymizer.formats.transcript import Block, BlockKind, TranscriptFormat
 
 HEADING = {"Heading1": "heading 1", "Custom1": "Kari Nordmann style", "Normal": "Normal"}
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import docx
 import pytest
+from formats_factories import make_docx, p, run, table
 
 from anonymizer.formats import read_transcript, write_clean_docx
-from anonymizer.transcript import Block, BlockKind, Transcript, TranscriptFormat
-from formats_factories import make_docx, p, run, table
+from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
 
 # Invented names and texts that live only in places the clean .docx must never carry.
 AUTHOR = "Ingrid Forfattersen"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from formats_factories import make_docx, p, run
 
 from anonymizer.formats import read_transcript
-from formats_factories import make_docx, p, run
 
 COMMENT = ('<w:comment w:id="{i}" w:author="Reviewer Ragnhild">' + p("Ola Fiktivsen?")
            + "</w:comment>")

@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from formats_factories import make_odt
 
 from anonymizer.formats import read_transcript, write_clean_docx
-from anonymizer.transcript import BlockKind, TranscriptFormat
-from formats_factories import make_odt
+from anonymizer.formats.transcript import BlockKind, TranscriptFormat
 
 TRACKED = (
     "<text:tracked-changes>"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from anonymizer.formats import read_transcript, write_clean_subtitles
-from anonymizer.transcript import TranscriptFormat
+from anonymizer.formats.transcript import TranscriptFormat
 
 CUES = [
     ("00:00:01.000", "00:00:04.500", ["<v Kari Nordmann>Jeg bodde i Tromsdal."]),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from anonymizer.formats import read_transcript, render_clean_text, write_clean_text
-from anonymizer.transcript import BlockKind, TranscriptFormat
+from anonymizer.formats.transcript import BlockKind, TranscriptFormat
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
 

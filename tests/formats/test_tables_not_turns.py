@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from formats_factories import make_docx, make_odt, p, table
 
 from anonymizer.detectors.speakers import parse_turns
 from anonymizer.formats import read_transcript
-from formats_factories import make_docx, make_odt, p, table
 
 ROWS = [("Content", "Notes about the week"), ("Name", "Fiktiv Person"), ("Topic", "Garden")]
 

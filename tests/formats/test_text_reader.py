@@ -7,7 +7,7 @@ import pytest
 
 from anonymizer.errors import InputError
 from anonymizer.formats import ReadFailure, UnreadableTranscript, read_transcript
-from anonymizer.transcript import BlockKind, TranscriptFormat
+from anonymizer.formats.transcript import BlockKind, TranscriptFormat
 
 LINES = [
     "Interviewer: Hvor bor du nå, Åse?",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from anonymizer.formats import write_clean_docx, write_clean_text
-from anonymizer.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
 
 
 def test_clean_text_is_utf8_with_lf_and_one_final_newline(tmp_path: Path) -> None:

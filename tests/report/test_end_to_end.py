@@ -26,10 +26,10 @@ DROPS = {
 
 
 def run_daemon(study: StewardStudy, session_engine) -> None:
-    from anonymizer.audit import open_audit_log
+    from anonymizer.audit.log import open_audit_log
     from anonymizer.daemon import Daemon
-    from anonymizer.engine import Engine
-    from anonymizer.vault_keystore import open_vault_keystore
+    from anonymizer.engine.engine import Engine
+    from anonymizer.keys.vault_adapter import open_vault_keystore
 
     settings = study.settings()
     with open_vault_keystore(settings, interactive=False) as keystore:
@@ -41,10 +41,10 @@ def run_daemon(study: StewardStudy, session_engine) -> None:
 
 def write_review_data(study: StewardStudy, session_engine) -> list[str]:
     """``*.review.json`` beside every released file that has none yet; returns the stems."""
-    from anonymizer.daemon.originals import Originals
-    from anonymizer.engine import Engine
-    from anonymizer.review_data import ReviewData
-    from anonymizer.vault_keystore import open_vault_keystore
+    from anonymizer.engine.engine import Engine
+    from anonymizer.keys.vault_adapter import open_vault_keystore
+    from anonymizer.store.originals import Originals
+    from anonymizer.store.review_marks import ReviewData
 
     settings = study.settings()
     stems = []

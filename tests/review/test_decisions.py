@@ -9,11 +9,10 @@ import hmac
 import html
 from pathlib import Path
 
-import pytest
 from steward_study import StewardStudy, all_names
 
-from anonymizer.keystore import IdentityKind
-from anonymizer.vault_keystore import VaultKeyStore
+from anonymizer.keys.keystore import IdentityKind
+from anonymizer.keys.vault_adapter import VaultKeyStore
 
 
 def _log_names(study: StewardStudy, *extra: str) -> list[str]:

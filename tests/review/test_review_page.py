@@ -12,8 +12,8 @@ import pytest
 
 from anonymizer.review.html import CSP, document, escape
 from anonymizer.review.page import render_review_page, shell_word
-from anonymizer.review.released import Released, engine_text, load_released
-from anonymizer.review_data import ReviewData, ReviewMark
+from anonymizer.store.released import Released, engine_text, load_released
+from anonymizer.store.review_marks import ReviewData, ReviewMark
 
 WHEN = datetime(2031, 5, 4, 12, 0, tzinfo=UTC)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -11,7 +12,7 @@ from vault_testkit import PROJECT
 from vault import Reason, Secret, Vault, VaultError
 from vault.blobs import HEADER_BYTES, MAGIC
 
-ORIGINAL = "Interviewer: Welcome, Kari Nordmann.\nKari Nordmann: Thank you.\n".encode()
+ORIGINAL = b"Interviewer: Welcome, Kari Nordmann.\nKari Nordmann: Thank you.\n"
 FILE_ID = "3f2a9c0d11e24b7a"
 
 
@@ -103,7 +104,7 @@ def test_withdrawal_shreds_every_blob(study: Vault) -> None:
     for key in candidates:
         for derived in (key, _blob_key(key)):
             for ad in ad_for:
-                with pytest.raises(Exception):
+                with pytest.raises(InvalidTag):
                     AESGCM(derived).decrypt(blob[10:HEADER_BYTES], blob[HEADER_BYTES:], ad)
     # ...and the old key (which a stale key-ring backup would still hold) does open it:
     # the test above can fail.

@@ -6,9 +6,9 @@ import pytest
 from vault_testkit import PASSPHRASE, PROJECT, SCAN_NAMES
 
 from anonymizer.errors import ExitCode, KeyStoreError
-from anonymizer.keystore import IdentityKind, InMemoryKeyStore
-from anonymizer.keystore import normalise_name as engine_normalise
-from anonymizer.vault_keystore import VaultKeyStore
+from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
+from anonymizer.keys.keystore import normalise_name as engine_normalise
+from anonymizer.keys.vault_adapter import VaultKeyStore
 from vault import normalise_name as vault_normalise
 
 P, PERSON, PLACE, ORG = (
@@ -180,7 +180,7 @@ def vault_settings(vault_dir, **vault):
 
 
 def test_open_vault_keystore_from_settings_and_environment(vault, vault_dir):
-    from anonymizer.vault_keystore import open_vault_keystore
+    from anonymizer.keys.vault_adapter import open_vault_keystore
 
     vault.add("participant", ["Kari Nordmann"])
     settings = vault_settings(vault_dir, passphrase_env="STUDY_VAULT_PASS")
@@ -191,8 +191,8 @@ def test_open_vault_keystore_from_settings_and_environment(vault, vault_dir):
 
 
 def test_secret_sources_in_order(tmp_path, vault_dir):
+    from anonymizer.keys.vault_adapter import secret_from_settings
     from anonymizer.settings import VaultSettings
-    from anonymizer.vault_keystore import secret_from_settings
 
     key = tmp_path / "daemon.key"
     key.write_bytes(bytes(32))
@@ -225,7 +225,7 @@ def test_secret_sources_in_order(tmp_path, vault_dir):
 
 def test_open_vault_keystore_needs_a_folder():
     from anonymizer.errors import SettingsError
-    from anonymizer.vault_keystore import open_vault_keystore
+    from anonymizer.keys.vault_adapter import open_vault_keystore
 
     with pytest.raises(SettingsError):
         open_vault_keystore(vault_settings(None), environ={}, interactive=False)

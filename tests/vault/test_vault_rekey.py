@@ -122,7 +122,6 @@ def test_another_process_changing_the_secret_locks_out_stale_handles(filled, reo
 
 
 def test_rekeying_inside_a_transaction_is_refused(filled):
-    with pytest.raises(VaultError) as err:
-        with filled.transaction():
-            filled.rotate()
+    with pytest.raises(VaultError) as err, filled.transaction():
+        filled.rotate()
     assert err.value.reason is Reason.INVALID

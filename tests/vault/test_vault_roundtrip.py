@@ -201,7 +201,7 @@ def test_audit_key_is_random_and_stable(vault, reopen, make_vault, tmp_path, sec
 def test_entry_repr_hides_names(vault):
     entry = vault.add("participant", ["Kari Nordmann"])
     assert "Kari" not in repr(entry) and "Kari" not in str(entry)
-    assert "Participant 1" == entry.label
+    assert entry.label == "Participant 1"
 
 
 def test_files_and_folder_are_private(vault, vault_dir):
@@ -273,10 +273,9 @@ def test_transaction_commits_once_or_not_at_all(vault, vault_dir, reopen):
             vault.add("person", [f"Person Number {i}"])
         before = (vault_dir / "vault.db").read_bytes()
     assert (vault_dir / "vault.db").read_bytes() != before  # committed at the end, not earlier
-    with pytest.raises(RuntimeError):
-        with vault.transaction():
-            vault.add("person", ["Never Committed"])
-            raise RuntimeError("caller changed its mind")
+    with pytest.raises(RuntimeError), vault.transaction():
+        vault.add("person", ["Never Committed"])
+        raise RuntimeError("caller changed its mind")
     assert vault.lookup("person", "Never Committed") is None
     vault.close()
     again = reopen()

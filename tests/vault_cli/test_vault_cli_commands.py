@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import pytest
 from vault_cli_kit import HALVARD, PROJECT, SIGRUN, Terminal
@@ -70,7 +71,7 @@ def test_the_cli_root_lists_the_vault_commands():
     import anonymizer.cli as cli
 
     # the autouse fixture patched the tuple; the module's own source is what counts
-    source = open(cli.__file__, encoding="utf-8").read()
+    source = Path(cli.__file__).read_text(encoding="utf-8")
     assert f'"{VAULT_COMMANDS}"' in source
 
 

@@ -85,8 +85,8 @@ Tora Vik: Ingeborg Lunde chairs it, and Arvid Solum keeps the accounts.
 
 def test_the_engine_on_the_vault_writes_once_per_transcript(study, make_engine, monkeypatch):
     """Everything one transcript assigns is committed at once; a known one writes nothing."""
+    from anonymizer.keys.vault_adapter import open_vault_keystore
     from anonymizer.settings import load_settings
-    from anonymizer.vault_keystore import open_vault_keystore
 
     with open_vault_keystore(load_settings(study.config)) as keystore:
         engine = make_engine(keystore=keystore)
@@ -145,9 +145,9 @@ def test_full_pipeline_leaves_no_registered_name_in_any_file(study, cached_model
 
 
 def test_vault_keystore_next_number_skips_retired_numbers(study):
-    from anonymizer.keystore import IdentityKind
+    from anonymizer.keys.keystore import IdentityKind
+    from anonymizer.keys.vault_adapter import open_vault_keystore
     from anonymizer.settings import load_settings
-    from anonymizer.vault_keystore import open_vault_keystore
 
     study.cli("participants", "add", SIGRUN[0])
     study.cli("participants", "add", HALVARD[0])

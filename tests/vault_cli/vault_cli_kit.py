@@ -123,7 +123,7 @@ class Study:
 
     def audit_events(self, secret: Secret | None = None) -> list[tuple[str, dict[str, Any]]]:
         """(event value, fields) of every record, read back (and authenticated) by the log."""
-        from anonymizer.audit import open_audit_log
+        from anonymizer.audit.log import open_audit_log
         from anonymizer.settings import load_settings
 
         with self.open_vault(secret) as vault:

@@ -47,7 +47,7 @@ def find(nlp, records: list[dict], entities: set[str], batch_size: int) -> tuple
     texts = (r["text"] for r in records)
     out = []
     t0 = time.perf_counter()
-    for rec, doc in zip(records, nlp.pipe(texts, batch_size=batch_size)):
+    for rec, doc in zip(records, nlp.pipe(texts, batch_size=batch_size), strict=False):
         findings = [{"start": e.start_char, "end": e.end_char, "entity": e.label_}
                     for e in doc.ents if not entities or e.label_ in entities]
         out.append({"id": rec["id"], "findings": findings})
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.speech:
         gold = tmp / "gold_speech.jsonl"
         norne_data.write_speech_gold(args.gold, gold)
-    records = [json.loads(line) for line in open(gold, encoding="utf-8")]
+    records = [json.loads(line) for line in Path(gold).read_text(encoding="utf-8").splitlines()]
     nlp = spacy.load(args.model)
     nlp("Oppvarming.")  # first call allocates; keep it out of the timing
     entities = {e for e in args.entities.split(",") if e}

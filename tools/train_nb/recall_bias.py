@@ -37,14 +37,15 @@ def findings(nlp: Language, gold: dict[str, dict]) -> dict[str, dict]:
     docs = nlp.pipe((gold[i]["text"] for i in ids), batch_size=32)
     return {i: {"id": i, "findings": [{"start": e.start_char, "end": e.end_char, "entity": e.label_}
                                       for e in doc.ents]}
-            for i, doc in zip(ids, docs)}
+            for i, doc in zip(ids, docs, strict=False)}
 
 
 def tune(nlp: Language, gold_path: Path, scorer_path: Path, shifts: list[float],
          min_precision: float) -> tuple[float, list[dict]]:
     """Largest shift whose held-out token precision stays >= min_precision (0 if none)."""
     score = load_scorer(scorer_path)
-    gold = {json.loads(line)["id"]: json.loads(line) for line in open(gold_path, encoding="utf-8")}
+    lines = Path(gold_path).read_text(encoding="utf-8").splitlines()
+    gold = {json.loads(line)["id"]: json.loads(line) for line in lines}
     table, chosen, applied = [], 0.0, 0.0
     for shift in sorted(shifts):
         shift_out_bias(nlp, shift - applied)

@@ -1,0 +1,360 @@
+"""The anonymization engine: one transcript's text in, findings or clean text out.
+
+Stages, each small and passing one ``Analysis`` record along:
+
+    parse (spaCy, once) -> detect -> accept -> propagate -> settle -> resolve -> rewrite -> verify
+
+``scan`` stops before the text changes (findings only, the steward's dry run and the measuring
+contract); ``anonymize`` goes on to rewrite and verify. Both share everything up to that point, so
+``scan`` reports exactly the decisions ``anonymize`` applies.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.tokens import Token
+
+from anonymizer.detectors import DetectionInput
+from anonymizer.detectors.gendered import GenderedDetector, active_terms
+from anonymizer.detectors.names import NameDetector, WordFrequency
+from anonymizer.detectors.places import PlaceDetector
+from anonymizer.detectors.presidio import PresidioDetector
+from anonymizer.detectors.roster import RosterDetector
+from anonymizer.detectors.speakers import parse_turns, speaker_findings
+from anonymizer.detectors.workplaces import WorkplaceDetector
+from anonymizer.engine.consistency import name_index, propagate
+from anonymizer.engine.labels import outside, own_output_pattern
+from anonymizer.engine.resolve import (
+    Resolver,
+    accept,
+    attach_titles,
+    settle_overlaps,
+    split_at_line_breaks,
+)
+from anonymizer.engine.rewrite import Rewriter, Rewritten
+from anonymizer.engine.risk import RiskScanner, Spans
+from anonymizer.engine.verify import find_leaks, pronoun_pattern, raise_if_leaks
+from anonymizer.errors import AnonymizerError, InternalError
+from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replacement
+from anonymizer.keys.keystore import (
+    Identity,
+    IdentityKind,
+    InMemoryKeyStore,
+    KeyStore,
+    OverlayKeyStore,
+)
+from anonymizer.language.gazetteer import Gazetteer
+from anonymizer.language.lexicon import Lexicon
+from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
+from anonymizer.rulebook import Rulebook, default_rules_dir, load_rulebook
+from anonymizer.settings import Settings
+
+
+@dataclass
+class Analysis:
+    """One transcript on its way through the stages."""
+
+    text: str
+    chunks: list[AnalysedChunk]
+    keystore: KeyStore
+    lower_case: bool = False
+    table_lines: frozenset[int] = frozenset()  # lines that are table rows: never turns
+    findings: list[Finding] = field(default_factory=list)
+    accepted: list[Finding] = field(default_factory=list)
+    kept: list[Finding] = field(default_factory=list)
+    replacements: list[Replacement] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scan:
+    replacements: tuple[Replacement, ...]
+    kept: tuple[Finding, ...]
+    flags: tuple[Flag, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(r.entity.value for r in self.replacements))
+
+    @property
+    def participants(self) -> tuple[int, ...]:
+        return tuple(sorted({r.identity for r in self.replacements
+                             if r.participant and r.identity is not None}))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    clean_text: str
+    scan: Scan
+    rewritten: Rewritten
+
+
+def load_gazetteer(rulebook: Rulebook) -> Gazetteer:
+    root = rulebook.directory
+    return _cached_gazetteer(root / "common" / "gazetteer", root / rulebook.language / "gazetteer",
+                             rulebook.language)
+
+
+def load_lexicon(rulebook: Rulebook) -> Lexicon:
+    return _cached_lexicon(rulebook.directory / rulebook.language / "lexicon.tsv")
+
+
+@lru_cache(maxsize=4)
+def _cached_lexicon(path: Path) -> Lexicon:
+    return Lexicon.load(path)
+
+
+@lru_cache(maxsize=4)
+def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
+    """The gazetteer is immutable data (~2 s to load): engines of one process share it."""
+    return Gazetteer.load(common, local, language=language)
+
+
+def is_lower_case(text: str) -> bool:
+    """Speech-to-text style: (almost) no capital letters at all."""
+    letters = sum(map(str.isalpha, text))
+    return letters > 0 and sum(map(str.isupper, text)) <= letters * 0.002
+
+
+class Engine:
+    def __init__(self, settings: Settings, rulebook: Rulebook, pipeline: NlpPipeline,
+                 keystore: KeyStore) -> None:
+        self.settings = settings
+        self.rulebook = rulebook
+        self.pipeline = pipeline
+        self.keystore = keystore
+        self.presidio = PresidioDetector(rulebook, pipeline)
+        self.gendered = GenderedDetector(
+            rulebook, pronouns=settings.rewrite.pronouns, groups=settings.rewrite.gendered_groups
+        )
+        self.terms = active_terms(rulebook, settings.rewrite.gendered_groups)
+        self.term_words = frozenset(w.rstrip(".") for w in self.terms)
+        self.kinship_names = frozenset(rulebook.names.kinship_names)
+        self.particles = frozenset(rulebook.names.particles)
+        titles = rulebook.term_groups.get("titles")
+        self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
+        self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
+        self.resolver = Resolver(rulebook, keystore, settings.pseudonyms.unknown_speaker,
+                                 self.terms, self.titles)
+        self.rewriter = Rewriter()
+        self.pronouns = pronoun_pattern(self.gendered.words)
+        self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
+        self._roster_cache: tuple[tuple[Identity, ...], RosterDetector] | None = None
+        self.words: WordFrequency = load_lexicon(rulebook)
+        self.names: NameDetector | None = None
+        self.gazetteer: Gazetteer | None = None
+        self.places: PlaceDetector | None = None
+        if settings.detection.gazetteers:
+            gazetteer = self.gazetteer = load_gazetteer(rulebook)
+            self.names = NameDetector(gazetteer, rulebook.names, self.words, self.stop_words)
+            self.places = PlaceDetector(gazetteer, self.words,
+                                        not_names=frozenset(rulebook.names.not_names),
+                                        place_before=frozenset(rulebook.names.place_before))
+        self.workplaces = WorkplaceDetector(rulebook.names)
+        self.risk = RiskScanner(rulebook, self.words, self.stop_words)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, language: str | None = None,
+                      keystore: KeyStore | None = None) -> Engine:
+        language = language or settings.project.language
+        rules_dir = settings.rules.dir or default_rules_dir()
+        rulebook = load_rulebook(rules_dir, language, settings.rules.project_allow)
+        rulebook = rulebook.with_pronoun_style(settings.rewrite.pronoun_style)
+        pipeline = NlpPipeline(settings.model_name(language), language,
+                               max_chunk_chars=settings.nlp.max_chunk_chars,
+                               batch_size=settings.nlp.batch_size,
+                               batch_chars=settings.nlp.batch_chars,
+                               workers=settings.nlp.workers)
+        return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
+
+    def _roster_detector(self, roster: Sequence[Identity]) -> RosterDetector:
+        """The roster's phrase index, rebuilt only when the roster changed (it is asked for
+        twice per transcript, and a study can register thousands of names)."""
+        key = tuple(roster)
+        if self._roster_cache is None or self._roster_cache[0] != key:
+            self._roster_cache = (key, RosterDetector(
+                roster, self.stop_words | self.titles, lambda w: self.words.zipf(w) >= 3.0))
+        return self._roster_cache[1]
+
+    def _tags_needed(self, tokens: Sequence[Token]) -> set[int]:
+        """The tokens of a chunk whose part-of-speech tags some detector reads."""
+        needed = set(self.gendered.tags_needed(tokens))
+        if self.names is not None:
+            needed.update(self.names.tags_needed(tokens))
+        return needed
+
+    def roster(self) -> list[Identity]:
+        return [i for i in self.keystore.identities() if i.registered]
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _detect(self, doc: Analysis) -> None:
+        turns = parse_turns(doc.text, self.rulebook.speaker_roles, self.rulebook.max_label_words,
+                            lower_case=doc.lower_case, particles=self.particles,
+                            skip_lines=doc.table_lines)
+        source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
+        found = [
+            *speaker_findings(turns),
+            *self._roster_detector(source.roster).detect(doc.text),
+            *self.presidio.detect(doc.chunks),
+            *self.gendered.detect(doc.chunks),
+            *self.workplaces.detect(doc.chunks, cased=not doc.lower_case),
+        ]
+        if self.names is not None and self.places is not None:
+            known = [doc.text[f.start:f.end] for f in found if f.detector == "speaker_label"]
+            known += [name for identity in source.roster for name in identity.names
+                      if identity.kind in (IdentityKind.PARTICIPANT, IdentityKind.PERSON)]
+            places = self.places.detect(doc.text, cased=not doc.lower_case)
+            multiword = [(f.start, f.end) for f in places if " " in doc.text[f.start:f.end]]
+            found += self.names.detect(doc.chunks, cased=not doc.lower_case, known_names=known,
+                                       places=multiword)
+            found += places
+        found = [f for f in found if not self._ordinary_word_at_start(doc.text, f)]
+        # Role and header labels ("Interviewer:", "Setting:") are kept as they are: nothing
+        # may claim them.
+        roles = Spans((t.label_start, t.label_end) for t in turns if t.is_role)
+        found = [f for f in found if not roles.overlaps(f.start, f.end)]
+        doc.findings = outside(self.own_output, doc.text, found)
+        doc.findings += self.gendered.detect_neutral(doc.text)
+
+    def _ordinary_word_at_start(self, text: str, finding: Finding) -> bool:
+        """A model's one-word "name" that opens a sentence and is an ordinary word of the
+        language, not a listed name ("Ring meg", "Datteren vår"): capitalised only because it
+        comes first. Names from the roster, speaker labels and context are not judged here."""
+        if finding.detector != "spacy_ner" or not finding.entity.is_name_like:
+            return False
+        surface = text[finding.start:finding.end]
+        if surface.isupper() and len(surface) > 3:  # "HUN KOM.": a line in capitals
+            return all(w in self.stop_words or self.words.zipf(w) >= 3.5
+                       for w in surface.casefold().split())
+        if " " in surface or not surface.isalpha():
+            return False
+        before = text[max(0, finding.start - 3):finding.start].rstrip(" \t\"'“(")
+        if before and before[-1] not in ".!?:\n":
+            return False
+        listed = self.gazetteer is not None and bool(self.gazetteer.kinds_of(surface))
+        # Kinship words used as names ("Mommy is so proud") do name a person.
+        kin = surface.casefold() in self.kinship_names
+        # in the lexicon at all: the lexicon leaves proper names out, so it is a common word
+        return not listed and not kin and self.words.zipf(surface) > 0
+
+    def _accept(self, doc: Analysis) -> None:
+        doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,
+                                        cased=not doc.lower_case, terms=self.term_words,
+                                        stop_words=self.stop_words)
+        doc.accepted += propagate(
+            doc.text, doc.accepted, capitalised_only=not doc.lower_case,
+            stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
+        )
+
+    def _settle(self, doc: Analysis) -> None:
+        settled = settle_overlaps(doc.accepted)
+        doc.accepted = split_at_line_breaks(doc.text, attach_titles(doc.text, settled,
+                                                                    self.titles))
+
+    def _resolve(self, doc: Analysis) -> None:
+        resolver = replace(self.resolver, keystore=doc.keystore)
+        doc.replacements = resolver.resolve(doc.text, doc.accepted)
+
+    def _flag(self, doc: Analysis) -> None:
+        doc.flags = self.risk.flags(doc.text, doc.chunks, doc.replacements, doc.kept)
+
+    def _run_stages(self, doc: Analysis) -> Scan:
+        for stage in (self._detect, self._accept, self._settle, self._resolve, self._flag):
+            stage(doc)
+        return Scan(tuple(doc.replacements), tuple(doc.kept), tuple(doc.flags))
+
+    # -- public ---------------------------------------------------------------------------
+
+    def scan_many(self, texts: Iterable[str], *, dry_run: bool = True,
+                  table_lines: Sequence[frozenset[int]] | None = None,
+                  ) -> Iterator[tuple[str, Scan]]:
+        """Findings for each text. A dry run assigns numbers in a scratch overlay, per text:
+        the key store is not changed, and no text's findings leak into the next one's."""
+        pending = list(texts)
+        tables = table_lines or [frozenset()] * len(pending)
+        parsed = self.pipeline.analyse_many(pending, tags_for=self._tags_needed)
+        for text, chunks, table in zip(pending, parsed, tables, strict=True):
+            keystore = OverlayKeyStore(self.keystore) if dry_run else self.keystore
+            doc = Analysis(text, chunks, keystore, is_lower_case(text), table)
+            yield text, self._run_stages(doc)
+
+    def scan(self, text: str, *, dry_run: bool = True,
+             table_lines: frozenset[int] = frozenset()) -> Scan:
+        return next(self.scan_many([text], dry_run=dry_run, table_lines=[table_lines]))[1]
+
+    def anonymize(self, text: str, *, where: str = "transcript",
+                  table_lines: frozenset[int] = frozenset()) -> Outcome:
+        """Clean text, verified; raises VerificationError (fail closed) when anything remains.
+
+        A key store that can batch (the vault) gets one write per transcript, committed only
+        when the transcript verified: a refused transcript burns no numbers."""
+        outcome = next(self.anonymize_many([text], wheres=[where], table_lines=[table_lines]))
+        if isinstance(outcome, AnonymizerError):
+            raise outcome
+        return outcome
+
+    def anonymize_many(self, texts: Sequence[str], *, wheres: Sequence[str] | None = None,
+                       table_lines: Sequence[frozenset[int]] | None = None,
+                       ) -> Iterator[Outcome | AnonymizerError]:
+        """``anonymize`` for several transcripts, parsed in one spaCy stream (faster than one
+        call each); yields, in order, each one's Outcome or the error that refused it. Each
+        transcript is still resolved, verified and committed to the key store on its own."""
+        wheres = wheres or ["transcript"] * len(texts)
+        tables = table_lines or [frozenset()] * len(texts)
+        parsed = self.pipeline.analyse_many(texts, tags_for=self._tags_needed)
+        for text, where, chunks, table in zip(texts, wheres, parsed, tables, strict=True):
+            batch = getattr(self.keystore, "batch", None)
+            try:
+                with batch() if callable(batch) else nullcontext():
+                    doc = Analysis(text, chunks, self.keystore, is_lower_case(text), table)
+                    scan = self._run_stages(doc)
+                    rewritten = self.rewriter.apply(text, scan.replacements)
+                    self.verify(text, scan, rewritten.text, where=where)
+            except AnonymizerError as refused:
+                yield refused
+                continue
+            except Exception as error:  # noqa: BLE001 - one transcript's bug fails it alone
+                yield InternalError.of(where, error)
+                continue
+            yield Outcome(rewritten.text, scan, rewritten)
+
+    def verify(self, text: str, scan: Scan, clean: str, *, where: str = "transcript") -> None:
+        detected = name_index(
+            ((text[r.start:r.end], r.entity) for r in scan.replacements),
+            stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
+        )
+        roster = self._roster_detector(self.roster()).index
+        min_score = self.rulebook.min_score
+        leaks = find_leaks(
+            clean, roster=roster, detected=detected,
+            capitalised_only=not is_lower_case(text),
+            patterns=lambda t: [f for f in self.presidio.detect_patterns(t, CONTACT_KINDS)
+                                if f.score >= min_score(f.entity)],
+            pronouns=self.pronouns, own_output=self.own_output,
+        )
+        raise_if_leaks(leaks, where)
+
+    @property
+    def model_description(self) -> str:
+        return f"{self.pipeline.model_name} {self.pipeline.model_version}"
+
+    @property
+    def rules_digest(self) -> str:
+        return self.rulebook.digest
+
+    @property
+    def language(self) -> str:
+        return self.rulebook.language
+
+    def rules_dir(self) -> Path:
+        return self.rulebook.directory
+
+
+__all__ = ["Engine", "Scan", "Outcome", "EntityKind"]

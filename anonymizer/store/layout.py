@@ -1,0 +1,250 @@
+"""The analysis store: ``store/<project>/<P07>/<wave2>/P07_wave2.txt`` + ``.meta.json``.
+
+A release, under the store lock (``.store.lock``; purges take it too):
+
+1. ``plan`` picks the file names (``P07_wave2``, or ``P07_wave2_part2`` if another transcript
+   holds that name: nothing is ever overwritten; ``plan_rerun``: ``P07_wave2_r2`` for a
+   rerun of ``P07_wave2``); the caller journals the plan;
+2. ``write_clean`` writes each clean file to a hidden temp file, fsyncs and renames it;
+3. ``commit`` writes the sidecar the same way -- the commit point: from here the transcript is
+   released, and a restart finishes the job instead of rolling it back;
+4. the catalog rows are appended.
+
+A clean file without its sidecar is never "released": on restart the journal's plan says whose it
+is and it is rolled back; one that no journal claims (a purge cut short) is removed at start.
+Files are 0640 and folders 0750, for a research group reading the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from anonymizer.fsutil import (
+    atomic_write,
+    exclusive_lock,
+    fsync_dir,
+    make_dirs,
+    remove_durably,
+    remove_temps,
+)
+from anonymizer.store.catalog import Catalog, rows_for
+from anonymizer.store.metadata import FORMAT
+from anonymizer.store.naming import (
+    participant_folder,
+    released_stem,
+    revision_of,
+    revision_stem,
+)
+
+META_SUFFIX = ".meta.json"
+LOCK_FILE = ".store.lock"
+WITHDRAWN_INPUTS = ".withdrawn-inputs"
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+# What this store writes itself: P07_wave2.txt, P07_wave2_part2.docx, P07_wave2_r2.meta.json
+_OURS = re.compile(
+    r"P\d{2,}_[a-z0-9][a-z0-9-]*(?:_part\d+)?(?:_r\d+)?(?:\.txt|\.docx|\.meta\.json)")
+
+
+@dataclass(frozen=True)
+class ReleasePlan:
+    folder: str  # relative to the project's store folder: "P07/wave2"
+    stem: str  # "P07_wave2"
+    files: tuple[tuple[str, str], ...]  # (file name, sha256) of each clean file
+    meta: str  # sidecar file name
+    participant: int
+    wave: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "files": [list(f) for f in self.files]}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> ReleasePlan:
+        return cls(str(value["folder"]), str(value["stem"]),
+                   tuple((str(n), str(s)) for n, s in value["files"]), str(value["meta"]),
+                   int(value["participant"]), str(value["wave"]))
+
+
+
+class Store:
+    def __init__(self, root: Path, project: str) -> None:
+        self.folder = Path(root) / project
+        self.catalog = Catalog(self.folder)
+
+    def prepare(self) -> None:
+        make_dirs(self.folder, DIR_MODE)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        with exclusive_lock(self.folder / LOCK_FILE, wait=True, what="store"):
+            yield
+
+    # -- reading -----------------------------------------------------------------------------
+    def sidecars(self) -> Iterator[Path]:
+        for participant in _subfolders(self.folder):
+            for wave in _subfolders(participant):
+                for entry in sorted(os.scandir(wave), key=lambda e: e.name):
+                    if entry.name.endswith(META_SUFFIX) and not entry.name.startswith(".") \
+                            and entry.is_file(follow_symlinks=False):
+                        yield Path(entry.path)
+
+    def read_meta(self, path: Path) -> dict[str, Any] | None:
+        try:
+            meta = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else None
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.folder).as_posix()
+
+    def all_meta(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+        for path in self.sidecars():
+            meta = self.read_meta(path)
+            if meta is not None:
+                yield path, meta
+
+    def catalog_rows(self) -> list[dict[str, str]]:
+        rows = []
+        for path, meta in self.all_meta():
+            rows += rows_for(meta, self.relative(path.parent), path.name)
+        return rows
+
+    def released_inputs(self) -> dict[str, Path]:
+        """Input checksum -> sidecar, for duplicate detection."""
+        return {meta["input"]["sha256"]: path for path, meta in self.all_meta()}
+
+    def withdrawn_inputs(self) -> set[str]:
+        try:
+            text = (self.folder / WITHDRAWN_INPUTS).read_text(encoding="ascii")
+        except (FileNotFoundError, UnicodeDecodeError):
+            return set()
+        return {line.strip() for line in text.splitlines() if len(line.strip()) == 64}
+
+    # -- releasing ---------------------------------------------------------------------------
+    def plan(self, participant: int, wave: str, suffixes: list[tuple[str, str]],
+             reserved: set[str]) -> ReleasePlan:
+        """File names for a release. ``suffixes`` are (".txt", sha256) per clean file;
+        ``reserved`` are stems other journal entries have planned in this folder."""
+        folder = f"{participant_folder(participant)}/{wave}"
+        target = self.folder / folder
+        # a re-run transcript (P07_wave2_r2) still holds its first name: another transcript
+        # named P07_wave2 beside it would read as one of its versions
+        rerun = {revision_of(name[: -len(META_SUFFIX)])[0] for name in _names_in(target)
+                 if name.endswith(META_SUFFIX)}
+        part = 1
+        while True:
+            stem = released_stem(participant, wave, part)
+            names = [stem + suffix for suffix, _ in suffixes] + [stem + META_SUFFIX]
+            taken = stem in rerun or any(
+                (target / n).exists() or (target / n).is_symlink() for n in names)
+            if not taken and f"{folder}/{stem}" not in reserved:
+                break
+            part += 1
+        return ReleasePlan(folder, stem, tuple((stem + s, sha) for s, sha in suffixes),
+                           stem + META_SUFFIX, participant, wave)
+
+    def plan_rerun(self, old_stem: str, participant: int, wave: str,
+                   suffixes: list[tuple[str, str]]) -> ReleasePlan:
+        """File names for a rerun of ``old_stem``: the next free revision in the same folder
+        (``P07_wave2`` -> ``P07_wave2_r2`` -> ``_r3``), so the release it replaces stays whole
+        until the new one is committed."""
+        folder = f"{participant_folder(participant)}/{wave}"
+        target = self.folder / folder
+        base, revision = revision_of(old_stem)
+        while True:
+            revision += 1
+            stem = revision_stem(base, revision)
+            names = [stem + suffix for suffix, _ in suffixes] + [stem + META_SUFFIX]
+            if not any((target / n).exists() or (target / n).is_symlink() for n in names):
+                break
+        return ReleasePlan(folder, stem, tuple((stem + s, sha) for s, sha in suffixes),
+                           stem + META_SUFFIX, participant, wave)
+
+    def write_clean(self, plan: ReleasePlan, contents: dict[str, bytes], job: str) -> None:
+        target = self.folder / plan.folder
+        make_dirs(target, DIR_MODE)
+        for name, _ in plan.files:
+            atomic_write(target / name, contents[name], tag=job[:12], mode=FILE_MODE)
+
+    def commit(self, plan: ReleasePlan, meta: dict[str, Any], job: str) -> None:
+        data = json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+        atomic_write(self.folder / plan.folder / plan.meta, data, tag=job[:12], mode=FILE_MODE)
+
+    def is_committed(self, plan: ReleasePlan, job: str) -> bool:
+        return self.holds(plan.folder, plan.meta, job)
+
+    def holds(self, folder: str, meta_name: str, job: str) -> bool:
+        """Whether ``folder/meta_name`` is the sidecar of job ``job`` (it is released)."""
+        meta = self.read_meta(self.folder / folder / meta_name)
+        return meta is not None and meta.get("job_id") == job
+
+    def roll_back(self, plan: ReleasePlan) -> int:
+        """Remove what an uncommitted release wrote (its clean files, temp files)."""
+        target = self.folder / plan.folder
+        removed = sum(remove_durably(target / name) for name, _ in plan.files)
+        if target.is_dir():
+            remove_temps(target)
+        return removed
+
+    def claimed_names(self, folder: Path) -> set[str]:
+        """The file names the sidecars in ``folder`` (a wave folder) list."""
+        claimed: set[str] = set()
+        with contextlib.suppress(FileNotFoundError):
+            for entry in os.scandir(folder):
+                if entry.name.endswith(META_SUFFIX):
+                    meta = self.read_meta(Path(entry.path))
+                    if meta is not None:
+                        claimed |= {f["name"] for f in meta["files"]}
+        return claimed
+
+    # -- housekeeping ------------------------------------------------------------------------
+    def clean_orphans(self, planned: set[str]) -> int:
+        """At start: remove temp files, and clean files of ours that no sidecar and no journal
+        plan claims (a purge or a release cut short). Returns how many clean files went."""
+        removed = 0
+        if not self.folder.is_dir():
+            return 0
+        remove_temps(self.folder)
+        for participant in _subfolders(self.folder):
+            for wave in _subfolders(participant):
+                remove_temps(wave)
+                claimed = self.claimed_names(wave)
+                for entry in list(os.scandir(wave)):
+                    rel = f"{participant.name}/{wave.name}/{entry.name}"
+                    if _OURS.fullmatch(entry.name) and not entry.name.endswith(META_SUFFIX) \
+                            and entry.name not in claimed and rel not in planned:
+                        removed += remove_durably(Path(entry.path))
+        return removed
+
+    def remove_empty_folders(self, participant: int) -> None:
+        folder = self.folder / participant_folder(participant)
+        for wave in _subfolders(folder):
+            with contextlib.suppress(OSError):
+                wave.rmdir()
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        fsync_dir(self.folder)
+
+
+def _names_in(folder: Path) -> list[str]:
+    try:
+        return [e.name for e in os.scandir(folder)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(Path(e.path) for e in entries
+                  if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
