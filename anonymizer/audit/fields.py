@@ -6,7 +6,7 @@ writes anything, so a refused append writes nothing:
 * field names are snake_case (``[a-z][a-z0-9_]{0,47}``);
 * numbers, booleans and ``None`` are allowed under any field name;
 * members of an ``Enum`` are allowed anywhere (their values are written in source code, not taken
-  from data; up to 64 printable characters), e.g. ``reason=ReadFailure.ENCRYPTED``;
+  from data; up to 64 printable characters), e.g. ``reason=Reason.ENCRYPTED``;
 * plain text is allowed only under a field whose name (its last ``_`` word, singular or plural)
   declares a shape, and must have that shape: ``sha256``/``digest``/``hash``/``checksum``: hex;
   ``version``: starts with a digit; ``model``/``package``: a lowercase package name;

@@ -26,6 +26,7 @@ from anonymizer.errors import (
     KeyStoreError,
     VerificationError,
 )
+from anonymizer.refusals import Reason
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -128,15 +129,15 @@ def cmd_store_purge(args: argparse.Namespace) -> int:
 
 
 # A refused rerun's exit code: what the steward can do about it.
-_RERUN_REFUSALS: dict[str, type[AnonymizerError]] = {
-    "verification_refused": VerificationError,
-    "vault_refused": KeyStoreError,
-    "participant_withdrawn": InputError,
-    "participant_unknown": InputError,
-    "participant_mismatch": InputError,
-    "participant_ambiguous": InputError,
-    "withdrawn_input": InputError,
-    "superseded_gone": InputError,
+_RERUN_REFUSALS: dict[Reason, type[AnonymizerError]] = {
+    Reason.VERIFICATION_REFUSED: VerificationError,
+    Reason.VAULT_REFUSED: KeyStoreError,
+    Reason.PARTICIPANT_WITHDRAWN: InputError,
+    Reason.PARTICIPANT_UNKNOWN: InputError,
+    Reason.PARTICIPANT_MISMATCH: InputError,
+    Reason.PARTICIPANT_AMBIGUOUS: InputError,
+    Reason.WITHDRAWN_INPUT: InputError,
+    Reason.SUPERSEDED_GONE: InputError,
 }
 
 
@@ -161,8 +162,9 @@ def cmd_store_rerun(args: argparse.Namespace) -> int:
     if result.refusal is not None:
         refusal = result.refusal
         error = _RERUN_REFUSALS.get(refusal.reason, AnonymizerError)
-        raise error(f"the rerun of {result.old_stem} was refused ({refusal.reason} at stage "
-                    f"{refusal.stage}: {refusal.detail or 'see the log'}); {result.old_stem} "
+        raise error(f"the rerun of {result.old_stem} was refused ({refusal.reason.value} at "
+                    f"stage {refusal.stage.value}: {refusal.detail or 'see the log'}); "
+                    f"{result.old_stem} "
                     "is unchanged (recorded in the audit log)")
     if result.new_stem is None:
         raise AnonymizerError(f"the rerun of {result.old_stem} (job {result.job[:12]}) did not "

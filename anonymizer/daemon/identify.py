@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from anonymizer.daemon.job import Refused
 from anonymizer.detectors.speakers import parse_turns
 from anonymizer.engine.engine import Engine, Scan, is_lower_case
+from anonymizer.refusals import Reason, Stage
 from anonymizer.settings import UnknownParticipant
 from anonymizer.store.naming import NameClues, NamingProblem
-from anonymizer.store.reasons import QuarantineReason, Stage
 
 
 def speaking_participants(engine: Engine, text: str, scan: Scan,
@@ -47,11 +47,11 @@ def choose_participant(clues: NameClues, speaking: Iterable[int], known_before: 
     speakers = set(speaking)
     known = speakers & known_before
     if clues.problem is NamingProblem.PARTICIPANT_AMBIGUOUS:
-        raise Refused(QuarantineReason.PARTICIPANT_AMBIGUOUS, Stage.NAME,
+        raise Refused(Reason.PARTICIPANT_AMBIGUOUS, Stage.NAME,
                       "the file name names more than one participant")
     if clues.participant is not None:
         if known and clues.participant not in known:
-            raise Refused(QuarantineReason.PARTICIPANT_MISMATCH, Stage.NAME,
+            raise Refused(Reason.PARTICIPANT_MISMATCH, Stage.NAME,
                           f"the file name names participant {clues.participant}; participant(s) "
                           f"{', '.join(map(str, sorted(known)))} speak in it",
                           participant=clues.participant)
@@ -59,12 +59,12 @@ def choose_participant(clues: NameClues, speaking: Iterable[int], known_before: 
     if len(known) == 1:
         return next(iter(known))
     if len(known) > 1:
-        raise Refused(QuarantineReason.PARTICIPANT_AMBIGUOUS, Stage.NAME,
+        raise Refused(Reason.PARTICIPANT_AMBIGUOUS, Stage.NAME,
                       f"{len(known)} registered participants speak in it")
     if policy is UnknownParticipant.ASSIGN and len(speakers) == 1:
         return next(iter(speakers))
     if len(speakers) > 1:
-        raise Refused(QuarantineReason.PARTICIPANT_AMBIGUOUS, Stage.NAME,
+        raise Refused(Reason.PARTICIPANT_AMBIGUOUS, Stage.NAME,
                       f"{len(speakers)} new participants speak in it")
-    raise Refused(QuarantineReason.PARTICIPANT_UNKNOWN, Stage.NAME,
+    raise Refused(Reason.PARTICIPANT_UNKNOWN, Stage.NAME,
                   "neither the file name nor a speaker label names a registered participant")

@@ -13,21 +13,25 @@ from pathlib import Path
 from anonymizer.daemon.journal import JournalEntry
 from anonymizer.engine.engine import Outcome
 from anonymizer.formats.transcript import Transcript
+from anonymizer.refusals import Reason, Refusal, Stage
 from anonymizer.store.metadata import Consent
-from anonymizer.store.reasons import QuarantineReason, Stage
 
 
 class Refused(Exception):
     """This input goes to quarantine. ``detail`` must never hold text from the file or its
     name: only a reader's ``.detail``, numbers or fixed text."""
 
-    def __init__(self, reason: QuarantineReason, stage: Stage, detail: str = "",
+    def __init__(self, reason: Reason, stage: Stage, detail: str = "",
                  participant: int | None = None) -> None:
         super().__init__(f"{reason.value} at {stage.value}")
         self.reason = reason
         self.stage = stage
         self.detail = detail
         self.participant = participant
+
+    @property
+    def refusal(self) -> Refusal:
+        return Refusal(self.reason, self.stage, self.detail)
 
 
 class Duplicate(Exception):

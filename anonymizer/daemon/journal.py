@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from anonymizer.fsutil import atomic_write, remove_durably
+from anonymizer.refusals import Refusal
 from anonymizer.store.layout import ReleasePlan
 from anonymizer.store.naming import NameClues
 
@@ -65,17 +66,14 @@ class JobState(str, Enum):
 @dataclass(frozen=True)
 class QuarantinePlan:
     name: str  # the file's name in quarantine/ (no part of the inbox name)
-    reason: str
-    stage: str
-    detail: str = ""
+    refusal: Refusal
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"name": self.name, **self.refusal.to_json()}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> QuarantinePlan:
-        return cls(str(value["name"]), str(value["reason"]), str(value["stage"]),
-                   str(value.get("detail", "")))
+        return cls(str(value["name"]), Refusal.from_json(value))
 
 
 @dataclass(frozen=True)
@@ -101,22 +99,6 @@ class Supersedes:
         return cls(job, str(value["folder"]), str(value["stem"]), str(value["meta"]),
                    tuple((str(n), str(s)) for n, s in value["files"]), str(value["original"]),
                    str(value["input_sha256"]))
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a rerun was refused (its input is deleted, not quarantined)."""
-
-    reason: str
-    stage: str
-    detail: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, value: dict[str, Any]) -> Refusal:
-        return cls(str(value["reason"]), str(value["stage"]), str(value.get("detail", "")))
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from anonymizer.daemon.release import finish_release
 from anonymizer.daemon.rerun import finish_discard, superseded_key
 from anonymizer.daemon.runner import finish_quarantine, process, quarantine_job
 from anonymizer.fsutil import remove_temps
-from anonymizer.store.reasons import QuarantineReason, Stage
+from anonymizer.refusals import Reason, Stage
 
 log = logging.getLogger("anonymizer.daemon")
 _AUDITED_EVENTS = {AuditEvent.RELEASED, AuditEvent.QUARANTINED, AuditEvent.DUPLICATE,
@@ -108,7 +108,7 @@ def resume(ctx: Context, entry: JournalEntry, audited: set[str]) -> None:
     if state is JobState.CLAIMED:
         if entry.attempts >= MAX_ATTEMPTS:
             quarantine_job(ctx, entry, Refused(
-                QuarantineReason.CRASHED_REPEATEDLY, Stage.RECOVER,
+                Reason.CRASHED_REPEATEDLY, Stage.RECOVER,
                 f"processing was started {entry.attempts} times and never finished"))
             return
         log.info("job %s: processing again after a restart", entry.job[:12])

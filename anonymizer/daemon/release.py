@@ -26,11 +26,12 @@ from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry
 from anonymizer.daemon.rerun import finish_superseding, retire_superseded
 from anonymizer.daemon.stages import check_live
+from anonymizer.refusals import Reason, Stage
 from anonymizer.settings import OriginalsPolicy
 from anonymizer.store.catalog import rows_for
 from anonymizer.store.metadata import EngineFacts, build_meta
-from anonymizer.store.reasons import QuarantineReason, Stage
-from vault import Reason, VaultError
+from vault import Reason as VaultReason
+from vault import VaultError
 
 log = logging.getLogger("anonymizer.daemon")
 
@@ -81,7 +82,7 @@ def release(ctx: Context, job: Job) -> JournalEntry:
             ctx.store.commit(plan, meta, entry.job)
         except OSError as exc:
             ctx.store.roll_back(plan)
-            raise Refused(QuarantineReason.STORE_ERROR, Stage.RELEASE,
+            raise Refused(Reason.STORE_ERROR, Stage.RELEASE,
                           exc.strerror or type(exc).__name__) from None
         try:
             ctx.store.catalog.append(rows_for(meta, plan.folder, plan.meta))
@@ -140,7 +141,7 @@ def seal_original(ctx: Context, entry: JournalEntry) -> None:
         ctx.originals.seal(ctx.keystore.vault, plan.participant, entry.job, entry.ext, source,
                            entry.input_sha256)
     except VaultError as error:
-        if error.reason is not Reason.WITHDRAWN:
+        if error.reason is not VaultReason.WITHDRAWN:
             raise
         log.warning("job %s: participant %d withdrew before the original was sealed; the "
                     "original is deleted", entry.job[:12], plan.participant)

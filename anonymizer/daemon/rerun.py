@@ -42,13 +42,14 @@ from anonymizer.audit.log import AuditEvent
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.intake import extension_of
 from anonymizer.daemon.job import Job, Refused
-from anonymizer.daemon.journal import JobState, JournalEntry, Refusal, Supersedes
+from anonymizer.daemon.journal import JobState, JournalEntry, Supersedes
 from anonymizer.errors import AnonymizerError, InputError
 from anonymizer.fsutil import atomic_write, remove_durably
+from anonymizer.refusals import Refusal
 from anonymizer.store.metadata import sealed_original
 from anonymizer.store.naming import NameClues
-from anonymizer.store.reasons import QuarantineReason, Stage
-from vault import Reason, VaultError
+from vault import Reason as VaultReason
+from vault import VaultError
 
 log = logging.getLogger("anonymizer.daemon")
 INPUT_MODE = 0o600
@@ -90,7 +91,7 @@ def claim_rerun(ctx: Context, meta_path: Path) -> Job:
         ctx.keystore.vault.get("participant", participant)
         data = ctx.originals.read(ctx.keystore.vault, old.original, participant, old.job)
     except VaultError as error:
-        if error.reason is Reason.WITHDRAWN:
+        if error.reason is VaultReason.WITHDRAWN:
             raise InputError(f"participant {participant} withdrew: their transcripts are not "
                              f"re-run (anonymizer store purge {participant} removes what is "
                              "left of them)") from None
@@ -154,8 +155,7 @@ def finish_superseding(ctx: Context, entry: JournalEntry, *,
 
 
 def discard_rerun(ctx: Context, entry: JournalEntry, refused: Refused) -> None:
-    refusal = Refusal(refused.reason.value, refused.stage.value, refused.detail)
-    entry = ctx.journal.save(entry.moved(JobState.DISCARDING, refusal=refusal))
+    entry = ctx.journal.save(entry.moved(JobState.DISCARDING, refusal=refused.refusal))
     finish_discard(ctx, entry)
 
 
@@ -165,13 +165,13 @@ def finish_discard(ctx: Context, entry: JournalEntry, *, audited: set[str] | Non
     assert old is not None and refusal is not None
     if audited is None or entry.job not in audited:
         ctx.record(AuditEvent.RERUN_REFUSED, job_id=entry.job, supersedes=old.job,
-                   reason=QuarantineReason(refusal.reason), stage=Stage(refusal.stage),
+                   reason=refusal.reason, stage=refusal.stage,
                    participant=entry.clues.participant, input_sha256=entry.input_sha256,
                    resumed=audited is not None)
     ctx.journal.close(entry)  # the decrypted input goes; its sealed original stays
     ctx.counts["rerun_refused"] += 1
     log.warning("rerun job %s refused: %s at stage %s; %s is unchanged", entry.job[:12],
-                refusal.reason, refusal.stage, old.stem)
+                refusal.reason.value, refusal.stage.value, old.stem)
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,7 @@ class RerunResult:
 def result_of(ctx: Context, job: Job, old_stem: str) -> RerunResult:
     if job.refused is not None:
         refused = job.refused
-        return RerunResult(old_stem, job.id, refusal=Refusal(
-            refused.reason.value, refused.stage.value, refused.detail))
+        return RerunResult(old_stem, job.id, refusal=refused.refusal)
     plan = job.entry.release
     if plan is not None and ctx.store.is_committed(plan, job.id):
         unfinished = ctx.journal.path(job.id).exists()

@@ -27,8 +27,8 @@ from anonymizer.daemon.journal import JobState, JournalEntry, QuarantinePlan
 from anonymizer.daemon.release import finish_release, release
 from anonymizer.daemon.rerun import discard_rerun
 from anonymizer.daemon.stages import BEFORE_RELEASE
+from anonymizer.refusals import Reason, Stage
 from anonymizer.settings import DuplicatePolicy
-from anonymizer.store.reasons import QuarantineReason, Stage
 
 log = logging.getLogger("anonymizer.daemon")
 
@@ -38,8 +38,7 @@ def process(ctx: Context, job: Job) -> None:
                                                  attempts=job.entry.attempts + 1))
     stage_name = Stage.INSPECT
     try:
-        for stage in BEFORE_RELEASE:
-            stage_name = _stage_of(stage.__name__)
+        for stage_name, stage in BEFORE_RELEASE:  # noqa: B007 - read after the loop when a step raises
             stage(ctx, job)
         stage_name = Stage.RELEASE
         job.entry = release(ctx, job)
@@ -57,7 +56,7 @@ def process(ctx: Context, job: Job) -> None:
         plan = job.entry.release
         if plan is not None and ctx.store.is_committed(plan, job.id):
             return  # released after all (a failure after the commit point): recovery finishes
-        job.refused = Refused(QuarantineReason.ENGINE_ERROR, stage_name,
+        job.refused = Refused(Reason.ENGINE_ERROR, stage_name,
                               f"{type(exc).__name__} at stage {stage_name.value}")
         quarantine_job(ctx, job.entry, job.refused)
         return
@@ -73,13 +72,6 @@ def process(ctx: Context, job: Job) -> None:
                   job.short, type(exc).__name__)
 
 
-def _stage_of(function_name: str) -> Stage:
-    try:
-        return Stage(function_name)
-    except ValueError:
-        return Stage.ANONYMIZE
-
-
 def quarantine_job(ctx: Context, entry: JournalEntry, refused: Refused) -> None:
     if entry.supersedes is not None:
         # A rerun's input is a decrypted copy of an original that stays sealed: deleted, and
@@ -88,7 +80,7 @@ def quarantine_job(ctx: Context, entry: JournalEntry, refused: Refused) -> None:
         return
     name = ctx.quarantine.name_for(job=entry.job, sha256=entry.input_sha256, ext=entry.ext,
                                    now=ctx.clock())
-    plan = QuarantinePlan(name, refused.reason.value, refused.stage.value, refused.detail)
+    plan = QuarantinePlan(name, refused.refusal)
     # The participant it would belong to (from the refusal, else the file name), so that a
     # withdrawal's purge also finds this input in quarantine.
     participant = refused.participant if refused.participant is not None else \
@@ -103,36 +95,37 @@ def finish_quarantine(ctx: Context, entry: JournalEntry, *, audited: set[str] | 
                       ) -> None:
     plan = entry.quarantine
     assert plan is not None
-    reason = QuarantineReason(plan.reason)
+    reason, stage = plan.refusal.reason, plan.refusal.stage
     participant = entry.participants[0] if entry.participants else None
     ctx.quarantine.move_in(ctx.journal.input_path(entry), plan.name)
-    ctx.quarantine.write_report(plan.name, reason=reason, stage=plan.stage, job=entry.job,
+    ctx.quarantine.write_report(plan.name, reason=reason, stage=stage, job=entry.job,
                                 sha256=entry.input_sha256, size=entry.input_bytes,
-                                participant=participant, detail=plan.detail, now=ctx.clock())
+                                participant=participant, detail=plan.refusal.detail,
+                                now=ctx.clock())
     if audited is None or entry.job not in audited:
-        if reason is QuarantineReason.DUPLICATE:
+        if reason is Reason.DUPLICATE:
             ctx.record(AuditEvent.DUPLICATE, job_id=entry.job, input_sha256=entry.input_sha256,
-                       action="quarantined", first_status=plan.detail or None)
+                       action="quarantined", first_status=plan.refusal.detail or None)
         else:
             ctx.record(AuditEvent.QUARANTINED, job_id=entry.job, reason=reason,
-                       stage=Stage(plan.stage), input_sha256=entry.input_sha256,
+                       stage=stage, input_sha256=entry.input_sha256,
                        participant=participant, resumed=audited is not None)
-    if entry.input_sha256 is not None and reason is not QuarantineReason.DUPLICATE:
+    if entry.input_sha256 is not None and reason is not Reason.DUPLICATE:
         ctx.held[entry.input_sha256] = plan.name
     ctx.journal.close(entry)
-    if reason is QuarantineReason.DUPLICATE:
+    if reason is Reason.DUPLICATE:
         ctx.counts["duplicates"] += 1
         ctx.counts["duplicates_quarantined"] += 1
     else:
         ctx.counts["quarantined"] += 1
     sha = (entry.input_sha256 or "-")[:12]
     log.warning("quarantined job %s (input %s): %s at stage %s -> %s", entry.job[:12], sha,
-                reason.value, plan.stage, plan.name)
+                reason.value, stage.value, plan.name)
 
 
 def handle_duplicate(ctx: Context, entry: JournalEntry, first: str) -> None:
     if ctx.settings.store.duplicates is DuplicatePolicy.QUARANTINE:
-        quarantine_job(ctx, entry, Refused(QuarantineReason.DUPLICATE, Stage.DEDUPE, first))
+        quarantine_job(ctx, entry, Refused(Reason.DUPLICATE, Stage.DEDUPE, first))
         return
     ctx.record(AuditEvent.DUPLICATE, job_id=entry.job, input_sha256=entry.input_sha256,
                action="deleted", first_status=first)

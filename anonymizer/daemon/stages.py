@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 
 from anonymizer.audit.log import AuditEvent
 from anonymizer.daemon.context import Context
@@ -27,13 +28,14 @@ from anonymizer.formats import (
 from anonymizer.formats.limits import human_size
 from anonymizer.formats.transcript import TranscriptFormat
 from anonymizer.keys.keystore import IdentityKind
+from anonymizer.refusals import Reason, Stage
 from anonymizer.store.metadata import Consent
 from anonymizer.store.naming import NamingProblem
-from anonymizer.store.reasons import QuarantineReason, Stage
 from anonymizer.store.review_marks import ReviewData
-from vault import Reason, VaultError
+from vault import Reason as VaultReason
+from vault import VaultError
 
-R = QuarantineReason
+R = Reason
 _OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | \
     getattr(os, "O_CLOEXEC", 0)
 
@@ -121,7 +123,7 @@ def read(ctx: Context, job: Job) -> None:
         job.transcript = read_transcript(job.path, ctx.limits)
     except UnreadableTranscript as exc:
         # .detail never holds text from the file nor its (work) path
-        raise Refused(R.from_read_failure(exc.reason), Stage.READ, exc.detail) from None
+        raise Refused(exc.reason, Stage.READ, exc.detail) from None
 
 
 def name(ctx: Context, job: Job) -> None:
@@ -144,10 +146,10 @@ def check_live(ctx: Context, number: int, stage: Stage) -> None:
     try:
         ctx.keystore.vault.get("participant", number)
     except VaultError as error:
-        if error.reason is Reason.WITHDRAWN:
+        if error.reason is VaultReason.WITHDRAWN:
             raise Refused(R.PARTICIPANT_WITHDRAWN, stage, f"participant {number} withdrew",
                           participant=number) from None
-        if error.reason in (Reason.NOT_FOUND, Reason.MERGED):
+        if error.reason in (VaultReason.NOT_FOUND, VaultReason.MERGED):
             raise Refused(R.PARTICIPANT_UNKNOWN, stage,
                           f"participant {number} is {error.reason.value.replace('_', ' ')}"
                           ) from None
@@ -202,4 +204,9 @@ def render(ctx: Context, job: Job) -> None:
 REVIEW_SUFFIX = ".review.json"
 REVIEW_FORMAT = "review"
 
-BEFORE_RELEASE = (inspect, checksum, dedupe, read, name, anonymize, render)
+# Each step with the stage a failure in it is reported as (a render failure is a render's).
+BEFORE_RELEASE: tuple[tuple[Stage, Callable[[Context, Job], None]], ...] = (
+    (Stage.INSPECT, inspect), (Stage.CHECKSUM, checksum), (Stage.DEDUPE, dedupe),
+    (Stage.READ, read), (Stage.NAME, name), (Stage.ANONYMIZE, anonymize),
+    (Stage.RENDER, render),
+)

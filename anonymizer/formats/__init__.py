@@ -21,7 +21,7 @@ from pathlib import Path
 from anonymizer.formats._source import check_regular_file
 from anonymizer.formats.docx import read_docx
 from anonymizer.formats.docx_writer import build_clean_docx, write_clean_docx
-from anonymizer.formats.failures import ReadFailure, UnreadableTranscript
+from anonymizer.formats.failures import UnreadableTranscript
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.odt import read_odt
 from anonymizer.formats.subtitle_writer import build_clean_subtitles, write_clean_subtitles
@@ -29,12 +29,12 @@ from anonymizer.formats.subtitles import read_srt, read_vtt
 from anonymizer.formats.text import LegacyEncoding, read_text
 from anonymizer.formats.transcript import Transcript
 from anonymizer.formats.writers import render_clean_text, write_clean_text
+from anonymizer.refusals import Reason
 
 __all__ = [
     "DEFAULT_LIMITS",
     "LegacyEncoding",
     "SUPPORTED_SUFFIXES",
-    "ReadFailure",
     "ReadLimits",
     "UnreadableTranscript",
     "build_clean_docx",
@@ -64,7 +64,7 @@ def read_transcript(
         # max_xml_depth keeps the tree walkers well inside Python's limit; this is the backstop
         # for a caller that is itself deep in the stack.
         raise UnreadableTranscript(
-            path, ReadFailure.UNSAFE_XML, "refused: its XML is nested too deeply"
+            path, Reason.UNSAFE_XML, "refused: its XML is nested too deeply"
         ) from None
 
 
@@ -86,4 +86,4 @@ def _read(path: Path, limits: ReadLimits, legacy_encoding: LegacyEncoding | None
         detail = f"unsupported file type {suffix} (supported: {supported})"
     else:
         detail = f"has no file extension (supported: {supported})"
-    raise UnreadableTranscript(path, ReadFailure.UNSUPPORTED, detail)
+    raise UnreadableTranscript(path, Reason.UNSUPPORTED, detail)

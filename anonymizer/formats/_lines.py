@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from anonymizer.formats.failures import ReadFailure, refuse
+from anonymizer.formats.failures import refuse
 from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.refusals import Reason
 
 # Soft breaks inside one block become a space, as the readers document for <w:br/> and cue lines.
 _SOFT_BREAKS = str.maketrans(
@@ -47,7 +48,7 @@ def assemble(
         lines.extend(clean_piece(line) for line in block_lines)
         blocks.append(block)
     if not any(line.strip() for line in lines):
-        refuse(path, ReadFailure.EMPTY, "contains no text")
+        refuse(path, Reason.EMPTY, "contains no text")
     return Transcript(
         text="\n".join(lines),
         format=fmt,

@@ -13,7 +13,8 @@ from typing import NoReturn
 from xml.etree.ElementTree import Element
 
 from anonymizer.formats._package import Package
-from anonymizer.formats.failures import ReadFailure, refuse
+from anonymizer.formats.failures import refuse
+from anonymizer.refusals import Reason
 
 _PR = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 Relationships = dict[str, tuple[str, str]]
@@ -23,10 +24,10 @@ PASSWORD_PROTECTED = "is password-protected; remove the password and save again"
 def refuse_ole(path: Path, data: bytes, label: str) -> NoReturn:
     # Office wraps password-protected OOXML in an OLE file with an "EncryptionInfo" stream.
     if "EncryptionInfo".encode("utf-16-le") in data:
-        refuse(path, ReadFailure.ENCRYPTED, PASSWORD_PROTECTED)
+        refuse(path, Reason.ENCRYPTED, PASSWORD_PROTECTED)
     refuse(
         path,
-        ReadFailure.LEGACY_FORMAT,
+        Reason.LEGACY_FORMAT,
         f"is a legacy Word 97-2003 file, not a real {label}; open it in Word and save as .docx",
     )
 

@@ -18,8 +18,9 @@ from typing import NoReturn
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from anonymizer.formats.failures import ReadFailure, refuse
+from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import ReadLimits, human_size
+from anonymizer.refusals import Reason
 
 _CHUNK = 64 * 1024
 
@@ -84,7 +85,7 @@ class Package:
         total = 0
         for info in infos:
             if info.flag_bits & 0x1:
-                refuse(self.path, ReadFailure.ENCRYPTED, "is password-protected (encrypted zip)")
+                refuse(self.path, Reason.ENCRYPTED, "is password-protected (encrypted zip)")
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
             big_enough = info.file_size >= limits.ratio_check_min_bytes
@@ -101,10 +102,10 @@ class Package:
         return f"it unpacks to over {human_size(size)} (the limit is {human_size(limit)})"
 
     def _corrupt(self, why: str) -> NoReturn:
-        refuse(self.path, ReadFailure.CORRUPT, f"is not a valid {self.label} ({why})")
+        refuse(self.path, Reason.CORRUPT, f"is not a valid {self.label} ({why})")
 
     def _bomb(self, why: str) -> NoReturn:
-        refuse(self.path, ReadFailure.ZIP_BOMB, f"refused as a possible zip bomb: {why}")
+        refuse(self.path, Reason.ZIP_BOMB, f"refused as a possible zip bomb: {why}")
 
 
 def parse_xml(path: Path, data: bytes, limits: ReadLimits, label: str, what: str) -> Element:
@@ -139,9 +140,9 @@ def parse_xml(path: Path, data: bytes, limits: ReadLimits, label: str, what: str
         parser.Parse(data, True)
         root = builder.close()
     except _UnsafeXml as exc:
-        refuse(path, ReadFailure.UNSAFE_XML, f"refused: unsafe XML in {what} ({exc})")
+        refuse(path, Reason.UNSAFE_XML, f"refused: unsafe XML in {what} ({exc})")
     except (expat.ExpatError, AssertionError, ValueError):
-        refuse(path, ReadFailure.CORRUPT, f"is not a valid {label} ({what} is not well-formed XML)")
+        refuse(path, Reason.CORRUPT, f"is not a valid {label} ({what} is not well-formed XML)")
     return root
 
 

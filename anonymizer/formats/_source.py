@@ -17,8 +17,9 @@ import stat
 from pathlib import Path
 from typing import NoReturn
 
-from anonymizer.formats.failures import ReadFailure, refuse
+from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import MIB, ReadLimits, human_size
+from anonymizer.refusals import Reason
 
 _OPEN_FLAGS = (
     os.O_RDONLY
@@ -40,7 +41,7 @@ def read_source_bytes(path: Path, limits: ReadLimits) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            refuse(path, ReadFailure.NOT_REGULAR, "is not a regular file")
+            refuse(path, Reason.NOT_REGULAR, "is not a regular file")
         _check_size(path, st.st_size, limits)
         data = _read_at_most(fd, limits.max_file_bytes + 1)
     except OSError as exc:
@@ -50,7 +51,7 @@ def read_source_bytes(path: Path, limits: ReadLimits) -> bytes:
     # The file may have grown between fstat and read.
     _check_size(path, len(data), limits)
     if not data:
-        refuse(path, ReadFailure.EMPTY, "is empty")
+        refuse(path, Reason.EMPTY, "is empty")
     return data
 
 
@@ -58,11 +59,11 @@ def check_regular_file(path: Path, limits: ReadLimits) -> None:
     st = _lstat(path)
     if stat.S_ISLNK(st.st_mode):
         # Inbox files must be the file itself: a link could point anywhere the daemon may read.
-        refuse(path, ReadFailure.SYMLINK, "is a symbolic link; only regular files are read")
+        refuse(path, Reason.SYMLINK, "is a symbolic link; only regular files are read")
     if stat.S_ISDIR(st.st_mode):
-        refuse(path, ReadFailure.DIRECTORY, "is a directory, not a file")
+        refuse(path, Reason.DIRECTORY, "is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):
-        refuse(path, ReadFailure.NOT_REGULAR, "is not a regular file (device, pipe or socket)")
+        refuse(path, Reason.NOT_REGULAR, "is not a regular file (device, pipe or socket)")
     _check_size(path, st.st_size, limits)
 
 
@@ -83,7 +84,7 @@ def _lstat(path: Path) -> os.stat_result:
     try:
         return os.lstat(path)
     except ValueError:  # e.g. an embedded NUL byte in the path
-        refuse(path, ReadFailure.UNREADABLE, "is not a valid path")
+        refuse(path, Reason.UNREADABLE, "is not a valid path")
     except OSError as exc:
         _os_failure(path, exc)
 
@@ -104,7 +105,7 @@ def _check_size(path: Path, size: int, limits: ReadLimits) -> None:
     if size > limits.max_file_bytes:
         refuse(
             path,
-            ReadFailure.TOO_LARGE,
+            Reason.TOO_LARGE,
             f"is too large ({human_size(size)}; the limit is {human_size(limits.max_file_bytes)})",
         )
 
@@ -112,13 +113,13 @@ def _check_size(path: Path, size: int, limits: ReadLimits) -> None:
 def _os_failure(path: Path, exc: OSError) -> NoReturn:
     code = exc.errno
     if code in (errno.ENOENT, errno.ENOTDIR):
-        refuse(path, ReadFailure.MISSING, "does not exist")
+        refuse(path, Reason.MISSING, "does not exist")
     if code in (errno.EACCES, errno.EPERM):
-        refuse(path, ReadFailure.UNREADABLE, "cannot be read (permission denied)")
+        refuse(path, Reason.UNREADABLE, "cannot be read (permission denied)")
     if code == errno.ELOOP:
-        refuse(path, ReadFailure.SYMLINK, "is a symbolic link; only regular files are read")
+        refuse(path, Reason.SYMLINK, "is a symbolic link; only regular files are read")
     if code == errno.EISDIR:
-        refuse(path, ReadFailure.DIRECTORY, "is a directory, not a file")
+        refuse(path, Reason.DIRECTORY, "is a directory, not a file")
     # strerror is generic OS text; exc's own str() would repeat the path, so it is not used.
     reason = os.strerror(code) if code else "input/output error"
-    refuse(path, ReadFailure.UNREADABLE, f"cannot be read ({reason.lower()})")
+    refuse(path, Reason.UNREADABLE, f"cannot be read ({reason.lower()})")

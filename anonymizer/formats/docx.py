@@ -37,9 +37,10 @@ from anonymizer.formats._opc import (
 )
 from anonymizer.formats._package import Package
 from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, read_source_bytes
-from anonymizer.formats.failures import ReadFailure, refuse
+from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.refusals import Reason
 
 _W_NAMESPACES = (
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -71,15 +72,15 @@ def read_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
     if data.startswith(OLE_MAGIC):
         refuse_ole(path, data, ".docx")
     if not data.startswith(ZIP_MAGIC):
-        refuse(path, ReadFailure.CORRUPT, "is not a valid .docx (not a zip archive)")
+        refuse(path, Reason.CORRUPT, "is not a valid .docx (not a zip archive)")
     pkg = Package(path, data, limits, ".docx")
     main = target(relationships(pkg, ""), "officeDocument") or "word/document.xml"
     if not pkg.has(main):
-        refuse(path, ReadFailure.CORRUPT, "is not a valid .docx (it has no Word document inside)")
+        refuse(path, Reason.CORRUPT, "is not a valid .docx (it has no Word document inside)")
     document = pkg.xml(main, "the main document")
     w = document.tag[1 : document.tag.index("}")] if document.tag.startswith("{") else ""
     if w not in _W_NAMESPACES:
-        refuse(path, ReadFailure.CORRUPT, "is not a valid .docx (not a Word document)")
+        refuse(path, Reason.CORRUPT, "is not a valid .docx (not a Word document)")
     rels = relationships(pkg, main)
     walker = _Walker(pkg, "{" + w + "}", style_names(pkg, rels, "{" + w + "}"))
 
@@ -130,7 +131,7 @@ class _Walker:
         out: list[Line] = []
         for el in self._find(container, {"p", "tbl", "altChunk"}):
             if el.tag == self.w + "altChunk":
-                refuse(self.pkg.path, ReadFailure.UNSUPPORTED_CONTENT,
+                refuse(self.pkg.path, Reason.UNSUPPORTED_CONTENT,
                        "contains an embedded document (altChunk); open it in Word and save again")
             if el.tag == self.w + "p":
                 text, floating = self._paragraph(el, region)

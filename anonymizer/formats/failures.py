@@ -1,4 +1,5 @@
-"""Why a user's file could not be read, as a reason code plus a one-line message.
+"""Why a user's file could not be read, as a reason code (``anonymizer.refusals.Reason``, one of
+``READER_REASONS``) plus a one-line message.
 
 ``UnreadableTranscript`` is an ``InputError`` (exit code 2), so callers that only know the
 application's error tree handle it unchanged. The extra fields let the daemon file a quarantine
@@ -9,39 +10,21 @@ and offsets.
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import NoReturn
 
 from anonymizer.errors import InputError
-
-
-class ReadFailure(str, Enum):
-    MISSING = "missing"
-    DIRECTORY = "directory"
-    SYMLINK = "symlink"
-    NOT_REGULAR = "not_regular_file"
-    UNREADABLE = "unreadable"
-    EMPTY = "empty"
-    TOO_LARGE = "too_large"
-    BINARY = "binary"
-    UNDECODABLE = "undecodable"
-    UNSUPPORTED = "unsupported_format"
-    LEGACY_FORMAT = "legacy_format"
-    ENCRYPTED = "encrypted"
-    CORRUPT = "corrupt"
-    ZIP_BOMB = "zip_bomb"
-    UNSAFE_XML = "unsafe_xml"
-    UNSUPPORTED_CONTENT = "unsupported_content"
+from anonymizer.refusals import READER_REASONS, Reason
 
 
 class UnreadableTranscript(InputError):
-    def __init__(self, path: Path, reason: ReadFailure, detail: str) -> None:
+    def __init__(self, path: Path, reason: Reason, detail: str) -> None:
+        assert reason in READER_REASONS, reason
         super().__init__(f"{path}: {detail}")
         self.path = path
         self.reason = reason
         self.detail = detail
 
 
-def refuse(path: Path, reason: ReadFailure, detail: str) -> NoReturn:
+def refuse(path: Path, reason: Reason, detail: str) -> NoReturn:
     raise UnreadableTranscript(path, reason, detail)

@@ -26,9 +26,10 @@ from anonymizer.formats._lines import assemble, dropped_counts, handling_notes
 from anonymizer.formats._opc import PASSWORD_PROTECTED
 from anonymizer.formats._package import Package
 from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, read_source_bytes
-from anonymizer.formats.failures import ReadFailure, refuse
+from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.refusals import Reason
 
 _URN = "urn:oasis:names:tc:opendocument:xmlns:"
 OFFICE, TEXT, TABLE = f"{{{_URN}office:1.0}}", f"{{{_URN}text:1.0}}", f"{{{_URN}table:1.0}}"
@@ -56,23 +57,23 @@ Line = tuple[tuple[str], Block]
 def read_odt(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
     data = read_source_bytes(path, limits)
     if data.startswith(OLE_MAGIC):
-        refuse(path, ReadFailure.LEGACY_FORMAT,
+        refuse(path, Reason.LEGACY_FORMAT,
                "is not a valid .odt (it is a legacy Microsoft Office file); save it as .odt")
     if not data.startswith(ZIP_MAGIC):
-        refuse(path, ReadFailure.CORRUPT, "is not a valid .odt (not a zip archive)")
+        refuse(path, Reason.CORRUPT, "is not a valid .odt (not a zip archive)")
     pkg = Package(path, data, limits, ".odt")
     if pkg.has("mimetype") and pkg.read("mimetype").strip() not in _TEXT_MIMETYPES:
-        refuse(path, ReadFailure.UNSUPPORTED, "is not an OpenDocument text document")
+        refuse(path, Reason.UNSUPPORTED, "is not an OpenDocument text document")
     if pkg.has("META-INF/manifest.xml"):
         manifest = pkg.xml("META-INF/manifest.xml", "the manifest")
         if next(manifest.iter(MANIFEST + "encryption-data"), None) is not None:
-            refuse(path, ReadFailure.ENCRYPTED, PASSWORD_PROTECTED)
+            refuse(path, Reason.ENCRYPTED, PASSWORD_PROTECTED)
     if not pkg.has("content.xml"):
-        refuse(path, ReadFailure.CORRUPT, "is not a valid .odt (it has no content)")
+        refuse(path, Reason.CORRUPT, "is not a valid .odt (it has no content)")
     content = pkg.xml("content.xml", "the document content")
     body = content.find(f"{OFFICE}body/{OFFICE}text")
     if body is None:
-        refuse(path, ReadFailure.UNSUPPORTED, "is not an OpenDocument text document")
+        refuse(path, Reason.UNSUPPORTED, "is not an OpenDocument text document")
     styles = pkg.xml("styles.xml", "the styles") if pkg.has("styles.xml") else Element("none")
     walker = _Walker(_parent_styles(content))
 

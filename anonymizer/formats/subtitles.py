@@ -22,10 +22,11 @@ from pathlib import Path
 
 from anonymizer.formats._lines import assemble, count_note
 from anonymizer.formats._source import read_source_bytes
-from anonymizer.formats.failures import ReadFailure, refuse
+from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.text import LegacyEncoding, decode_text
 from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
+from anonymizer.refusals import Reason
 
 _TIME = r"(?:(\d{1,3}):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
@@ -91,7 +92,7 @@ def _read(
             pieces.append((turns, Block(BlockKind.CUE, line_count=len(turns), timing=timing)))
     if not cues:
         detail = f"is not a valid .{fmt.value} file (no subtitle cues found)"
-        refuse(path, ReadFailure.CORRUPT, detail)
+        refuse(path, Reason.CORRUPT, detail)
     notes = [f"decoded as {encoding} (not valid UTF-8)"] if encoding == "cp1252" else []
     notes += count_note(ignored, "text block outside cues", "text blocks outside cues", "ignored")
     notes += count_note(empty, "cue without text", "cues without text", "skipped")

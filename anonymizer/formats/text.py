@@ -20,9 +20,10 @@ from typing import Literal
 
 from anonymizer.formats._lines import PARAGRAPH, assemble
 from anonymizer.formats._source import read_source_bytes, sniff_foreign
-from anonymizer.formats.failures import ReadFailure, refuse
+from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.transcript import Transcript, TranscriptFormat
+from anonymizer.refusals import Reason
 
 LegacyEncoding = Literal["cp1252"]
 
@@ -73,12 +74,12 @@ def decode_text(
             try:
                 return _checked(path, body.decode(encoding)), label
             except UnicodeDecodeError:
-                refuse(path, ReadFailure.UNDECODABLE, f"is not valid {encoding.upper()} text")
+                refuse(path, Reason.UNDECODABLE, f"is not valid {encoding.upper()} text")
     foreign = sniff_foreign(data)
     if foreign:
-        refuse(path, ReadFailure.BINARY, f"is not plain text (it looks like {foreign})")
+        refuse(path, Reason.BINARY, f"is not plain text (it looks like {foreign})")
     if b"\x00" in data:
-        refuse(path, ReadFailure.BINARY, _nul_reason(data))
+        refuse(path, Reason.BINARY, _nul_reason(data))
     try:
         return _checked(path, data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError as exc:
@@ -86,7 +87,7 @@ def decode_text(
     if legacy_encoding is None:
         refuse(
             path,
-            ReadFailure.UNDECODABLE,
+            Reason.UNDECODABLE,
             f"is not valid UTF-8 text (first bad byte at offset {first_bad}); save it as UTF-8",
         )
     try:
@@ -94,7 +95,7 @@ def decode_text(
     except UnicodeDecodeError as exc:
         refuse(
             path,
-            ReadFailure.UNDECODABLE,
+            Reason.UNDECODABLE,
             f"is neither UTF-8 nor {legacy_encoding} text (bad byte at offset {exc.start})",
         )
 
@@ -104,7 +105,7 @@ def _checked(path: Path, text: str) -> str:
     # A stray control character in a hand-edited file is tolerated (the line cleaner drops it);
     # more than 1 in 1000 characters is a binary file that happened to decode.
     if "\x00" in text or controls > max(1, len(text) // 1000):
-        refuse(path, ReadFailure.BINARY, "is not plain text (it contains binary control bytes)")
+        refuse(path, Reason.BINARY, "is not plain text (it contains binary control bytes)")
     return text
 
 

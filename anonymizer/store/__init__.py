@@ -8,7 +8,7 @@
     review_marks  ReviewData: the *.review.json beside a clean file (offsets, no strings)
     originals     Originals: sealed under the participant's vault key, or deleted
     quarantine    Quarantine: moved inputs and their name-free reports
-    reasons       QuarantineReason, Stage, HINTS
+    reasons       HINTS: what a steward can do about each refusal reason
     purge         purge_participant: a withdrawal's files out of store, originals, quarantine
 
 Nothing here imports daemon/ or the engine.

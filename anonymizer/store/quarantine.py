@@ -26,7 +26,8 @@ from typing import Any
 
 from anonymizer import __version__
 from anonymizer.fsutil import atomic_write, make_dirs, move_file, remove_durably
-from anonymizer.store.reasons import HINTS, QuarantineReason
+from anonymizer.refusals import Reason, Stage
+from anonymizer.store.reasons import HINTS
 
 REPORT_SUFFIX = ".report.json"
 _EXT = re.compile(r"\.[a-z0-9]{1,8}")
@@ -59,11 +60,11 @@ class Quarantine:
         move_file(source, target)
         return True
 
-    def write_report(self, name: str, *, reason: QuarantineReason, stage: str, job: str,
+    def write_report(self, name: str, *, reason: Reason, stage: Stage, job: str,
                      sha256: str | None, size: int | None, participant: int | None,
                      detail: str, now: datetime) -> None:
         report = {
-            "v": 1, "reason": reason.value, "stage": stage,
+            "v": 1, "reason": reason.value, "stage": stage.value,
             "time": now.isoformat().replace("+00:00", "Z"), "tool_version": __version__,
             "job_id": job, "input_sha256": sha256, "input_bytes": size,
             "participant": participant, "detail": detail, "what_to_do": HINTS[reason],

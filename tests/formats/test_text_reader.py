@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from anonymizer.errors import InputError
-from anonymizer.formats import ReadFailure, UnreadableTranscript, read_transcript
+from anonymizer.formats import UnreadableTranscript, read_transcript
 from anonymizer.formats.transcript import BlockKind, TranscriptFormat
+from anonymizer.refusals import Reason
 
 LINES = [
     "Interviewer: Hvor bor du nå, Åse?",
@@ -91,7 +92,7 @@ def test_legacy_8bit_text_is_refused_by_default_with_the_offset(tmp_path: Path) 
     path.write_bytes("Åse: hei".encode("cp1252"))
     with pytest.raises(UnreadableTranscript) as info:
         read_transcript(path)
-    assert info.value.reason is ReadFailure.UNDECODABLE
+    assert info.value.reason is Reason.UNDECODABLE
     assert "not valid UTF-8" in str(info.value) and "offset 0" in str(info.value)
 
 
