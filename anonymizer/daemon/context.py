@@ -17,7 +17,7 @@ from anonymizer.engine.engine import Engine
 from anonymizer.errors import SettingsError
 from anonymizer.formats import ReadLimits
 from anonymizer.formats.limits import MIB
-from anonymizer.keys.vault_adapter import VaultKeyStore
+from anonymizer.keys.keystore import StudyKeyStore
 from anonymizer.rulebook import default_rules_dir
 from anonymizer.settings import Settings
 from anonymizer.store.layout import Store
@@ -62,7 +62,7 @@ class Context:
     settings: Settings
     folders: Folders
     engine: Engine
-    keystore: VaultKeyStore
+    keystore: StudyKeyStore
     audit: AuditLog
     clock: Callable[[], datetime] = utc_now
     naming: FileNaming = field(init=False)

@@ -138,7 +138,7 @@ def seal_original(ctx: Context, entry: JournalEntry) -> None:
     if not source.exists() and target.exists():
         return  # sealed before a crash; the input was already removed
     try:
-        ctx.originals.seal(ctx.keystore.vault, plan.participant, entry.job, entry.ext, source,
+        ctx.originals.seal(ctx.keystore, plan.participant, entry.job, entry.ext, source,
                            entry.input_sha256)
     except VaultError as error:
         if error.reason is not VaultReason.WITHDRAWN:

@@ -88,8 +88,8 @@ def claim_rerun(ctx: Context, meta_path: Path) -> Job:
         raise InputError(f"{meta_path.name}: the input format is not one the daemon reads")
     ctx.keystore.refresh()
     try:
-        ctx.keystore.vault.get("participant", participant)
-        data = ctx.originals.read(ctx.keystore.vault, old.original, participant, old.job)
+        ctx.keystore.participant(participant)
+        data = ctx.originals.read(ctx.keystore, old.original, participant, old.job)
     except VaultError as error:
         if error.reason is VaultReason.WITHDRAWN:
             raise InputError(f"participant {participant} withdrew: their transcripts are not "

@@ -30,7 +30,8 @@ from anonymizer.daemon.runner import process
 from anonymizer.daemon.watcher import InboxWatcher
 from anonymizer.engine.engine import Engine
 from anonymizer.fsutil import exclusive_lock
-from anonymizer.keys.vault_adapter import VaultKeyStore, open_vault_keystore
+from anonymizer.keys.keystore import StudyKeyStore
+from anonymizer.keys.vault_adapter import open_vault_keystore
 from anonymizer.settings import Settings
 
 log = logging.getLogger("anonymizer.daemon")
@@ -52,7 +53,7 @@ class Summary:
 
 
 class Daemon:
-    def __init__(self, settings: Settings, engine: Engine, keystore: VaultKeyStore,
+    def __init__(self, settings: Settings, engine: Engine, keystore: StudyKeyStore,
                  audit: AuditLog, *, polling: bool | None = None,
                  clock: Callable[[], datetime] = utc_now,
                  stop: threading.Event | None = None) -> None:
@@ -156,8 +157,7 @@ def open_daemon(settings: Settings, *, polling: bool | None = None,
     check_settings(settings)
     keystore = open_vault_keystore(settings, interactive=interactive)
     try:
-        vault = keystore.vault
-        audit = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
+        audit = open_audit_log(settings, keystore.audit_key(), vault_commit=keystore.commit_count)
         audit.check_anchor()  # a cut log or a restored older vault: refuse before anything runs
         engine = Engine.from_settings(settings, keystore=keystore)
         return Daemon(settings, engine, keystore, audit, polling=polling, stop=stop)

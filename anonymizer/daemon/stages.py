@@ -144,7 +144,7 @@ def name(ctx: Context, job: Job) -> None:
 
 def check_live(ctx: Context, number: int, stage: Stage) -> None:
     try:
-        ctx.keystore.vault.get("participant", number)
+        ctx.keystore.participant(number)
     except VaultError as error:
         if error.reason is VaultReason.WITHDRAWN:
             raise Refused(R.PARTICIPANT_WITHDRAWN, stage, f"participant {number} withdrew",
@@ -170,7 +170,7 @@ def anonymize(ctx: Context, job: Job) -> None:
                                              ctx.settings.store.unknown_participant)
             check_live(ctx, participant, Stage.ANONYMIZE)
             keystore.note_wave(participant, job.wave)
-            entry = keystore.vault.get("participant", participant)
+            entry = keystore.participant(participant)
     except VerificationError:
         raise Refused(R.VERIFICATION_REFUSED, Stage.ANONYMIZE,
                       "the clean text still held something identifying") from None

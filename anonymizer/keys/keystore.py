@@ -1,18 +1,23 @@
 """The key mapping between real names and pseudonym numbers, behind one small interface.
 
-The engine only ever talks to a ``KeyStore``. ``InMemoryKeyStore`` serves tests and one-off runs;
-the encrypted, persistent implementation adapts ``vault.Vault`` (see
-``anonymizer.keys.vault_adapter``).
-Numbers are never reused, also after a participant withdraws.
+The engine only ever talks to a ``KeyStore``: numbers for names, in batches. The daemon needs
+more of the study's key (is a participant live, seal an original, the audit key): that is a
+``StudyKeyStore``. ``InMemoryKeyStore`` serves tests and one-off runs; the encrypted, persistent
+implementation adapts ``vault.Vault`` (``anonymizer.keys.vault_adapter.VaultKeyStore``) and is
+both. Numbers are never reused, also after a participant withdraws.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from vault import Entry
 
 
 class IdentityKind(str, Enum):
@@ -56,6 +61,43 @@ class KeyStore(Protocol):
 
     def note_wave(self, number: int, wave: str) -> None:
         """Record that participant ``number`` was seen in interview ``wave``."""
+        ...
+
+    def next_number(self, kind: IdentityKind) -> int:
+        """Past every number of that kind ever handed out (live or retired): what a dry run may
+        show for someone new without showing a number that belonged to someone else."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Every assignment made inside is committed at once, or not at all if it raises."""
+        ...
+
+
+class StudyKeyStore(KeyStore, Protocol):
+    """What the daemon's stages ask of a study's key, beyond numbering."""
+
+    def participant(self, number: int) -> Entry:
+        """That participant's entry (consent, waves); ``vault.VaultError`` with reason
+        ``withdrawn``, ``not_found`` or ``merged`` when they are not live."""
+        ...
+
+    def seal_blob(self, number: int, data: bytes, file_id: str) -> bytes:
+        """``data`` encrypted under that participant's key (gone when they withdraw)."""
+        ...
+
+    def open_blob(self, number: int, blob: bytes, file_id: str) -> bytes:
+        ...
+
+    def audit_key(self) -> bytes:
+        ...
+
+    def commit_count(self) -> int:
+        ...
+
+    def refresh(self) -> None:
+        ...
+
+    def close(self) -> None:
         ...
 
 
@@ -135,6 +177,15 @@ class InMemoryKeyStore:
     def note_wave(self, number: int, wave: str) -> None:
         self.waves.setdefault(number, set()).add(wave)
 
+    def next_number(self, kind: IdentityKind) -> int:
+        return max((i.number for i in self.identities(kind)), default=0) + 1
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Nothing is written, so there is nothing to commit at once. Numbers given inside a
+        refused transcript stay taken (never shown, and never given to anyone else)."""
+        yield
+
 
 class OverlayKeyStore:
     """Reads a real key store, writes nowhere: what a dry run (``scan``) assigns is forgotten.
@@ -147,13 +198,8 @@ class OverlayKeyStore:
     def __init__(self, base: KeyStore) -> None:
         self.base = base
         self.scratch = InMemoryKeyStore()
-        next_number = getattr(base, "next_number", None)
         for kind in IdentityKind:
-            if callable(next_number):
-                self.scratch._next[kind] = next_number(kind)
-            else:
-                numbers = [i.number for i in base.identities(kind)]
-                self.scratch._next[kind] = max(numbers, default=0) + 1
+            self.scratch._next[kind] = base.next_number(kind)
 
     def identities(self, kind: IdentityKind | None = None) -> Sequence[Identity]:
         return [*self.base.identities(kind), *self.scratch.identities(kind)]
@@ -170,3 +216,10 @@ class OverlayKeyStore:
 
     def note_wave(self, number: int, wave: str) -> None:
         pass
+
+    def next_number(self, kind: IdentityKind) -> int:
+        return max(self.base.next_number(kind), self.scratch.next_number(kind))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        yield  # writes nowhere

@@ -98,6 +98,21 @@ class VaultKeyStore:
         numbers += [r.number for r in _call(lambda: self._vault.retired(k))]
         return max(numbers, default=0) + 1
 
+    def participant(self, number: int) -> Entry:
+        return self._vault.get(Kind.PARTICIPANT, number)
+
+    def seal_blob(self, number: int, data: bytes, file_id: str) -> bytes:
+        return self._vault.seal_blob(number, data, file_id)
+
+    def open_blob(self, number: int, blob: bytes, file_id: str) -> bytes:
+        return self._vault.open_blob(number, blob, file_id)
+
+    def audit_key(self) -> bytes:
+        return self._vault.audit_key()
+
+    def commit_count(self) -> int:
+        return self._vault.commit_count()
+
     def refresh(self) -> None:
         """See what stewards or other daemons committed since the vault was unlocked."""
         _call(self._vault.refresh)

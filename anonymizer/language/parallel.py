@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,8 +41,13 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _ready(_: int) -> bool:
-    return _WORKER_NLP is not None
+def _ready(_: int) -> int:
+    """This worker's pid, once its initializer ran (signals set) and it holds the model. It
+    lingers a moment, so that one fast worker cannot answer for all of them."""
+    if _WORKER_NLP is None:
+        raise RuntimeError("a parse worker started without the model")
+    time.sleep(0.02)
+    return os.getpid()
 
 
 def _parse(job: tuple[list[str], list[str]]) -> list[bytes]:
@@ -59,9 +66,14 @@ class ParsePool:
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("fork"),
             initializer=_worker_signals)
-        # with fork, the first task forks every worker: do it now, before any thread starts
-        if not all(self._pool.map(_ready, range(workers))):
-            raise RuntimeError("a parse worker started without the model")
+        # with fork, the first task forks every worker: do it now, before any thread starts,
+        # and until every worker has answered (a Ctrl-C before a worker set its signals would
+        # kill it)
+        seen: set[int] = set()
+        for _ in range(200):
+            seen.update(self._pool.map(_ready, range(workers)))
+            if len(seen) >= workers:
+                break
 
     @property
     def broken(self) -> bool:

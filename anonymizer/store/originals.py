@@ -16,10 +16,18 @@ import contextlib
 import hashlib
 import os
 from pathlib import Path
+from typing import Protocol
 
 from anonymizer.fsutil import atomic_write, make_dirs, remove_durably
 from anonymizer.store.naming import participant_folder
-from vault import Vault
+
+
+class BlobKeys(Protocol):
+    """The part of a study's key that seals originals: a vault or a key store over one."""
+
+    def seal_blob(self, number: int, data: bytes, file_id: str) -> bytes: ...
+
+    def open_blob(self, number: int, blob: bytes, file_id: str) -> bytes: ...
 
 SEALED_SUFFIX = ".sealed"
 
@@ -34,23 +42,23 @@ class Originals:
     def relative(self, participant: int, job: str, ext: str) -> str:
         return f"{participant_folder(participant)}/{job}{ext}{SEALED_SUFFIX}"
 
-    def seal(self, vault: Vault, participant: int, job: str, ext: str, source: Path,
+    def seal(self, keys: BlobKeys, participant: int, job: str, ext: str, source: Path,
              expected_sha256: str) -> str:
         """Seal ``source`` (the claimed input) and return its path relative to the folder.
         Refuses if the bytes are not the ones that were released."""
         data = source.read_bytes()
         if hashlib.sha256(data).hexdigest() != expected_sha256:
             raise ValueError("the input changed after its checksum was taken")
-        blob = vault.seal_blob(participant, data, job)
+        blob = keys.seal_blob(participant, data, job)
         relative = self.relative(participant, job, ext)
         target = self.folder / relative
         make_dirs(target.parent, 0o700)
         atomic_write(target, blob, tag=job[:12])
         return relative
 
-    def read(self, vault: Vault, relative: str, participant: int, job: str) -> bytes:
+    def read(self, keys: BlobKeys, relative: str, participant: int, job: str) -> bytes:
         """A steward's look at an original (review pages): needs the unlocked vault."""
-        return vault.open_blob(participant, (self.folder / relative).read_bytes(), job)
+        return keys.open_blob(participant, (self.folder / relative).read_bytes(), job)
 
     def of(self, participant: int) -> list[Path]:
         folder = self.folder / participant_folder(participant)
