@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
@@ -19,6 +20,9 @@ from anonymizer.findings import EntityKind, Finding
 from anonymizer.language.nlp import AnalysedChunk
 from anonymizer.language.phrases import PhraseIndex
 from anonymizer.rulebook import Rulebook
+
+if TYPE_CHECKING:
+    from anonymizer.detectors import DetectionInput, DetectorKit
 
 DETERMINER = "possessive_determiner"
 OBJECT = "object"
@@ -179,6 +183,9 @@ class GenderedDetector:
             for m in self.neutral.finditer(text)
         ]
 
+    def find(self, source: DetectionInput) -> list[Finding]:
+        return self.detect(source.chunks)
+
     def detect(self, chunks: Iterable[AnalysedChunk]) -> list[Finding]:
         findings: list[Finding] = []
         for chunk in chunks:
@@ -230,3 +237,8 @@ class GenderedDetector:
                     1.0, form=term[1],
                 ))
         return findings
+
+
+def build(kit: DetectorKit) -> GenderedDetector:
+    rewrite = kit.settings.rewrite
+    return GenderedDetector(kit.rulebook, pronouns=rewrite.pronouns, groups=rewrite.gendered_groups)

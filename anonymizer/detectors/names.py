@@ -20,14 +20,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from spacy.tokens import Token
 
 from anonymizer.findings import EntityKind, Finding
+from anonymizer.keys.keystore import IdentityKind
 from anonymizer.language.gazetteer import Gazetteer, GazetteerEntry, Kind
 from anonymizer.language.nlp import AnalysedChunk
 from anonymizer.rulebook import NameRules
+
+if TYPE_CHECKING:
+    from anonymizer.detectors import DetectionInput, DetectorKit
 
 DETECTOR = "name_context"
 # A word that is no ordinary word and no listed name, capitalised inside a sentence (or, in
@@ -37,6 +41,12 @@ NAME_KINDS = frozenset({Kind.FIRST_NAME, Kind.SURNAME})
 PLACE_KINDS = frozenset({Kind.PLACE, Kind.REGION, Kind.COUNTRY, Kind.SUPRANATIONAL})
 COMMON = 3.0  # Zipf frequency from which a word is ordinary (about 1 in a million words)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
+
+
+# The place detector's names for its findings (places.py), which names leave alone.
+PLACE_DETECTOR = "place_gazetteer"
+LOCATIVE_PLACE_DETECTOR = "place_after_preposition"
+PLACE_DETECTORS = frozenset({PLACE_DETECTOR, LOCATIVE_PLACE_DETECTOR})
 
 
 class WordFrequency(Protocol):
@@ -153,6 +163,18 @@ class NameDetector:
         return token.text[0].isupper() if cased else True
 
     # -- detection ----------------------------------------------------------------------------
+
+    def find(self, source: DetectionInput) -> list[Finding]:
+        """Names beyond the model; speaker labels and registered names are known names, and
+        multi-word places found before are left alone."""
+        known = [source.text[f.start:f.end] for f in source.earlier
+                 if f.detector == "speaker_label"]
+        known += [name for identity in source.roster for name in identity.names
+                  if identity.kind in (IdentityKind.PARTICIPANT, IdentityKind.PERSON)]
+        multiword = [(f.start, f.end) for f in source.earlier if f.detector in PLACE_DETECTORS
+                     and " " in source.text[f.start:f.end]]
+        return self.detect(source.chunks, cased=not source.lower_case, known_names=known,
+                           places=multiword)
 
     def detect(self, chunks: Sequence[AnalysedChunk], *, cased: bool,
                known_names: Iterable[str] = (),
@@ -364,3 +386,9 @@ def _common_prefix(a: str, b: str) -> int:
             break
         n += 1
     return n
+
+
+def build(kit: DetectorKit) -> NameDetector | None:
+    if kit.gazetteer is None:
+        return None
+    return NameDetector(kit.gazetteer, kit.rulebook.names, kit.words, kit.stop_words)

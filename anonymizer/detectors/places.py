@@ -8,12 +8,24 @@ letter away from the start of a sentence, or a preposition of place before it ("
 
 from __future__ import annotations
 
-from anonymizer.detectors.names import COMMON, NAME_KINDS, PLACE_KINDS, WordFrequency
+from typing import TYPE_CHECKING
+
+from anonymizer.detectors.names import (
+    COMMON,
+    LOCATIVE_PLACE_DETECTOR,
+    NAME_KINDS,
+    PLACE_DETECTOR,
+    PLACE_KINDS,
+    WordFrequency,
+)
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.language.gazetteer import Gazetteer, GazetteerHit, Kind
 
-DETECTOR = "place_gazetteer"
-LOCATIVE_DETECTOR = "place_after_preposition"
+if TYPE_CHECKING:
+    from anonymizer.detectors import DetectionInput, DetectorKit
+
+DETECTOR = PLACE_DETECTOR
+LOCATIVE_DETECTOR = LOCATIVE_PLACE_DETECTOR
 _MAJOR = frozenset({Kind.COUNTRY, Kind.SUPRANATIONAL, Kind.REGION})
 _BIG_PLACE = 100_000
 
@@ -40,6 +52,9 @@ class PlaceDetector:
         listed = max((e.word_score for e in hit.entries if e.kind in PLACE_KINDS), default=0.0)
         surface = text[hit.start:hit.end]
         return max(listed, self.words.zipf(surface)) if " " not in surface else listed
+
+    def find(self, source: DetectionInput) -> list[Finding]:
+        return self.detect(source.text, cased=not source.lower_case)
 
     def detect(self, text: str, *, cased: bool) -> list[Finding]:
         findings = []
@@ -71,3 +86,11 @@ class PlaceDetector:
         if cased:
             return locative or (major and not _sentence_initial(text, hit.start))
         return locative and major
+
+
+def build(kit: DetectorKit) -> PlaceDetector | None:
+    if kit.gazetteer is None:
+        return None
+    names = kit.rulebook.names
+    return PlaceDetector(kit.gazetteer, kit.words, not_names=frozenset(names.not_names),
+                         place_before=frozenset(names.place_before))

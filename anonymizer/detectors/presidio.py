@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 from presidio_analyzer import predefined_recognizers as predefined
@@ -22,6 +22,9 @@ from anonymizer.findings import EntityKind, Finding
 from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.rulebook import PRESIDIO_RECOGNIZERS, CompiledPattern, Rulebook
 from anonymizer.validators import VALIDATORS, looks_like_date
+
+if TYPE_CHECKING:
+    from anonymizer.detectors import DetectionInput, DetectorKit
 
 _NER_KINDS = {
     "PERSON": EntityKind.PERSON,
@@ -254,6 +257,9 @@ class PresidioDetector:
         for recognizer in pattern_recognizers:
             recognizer.analyze(_WARM_UP, recognizer.supported_entities, NO_NLP)
 
+    def find(self, source: DetectionInput) -> list[Finding]:
+        return self.detect(source.chunks)
+
     def detect(self, chunks: Iterable[AnalysedChunk]) -> list[Finding]:
         findings = []
         for chunk in chunks:
@@ -288,3 +294,7 @@ class PresidioDetector:
             out.append(Finding(result.start + offset, result.end + offset, kind, str(detector),
                                round(float(result.score), 3)))
         return out
+
+
+def build(kit: DetectorKit) -> PresidioDetector:
+    return PresidioDetector(kit.rulebook, kit.pipeline)

@@ -7,10 +7,14 @@ Whole words, case-insensitive, with possessives: "Eve" never matches inside "Eve
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.keys.keystore import Identity, IdentityKind
 from anonymizer.language.phrases import PhraseIndex, words
+
+if TYPE_CHECKING:
+    from anonymizer.detectors import DetectionInput, DetectorKit
 
 DETECTOR = "roster"
 _KINDS = {
@@ -47,3 +51,27 @@ class RosterDetector:
             Finding(m.start, m.end, _KINDS[m.value.kind], DETECTOR, 1.0)
             for m in self.index.find(text)
         ]
+
+
+class RosterMatcher:
+    """The roster detector for the roster of the moment, rebuilt only when the roster changed
+    (it is asked for twice per transcript, and a study can register thousands of names)."""
+
+    def __init__(self, skip: frozenset[str], ordinary: Callable[[str], bool]) -> None:
+        self.skip = skip
+        self.ordinary = ordinary
+        self._cache: tuple[tuple[Identity, ...], RosterDetector] | None = None
+
+    def detector(self, roster: Sequence[Identity]) -> RosterDetector:
+        key = tuple(roster)
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, RosterDetector(roster, self.skip, self.ordinary))
+        return self._cache[1]
+
+    def find(self, source: DetectionInput) -> list[Finding]:
+        return self.detector(source.roster).detect(source.text)
+
+
+def build(kit: DetectorKit) -> RosterMatcher:
+    words = kit.words
+    return RosterMatcher(kit.stop_words | kit.titles, lambda w: words.zipf(w) >= 3.0)

@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from anonymizer.findings import EntityKind, Finding, Role
+
+if TYPE_CHECKING:
+    from anonymizer.detectors import DetectionInput, DetectorKit
 
 _TIMESTAMP = r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?"
 _LINE = re.compile(
@@ -82,3 +86,14 @@ def speaker_findings(turns: list[Turn]) -> list[Finding]:
         for t in turns
         if not t.is_role
     ]
+
+
+class SpeakerLabels:
+    """The names in speaker labels ("Kari:"), role labels ("Interviewer:") left alone."""
+
+    def find(self, source: DetectionInput) -> list[Finding]:
+        return speaker_findings(list(source.turns))
+
+
+def build(kit: DetectorKit) -> SpeakerLabels:
+    return SpeakerLabels()

@@ -10,6 +10,7 @@ only: in lower-case text nothing marks where the name ends.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
@@ -17,6 +18,9 @@ from anonymizer.detectors.names import CuePhrases
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.language.nlp import AnalysedChunk
 from anonymizer.rulebook import NameRules
+
+if TYPE_CHECKING:
+    from anonymizer.detectors import DetectionInput, DetectorKit
 
 DETECTOR = "workplace_context"
 _MAX_WORDS = 6
@@ -28,6 +32,9 @@ class WorkplaceDetector:
         self.articles = frozenset(rules.workplace_articles)
         self.joiners = frozenset(rules.workplace_joiners)
         self.not_names = frozenset(rules.not_names)
+
+    def find(self, source: DetectionInput) -> list[Finding]:
+        return self.detect(source.chunks, cased=not source.lower_case)
 
     def detect(self, chunks: Sequence[AnalysedChunk], *, cased: bool) -> list[Finding]:
         if not cased or not self.cues.by_length:
@@ -69,3 +76,7 @@ class WorkplaceDetector:
                 break
             j += 1
         return last
+
+
+def build(kit: DetectorKit) -> WorkplaceDetector:
+    return WorkplaceDetector(kit.rulebook.names)

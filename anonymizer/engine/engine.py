@@ -13,21 +13,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from spacy.tokens import Token
 
-from anonymizer.detectors import DetectionInput
+from anonymizer.detectors import DetectionInput, DetectorKit
+from anonymizer.detectors import registry as detector_registry
 from anonymizer.detectors.gendered import GenderedDetector, active_terms
 from anonymizer.detectors.names import NameDetector, WordFrequency
-from anonymizer.detectors.places import PlaceDetector
 from anonymizer.detectors.presidio import PresidioDetector
-from anonymizer.detectors.roster import RosterDetector
-from anonymizer.detectors.speakers import parse_turns, speaker_findings
-from anonymizer.detectors.workplaces import WorkplaceDetector
+from anonymizer.detectors.roster import RosterMatcher
+from anonymizer.detectors.speakers import parse_turns
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
 from anonymizer.engine.resolve import (
@@ -44,7 +43,6 @@ from anonymizer.errors import AnonymizerError, InternalError
 from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replacement
 from anonymizer.keys.keystore import (
     Identity,
-    IdentityKind,
     InMemoryKeyStore,
     KeyStore,
     OverlayKeyStore,
@@ -116,6 +114,13 @@ def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
     return Gazetteer.load(common, local, language=language)
 
 
+D = TypeVar("D")
+
+
+def _one(detectors: Iterable[object], kind: type[D]) -> D:
+    return next(d for d in detectors if isinstance(d, kind))
+
+
 def is_lower_case(text: str) -> bool:
     """Speech-to-text style: (almost) no capital letters at all."""
     letters = sum(map(str.isalpha, text))
@@ -129,10 +134,6 @@ class Engine:
         self.rulebook = rulebook
         self.pipeline = pipeline
         self.keystore = keystore
-        self.presidio = PresidioDetector(rulebook, pipeline)
-        self.gendered = GenderedDetector(
-            rulebook, pronouns=settings.rewrite.pronouns, groups=settings.rewrite.gendered_groups
-        )
         self.terms = active_terms(rulebook, settings.rewrite.gendered_groups)
         self.term_words = frozenset(w.rstrip(".") for w in self.terms)
         self.kinship_names = frozenset(rulebook.names.kinship_names)
@@ -140,23 +141,21 @@ class Engine:
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
+        self.words: WordFrequency = load_lexicon(rulebook)
+        self.gazetteer = load_gazetteer(rulebook) if settings.detection.gazetteers else None
+        self.detectors = detector_registry.build_detectors(DetectorKit(
+            rulebook, settings, pipeline, self.words, self.stop_words, self.titles,
+            self.gazetteer))
+        # the detectors with a second role: verification patterns, the pronoun list, tagging
+        self.presidio = _one(self.detectors, PresidioDetector)
+        self.gendered = _one(self.detectors, GenderedDetector)
+        self.roster_matcher = _one(self.detectors, RosterMatcher)
+        self.names = next((d for d in self.detectors if isinstance(d, NameDetector)), None)
         self.resolver = Resolver(rulebook, keystore, settings.pseudonyms.unknown_speaker,
                                  self.terms, self.titles)
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
-        self._roster_cache: tuple[tuple[Identity, ...], RosterDetector] | None = None
-        self.words: WordFrequency = load_lexicon(rulebook)
-        self.names: NameDetector | None = None
-        self.gazetteer: Gazetteer | None = None
-        self.places: PlaceDetector | None = None
-        if settings.detection.gazetteers:
-            gazetteer = self.gazetteer = load_gazetteer(rulebook)
-            self.names = NameDetector(gazetteer, rulebook.names, self.words, self.stop_words)
-            self.places = PlaceDetector(gazetteer, self.words,
-                                        not_names=frozenset(rulebook.names.not_names),
-                                        place_before=frozenset(rulebook.names.place_before))
-        self.workplaces = WorkplaceDetector(rulebook.names)
         self.risk = RiskScanner(rulebook, self.words, self.stop_words)
 
     @classmethod
@@ -172,15 +171,6 @@ class Engine:
                                batch_chars=settings.nlp.batch_chars,
                                workers=settings.nlp.workers)
         return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
-
-    def _roster_detector(self, roster: Sequence[Identity]) -> RosterDetector:
-        """The roster's phrase index, rebuilt only when the roster changed (it is asked for
-        twice per transcript, and a study can register thousands of names)."""
-        key = tuple(roster)
-        if self._roster_cache is None or self._roster_cache[0] != key:
-            self._roster_cache = (key, RosterDetector(
-                roster, self.stop_words | self.titles, lambda w: self.words.zipf(w) >= 3.0))
-        return self._roster_cache[1]
 
     def _tags_needed(self, tokens: Sequence[Token]) -> set[int]:
         """The tokens of a chunk whose part-of-speech tags some detector reads."""
@@ -199,22 +189,9 @@ class Engine:
                             lower_case=doc.lower_case, particles=self.particles,
                             skip_lines=doc.table_lines)
         source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
-        found = [
-            *speaker_findings(turns),
-            *self._roster_detector(source.roster).detect(doc.text),
-            *self.presidio.detect(doc.chunks),
-            *self.gendered.detect(doc.chunks),
-            *self.workplaces.detect(doc.chunks, cased=not doc.lower_case),
-        ]
-        if self.names is not None and self.places is not None:
-            known = [doc.text[f.start:f.end] for f in found if f.detector == "speaker_label"]
-            known += [name for identity in source.roster for name in identity.names
-                      if identity.kind in (IdentityKind.PARTICIPANT, IdentityKind.PERSON)]
-            places = self.places.detect(doc.text, cased=not doc.lower_case)
-            multiword = [(f.start, f.end) for f in places if " " in doc.text[f.start:f.end]]
-            found += self.names.detect(doc.chunks, cased=not doc.lower_case, known_names=known,
-                                       places=multiword)
-            found += places
+        found: list[Finding] = []
+        for detector in self.detectors:
+            found += detector.find(replace(source, earlier=tuple(found)))
         found = [f for f in found if not self._ordinary_word_at_start(doc.text, f)]
         # Role and header labels ("Interviewer:", "Setting:") are kept as they are: nothing
         # may claim them.
@@ -310,9 +287,8 @@ class Engine:
         tables = table_lines or [frozenset()] * len(texts)
         parsed = self.pipeline.analyse_many(texts, tags_for=self._tags_needed)
         for text, where, chunks, table in zip(texts, wheres, parsed, tables, strict=True):
-            batch = getattr(self.keystore, "batch", None)
             try:
-                with batch() if callable(batch) else nullcontext():
+                with self.keystore.batch():
                     doc = Analysis(text, chunks, self.keystore, is_lower_case(text), table)
                     scan = self._run_stages(doc)
                     rewritten = self.rewriter.apply(text, scan.replacements)
@@ -330,7 +306,7 @@ class Engine:
             ((text[r.start:r.end], r.entity) for r in scan.replacements),
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
         )
-        roster = self._roster_detector(self.roster()).index
+        roster = self.roster_matcher.detector(self.roster()).index
         min_score = self.rulebook.min_score
         leaks = find_leaks(
             clean, roster=roster, detected=detected,

@@ -1,0 +1,32 @@
+"""The detectors, in the order they run (a later one may read what earlier ones found)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from anonymizer.detectors import (
+    Detector,
+    DetectorKit,
+    gendered,
+    names,
+    places,
+    presidio,
+    roster,
+    speakers,
+    workplaces,
+)
+
+BUILDERS: tuple[Callable[[DetectorKit], Detector | None], ...] = (
+    speakers.build,
+    roster.build,
+    presidio.build,
+    gendered.build,
+    workplaces.build,
+    places.build,
+    names.build,
+)
+
+
+def build_detectors(kit: DetectorKit) -> tuple[Detector, ...]:
+    built = (build(kit) for build in BUILDERS)
+    return tuple(detector for detector in built if detector is not None)
