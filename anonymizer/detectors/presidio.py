@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
@@ -18,6 +19,13 @@ from presidio_analyzer.recognizer_registry import RecognizerRegistry
 
 from anonymizer.errors import RulesError
 from anonymizer.findings import EntityKind, Finding
+from anonymizer.detectors.number_runs import (
+    PHONE_MAX_DIGITS,
+    digit_count,
+    digit_run,
+    number_shaped,
+    outside,
+)
 from anonymizer.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.rulebook import PRESIDIO_RECOGNIZERS, CompiledPattern, Rulebook
 from anonymizer.validators import VALIDATORS, looks_like_date
@@ -28,6 +36,7 @@ _NER_KINDS = {
     "ORGANIZATION": EntityKind.ORGANISATION,
 }
 _PREDEFINED_ENTITY = PRESIDIO_RECOGNIZERS
+_NUMBER_KINDS = frozenset({EntityKind.PHONE, EntityKind.ID_NUMBER})
 
 
 class _NoContextWords(ContextAwareEnhancer):
@@ -86,6 +95,7 @@ class RulePatternRecognizer(EntityRecognizer):
         self.score = first.score
         self.group = first.group
         self.validator = VALIDATORS[first.validator] if first.validator else None
+        self.invalid_score = first.invalid_score
         super().__init__([entity.value], name=f"pattern:{name}", supported_language=language,
                          context=list(first.context))
 
@@ -102,15 +112,19 @@ class RulePatternRecognizer(EntityRecognizer):
             # the character before the line.
             for match in (m for start, end in lines
                           for m in pattern.regex.finditer(text, start, end)):
-                if self.validator and not self.validator(match.group(0)):
-                    continue
+                score, name = self.score, self.name
+                checked = match.group(self.group) if self.group else match.group(0)
+                if self.validator and not self.validator(checked or ""):
+                    if self.invalid_score is None:
+                        continue
+                    score, name = self.invalid_score, f"{self.name}/unchecked"
                 start, end = match.span(self.group) if self.group else match.span()
                 if start < 0 or end <= start:
                     continue
                 results.append(RecognizerResult(
-                    self.supported_entities[0], start, end, self.score,
+                    self.supported_entities[0], start, end, score,
                     recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_NAME_KEY: name,
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     },
                 ))
@@ -276,8 +290,35 @@ class PresidioDetector:
             detector = (result.recognition_metadata or {}).get(
                 RecognizerResult.RECOGNIZER_NAME_KEY, "presidio"
             )
-            if kind is EntityKind.PHONE and looks_like_date(text[result.start:result.end]):
+            start, end = result.start, result.end
+            if kind is EntityKind.PHONE and looks_like_date(text[start:end]):
                 continue  # "2013-06-15" is a valid number in some numbering plan, and a date
-            out.append(Finding(result.start + offset, result.end + offset, kind, str(detector),
+            if kind in _NUMBER_KINDS and number_shaped(text[start:end]):
+                start, end = digit_run(text, start, end)  # a number whole, never in parts
+                if kind is EntityKind.PHONE and digit_count(text[start:end]) > PHONE_MAX_DIGITS:
+                    kind = EntityKind.ID_NUMBER
+            out.append(Finding(start + offset, end + offset, kind, str(detector),
                                round(float(result.score), 3)))
-        return out
+        return _names_around_numbers(out, text, offset)
+
+
+def _names_around_numbers(findings: list[Finding], text: str, offset: int) -> list[Finding]:
+    """A model's name that runs over an ID number or phone ("Personnummer 410576-23754" as
+    one person) keeps only its parts outside the number: the number is replaced as what it
+    is, the rest as the model said (or dropped later, when it is no name at all)."""
+    numbers = [(f.start, f.end) for f in findings if f.entity in _NUMBER_KINDS]
+    if not numbers:
+        return findings
+    out = []
+    for finding in findings:
+        if finding.detector != "spacy_ner" or not any(
+                s < finding.end and e > finding.start for s, e in numbers):
+            out.append(finding)
+            continue
+        for start, end in outside(finding.start, finding.end, numbers):
+            piece = text[start - offset:end - offset]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            if any(c.isalnum() for c in piece):
+                out.append(replace(finding, start=start + lead, end=start + lead + len(piece)))
+    return out
