@@ -25,13 +25,19 @@ def number_shaped(surface: str) -> bool:
 def digit_run(text: str, start: int, end: int) -> tuple[int, int]:
     """``start:end`` grown over digit groups joined to it by a single separator."""
     while start >= 2 and text[start - 1] in _JOINERS and text[start - 2].isdigit():
-        start -= 2
-        while start > 0 and text[start - 1].isdigit():
-            start -= 1
+        at = start - 2
+        while at > 0 and text[at - 1].isdigit():
+            at -= 1
+        if at > 0 and text[at - 1].isalpha():
+            break  # "NO93": a code, not a digit group (the IBAN's own finding covers it)
+        start = at
     while end + 1 < len(text) and text[end] in _JOINERS and text[end + 1].isdigit():
-        end += 2
-        while end < len(text) and text[end].isdigit():
-            end += 1
+        at = end + 2
+        while at < len(text) and text[at].isdigit():
+            at += 1
+        if at < len(text) and text[at].isalpha():
+            break
+        end = at
     return start, end
 
 
