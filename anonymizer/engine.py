@@ -28,6 +28,7 @@ from anonymizer.detectors.places import PlaceDetector
 from anonymizer.detectors.workplaces import WorkplaceDetector
 from anonymizer.gazetteer import Gazetteer
 from anonymizer.lexicon import Lexicon
+from anonymizer.detectors.number_runs import names_around_numbers
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterDetector
 from anonymizer.detectors.speakers import parse_turns, speaker_findings
@@ -216,6 +217,7 @@ class Engine:
                                        places=multiword)
             found += places
         found = [f for f in found if not self._ordinary_word_at_start(doc.text, f)]
+        found = names_around_numbers(doc.text, found)  # a number is its own finding
         # Role and header labels ("Interviewer:", "Setting:") are kept as they are: nothing
         # may claim them.
         roles = Spans((t.label_start, t.label_end) for t in turns if t.is_role)

@@ -18,7 +18,7 @@ from stdnum.no import mva as _mva
 from stdnum.no import orgnr as _orgnr
 
 _DIGITS = re.compile(r"\d")
-_SEPARATORS = re.compile(r"[\s.\-]")
+_SEPARATORS = re.compile(r"[\s./\-]")
 
 
 def _compact(text: str) -> str:

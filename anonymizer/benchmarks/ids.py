@@ -103,7 +103,8 @@ def outcome(replacements: Iterable, start: int, end: int) -> str:
     touching = [r for r in replacements if r.start < end and r.end > start]
     covering = [r for r in touching if r.start <= start and r.end >= end]
     if any(r.entity.value == "ID_NUMBER" for r in covering):
-        return "whole"
+        checked = any(not r.detector.endswith("/unchecked") for r in covering)
+        return "whole" if checked else "whole_unchecked"
     if covering:
         return "wrong_kind"
     return "partial" if touching else "missed"
@@ -136,29 +137,36 @@ def measure(language: str) -> dict:
     return result
 
 
-def _share(rows: dict) -> tuple[int, int]:
+def _share(rows: dict, *, checked: bool = False) -> tuple[int, int]:
+    """(replaced whole as ID number, all); with ``checked`` only those its own check named."""
     total = sum(sum(c.values()) for c in rows.values())
-    return sum(c.get("whole", 0) for c in rows.values()), total
+    keys = ("whole",) if checked else ("whole", "whole_unchecked")
+    return sum(c.get(k, 0) for c in rows.values() for k in keys), total
+
+
+def _whole(counts: dict) -> int:
+    return counts.get("whole", 0) + counts.get("whole_unchecked", 0)
 
 
 def report(result: dict) -> None:
     lang = result["language"]
     whole, total = _share(result["forms"])
+    named, _ = _share(result["forms"], checked=True)
     print(f"-- --lang {lang}: valid numbers replaced whole as ID number: {whole}/{total} "
-          f"({whole / total:.0%})")
+          f"({whole / total:.0%}); named by a passing check (not /unchecked): {named}/{total}")
     for key, counts in result["forms"].items():
-        print(f"   {key:<26} {counts.get('whole', 0)}/{sum(counts.values())}  "
+        print(f"   {key:<26} {_whole(counts)}/{sum(counts.values())}  "
               f"{ {k: v for k, v in counts.items() if k != 'whole'} or ''}")
     whole, total = _share(result["typos"])
-    print(f"   typos (one wrong digit) replaced whole: {whole}/{total}")
-    misses = {k: c for k, c in result["typos"].items() if c.get("whole", 0) < sum(c.values())}
+    print(f"   typos (one wrong digit; orgnr after its name) replaced whole: {whole}/{total}")
+    misses = {k: c for k, c in result["typos"].items() if _whole(c) < sum(c.values())}
     for key, counts in misses.items():
         print(f"     {key:<24} {counts}")
     for kind in ("iban_invalid", "card_invalid"):
         rows = {k: c for k, c in result["over_masking"].items() if k.startswith(kind)}
         n = sum(sum(c.values()) for c in rows.values())
         bad = sum(c.get("partial", 0) + c.get("wrong_kind", 0) for c in rows.values())
-        whole = sum(c.get("whole", 0) for c in rows.values())
+        whole = sum(_whole(c) for c in rows.values())
         print(f"   {kind}: {n} cases, masked in part or as another kind: {bad}, "
               f"whole as ID number: {whole}, untouched: {n - bad - whole}")
     keep = result["keep"]

@@ -10,6 +10,9 @@ dot, hyphen); grown past what any phone number holds, it is an ID number.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from anonymizer.findings import EntityKind, Finding
 
 # What a phone or ID finding looks like when it is a number and nothing else.
 _NUMBER_SHAPED = re.compile(r"\+?\(?\d[\d .\-()]*\d\)?")
@@ -57,3 +60,29 @@ def outside(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[in
     if at < end:
         parts.append((at, end))
     return parts
+
+
+_NUMBER_KINDS = frozenset({EntityKind.PHONE, EntityKind.ID_NUMBER})
+
+
+def names_around_numbers(text: str, findings: list[Finding]) -> list[Finding]:
+    """A name that runs over an ID number or phone ("Personnummer 410576-23754" as one person
+    by the model, "fnr 29037619432" as one unknown word in a lower-case transcript) keeps
+    only its parts outside the number: the number is replaced as what it is, the rest as the
+    name detector said (or dropped when accepting, when it is no name at all)."""
+    numbers = [(f.start, f.end) for f in findings if f.entity in _NUMBER_KINDS]
+    if not numbers:
+        return findings
+    out = []
+    for finding in findings:
+        if not finding.entity.is_name_like or not any(
+                s < finding.end and e > finding.start for s, e in numbers):
+            out.append(finding)
+            continue
+        for start, end in outside(finding.start, finding.end, numbers):
+            piece = text[start:end]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            if any(c.isalnum() for c in piece):
+                out.append(replace(finding, start=start + lead, end=start + lead + len(piece)))
+    return out

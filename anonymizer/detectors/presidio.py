@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
@@ -24,7 +23,6 @@ from anonymizer.detectors.number_runs import (
     digit_count,
     digit_run,
     number_shaped,
-    outside,
 )
 from anonymizer.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.rulebook import PRESIDIO_RECOGNIZERS, CompiledPattern, Rulebook
@@ -299,26 +297,5 @@ class PresidioDetector:
                     kind = EntityKind.ID_NUMBER
             out.append(Finding(start + offset, end + offset, kind, str(detector),
                                round(float(result.score), 3)))
-        return _names_around_numbers(out, text, offset)
+        return out
 
-
-def _names_around_numbers(findings: list[Finding], text: str, offset: int) -> list[Finding]:
-    """A model's name that runs over an ID number or phone ("Personnummer 410576-23754" as
-    one person) keeps only its parts outside the number: the number is replaced as what it
-    is, the rest as the model said (or dropped later, when it is no name at all)."""
-    numbers = [(f.start, f.end) for f in findings if f.entity in _NUMBER_KINDS]
-    if not numbers:
-        return findings
-    out = []
-    for finding in findings:
-        if finding.detector != "spacy_ner" or not any(
-                s < finding.end and e > finding.start for s, e in numbers):
-            out.append(finding)
-            continue
-        for start, end in outside(finding.start, finding.end, numbers):
-            piece = text[start - offset:end - offset]
-            lead = len(piece) - len(piece.lstrip())
-            piece = piece.strip()
-            if any(c.isalnum() for c in piece):
-                out.append(replace(finding, start=start + lead, end=start + lead + len(piece)))
-    return out

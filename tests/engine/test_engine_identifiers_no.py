@@ -201,3 +201,35 @@ def test_ethics_reference_stays_masked_as_before(engines, lang: str) -> None:
     """ "REK midt 2013/2244": replaced before this change (by the phone recognizer); still."""
     text = "Studien er godkjent av REK midt 2013/2244 i fjor."
     _whole(engines[lang], text, "2013/2244")
+
+
+MORE_FORMS = {
+    "fnr, spaced hyphen": ("fnr", lambda n: f"{n[:6]} - {n[6:]}"),
+    "fnr, slash": ("fnr", lambda n: f"{n[:6]}/{n[6:]}"),
+    "fnr, DD/MM/YY NNNNN": ("fnr", lambda n: f"{n[:2]}/{n[2:4]}/{n[4:6]} {n[6:]}"),
+    "fnr, DDMMYY NNN NN": ("fnr", lambda n: f"{n[:6]} {n[6:9]} {n[9:]}"),
+    "iban, lower case": ("iban", lambda n: n.lower()),
+}
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+@pytest.mark.parametrize(("kind", "write"), MORE_FORMS.values(), ids=MORE_FORMS.keys())
+def test_more_written_forms(engines, lang: str, kind: str, write) -> None:
+    from anonymizer.benchmarks.idgen import national_id, norwegian_iban
+
+    rng = random.Random(f"more {lang} {kind}")
+    number = write(national_id(rng) if kind == "fnr" else norwegian_iban(rng))
+    text = SENTENCES[lang][kind].format(n=number)
+    found = _whole(engines[lang], text, number)
+    assert found.entity is ID_NUMBER and found.detector in DETECTORS[kind]
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_lower_case_transcript_number_is_not_part_of_a_name(engines, lang: str) -> None:
+    """Lower-case speech-to-text: "fnr 29037619432" was one unknown word, a person."""
+    from anonymizer.benchmarks.idgen import national_id
+
+    number = national_id(random.Random(lang))
+    text = f"ja tlf 915 55 123 og fnr {number} sa hun"
+    found = _whole(engines[lang], text, number)
+    assert found.entity is ID_NUMBER and text[found.start:found.end] == number
