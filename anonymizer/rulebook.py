@@ -142,6 +142,9 @@ class PatternRecognizerDef(_Strict):
     patterns: list[PatternDef]
     score: float = Field(0.6, ge=0.0, le=1.0)
     validator: str | None = None
+    # With a validator: the score of a match the validator refuses (a typo in a number whose
+    # shape alone identifies it), reported as ``<name>/unchecked``. Absent: such matches drop.
+    invalid_score: float | None = Field(None, ge=0.0, le=1.0)
     context: list[str] = []
     group: str | None = None
     ignore_case: bool = True

@@ -8,6 +8,7 @@ import sys
 import time
 
 from anonymizer.benchmarks.daemon import daemon_section
+from anonymizer.benchmarks.ids import ids_section
 from anonymizer.benchmarks.vault import vault_section
 
 
@@ -64,7 +65,8 @@ def engine_section() -> None:
     print()
 
 
-SECTIONS = {"engine": engine_section, "vault": vault_section, "daemon": daemon_section}
+SECTIONS = {"engine": engine_section, "vault": vault_section, "daemon": daemon_section,
+            "ids": ids_section}
 
 
 def host_check() -> float:

@@ -17,6 +17,12 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.recognizer_registry import RecognizerRegistry
 
+from anonymizer.detectors.number_runs import (
+    PHONE_MAX_DIGITS,
+    digit_count,
+    digit_run,
+    number_shaped,
+)
 from anonymizer.errors import RulesError
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
@@ -32,6 +38,7 @@ _NER_KINDS = {
     "ORGANIZATION": EntityKind.ORGANISATION,
 }
 _PREDEFINED_ENTITY = PRESIDIO_RECOGNIZERS
+_NUMBER_KINDS = frozenset({EntityKind.PHONE, EntityKind.ID_NUMBER})
 
 
 class _NoContextWords(ContextAwareEnhancer):
@@ -96,6 +103,7 @@ class RulePatternRecognizer(EntityRecognizer):
         self.score = first.score
         self.group = first.group
         self.validator = VALIDATORS[first.validator] if first.validator else None
+        self.invalid_score = first.invalid_score
         super().__init__([entity.value], name=self.rule_name, supported_language=language,
                          context=list(first.context))
 
@@ -112,15 +120,19 @@ class RulePatternRecognizer(EntityRecognizer):
             # the character before the line.
             for match in (m for start, end in lines
                           for m in pattern.regex.finditer(text, start, end)):
-                if self.validator and not self.validator(match.group(0)):
-                    continue
+                score, name = self.score, self.rule_name
+                checked = match.group(self.group) if self.group else match.group(0)
+                if self.validator and not self.validator(checked or ""):
+                    if self.invalid_score is None:
+                        continue
+                    score, name = self.invalid_score, f"{self.rule_name}/unchecked"
                 start, end = match.span(self.group) if self.group else match.span()
                 if start < 0 or end <= start:
                     continue
                 results.append(RecognizerResult(
-                    self.supported_entities[0], start, end, self.score,
+                    self.supported_entities[0], start, end, score,
                     recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.rule_name,
+                        RecognizerResult.RECOGNIZER_NAME_KEY: name,
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     },
                 ))
@@ -289,9 +301,14 @@ class PresidioDetector:
             detector = (result.recognition_metadata or {}).get(
                 RecognizerResult.RECOGNIZER_NAME_KEY, "presidio"
             )
-            if kind is EntityKind.PHONE and looks_like_date(text[result.start:result.end]):
+            start, end = result.start, result.end
+            if kind is EntityKind.PHONE and looks_like_date(text[start:end]):
                 continue  # "2013-06-15" is a valid number in some numbering plan, and a date
-            out.append(Finding(result.start + offset, result.end + offset, kind, str(detector),
+            if kind in _NUMBER_KINDS and number_shaped(text[start:end]):
+                start, end = digit_run(text, start, end)  # a number whole, never in parts
+                if kind is EntityKind.PHONE and digit_count(text[start:end]) > PHONE_MAX_DIGITS:
+                    kind = EntityKind.ID_NUMBER
+            out.append(Finding(start + offset, end + offset, kind, str(detector),
                                round(float(result.score), 3)))
         return out
 

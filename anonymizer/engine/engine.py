@@ -24,6 +24,7 @@ from anonymizer.detectors import DetectionInput, DetectorKit
 from anonymizer.detectors import registry as detector_registry
 from anonymizer.detectors.gendered import GenderedDetector, active_terms
 from anonymizer.detectors.names import NameDetector, WordFrequency
+from anonymizer.detectors.number_runs import names_around_numbers
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterMatcher
 from anonymizer.detectors.speakers import parse_turns
@@ -193,6 +194,7 @@ class Engine:
         for detector in self.detectors:
             found += detector.find(replace(source, earlier=tuple(found)))
         found = [f for f in found if not self._ordinary_word_at_start(doc.text, f)]
+        found = names_around_numbers(doc.text, found)  # a number is its own finding
         # Role and header labels ("Interviewer:", "Setting:") are kept as they are: nothing
         # may claim them.
         roles = Spans((t.label_start, t.label_end) for t in turns if t.is_role)

@@ -187,9 +187,9 @@ def settle_overlaps(findings: Iterable[Finding]) -> list[Finding]:
         start, end = min(f.start for f in spans), max(f.end for f in spans)
         # The kind comes from a finding that covers the whole union if there is one ("Oslo
         # University Hospital" is an organisation although "Oslo" is a place), else from the
-        # strongest.
+        # strongest; on the same span the surer one (a valid check digit beats a typo's shape).
         best = max(spans, key=lambda f: ((f.start, f.end) == (start, end), priority(f),
-                                         f.length, -f.start))
+                                         f.length, f.score, -f.start))
         settled.append(_spanning(best, start, end))
     return settled
 

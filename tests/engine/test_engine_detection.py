@@ -181,14 +181,21 @@ def covers(text: str, r, start: int, end: int) -> bool:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["My account number is 12345678903, at the bank.",
-     "My account number is 1234.56.78903, at the bank.",
-     "The reference 98765432109 is on the letter."],
+    ("text", "detector"),
+    [("My account number is 12345678903, at the bank.", "pattern:kontonummer"),
+     ("My account number is 1234.56.78903, at the bank.", "pattern:kontonummer"),
+     # eleven digits that pass no check: a typo of an identifying number, replaced anyway
+     ("The reference 98765432109 is on the letter.", "/unchecked")],
 )
-def test_bank_account_numbers_are_not_id_numbers(make_engine, text: str) -> None:
+def test_bank_account_numbers_are_replaced_as_accounts_not_national_ids(
+        make_engine, text: str, detector: str) -> None:
+    """Issue 16: a kontonummer is replaced whole, and recognised as what it is (its own check
+    digit), never as a fødselsnummer."""
     scan = make_engine().scan(text)
-    assert not [r for r in scan.replacements if r.entity is ID_NUMBER]
+    found = [r for r in scan.replacements if r.entity is ID_NUMBER]
+    assert len(found) == 1
+    assert found[0].detector.endswith(detector)
+    assert not any(c.isdigit() for c in text[:found[0].start] + text[found[0].end:])
 
 
 def test_roster_name_is_never_matched_inside_a_longer_word(make_engine) -> None:

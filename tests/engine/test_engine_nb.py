@@ -97,9 +97,14 @@ def test_norwegian_identifiers(nb_engine: Engine, fragment: str, kind: EntityKin
                                               scan.replacements]
 
 
-def test_an_account_number_is_not_an_id_number(nb_engine: Engine) -> None:
-    scan = fresh(nb_engine).scan("Informant: Kontonummeret er 1234.56.78903, sa hun.")
-    assert EntityKind.ID_NUMBER not in {r.entity for r in scan.replacements}
+def test_an_account_number_is_replaced_as_an_account(nb_engine: Engine) -> None:
+    """Issue 16: kontonummer was never replaced; now whole, by its own check digit (not as a
+    fødselsnummer)."""
+    text = "Informant: Kontonummeret er 1234.56.78903, sa hun."
+    scan = fresh(nb_engine).scan(text)
+    ids = [r for r in scan.replacements if r.entity is EntityKind.ID_NUMBER]
+    assert [(text[r.start:r.end], r.detector) for r in ids] == [
+        ("1234.56.78903", "pattern:kontonummer")]
 
 
 def test_a_capitalised_unknown_word_inside_a_sentence_is_a_name(nb_engine: Engine) -> None:
