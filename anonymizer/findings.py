@@ -18,6 +18,7 @@ class EntityKind(str, Enum):
     ADDRESS = "ADDRESS"
     EMAIL = "EMAIL"
     URL = "URL"
+    FILE_NAME = "FILE_NAME"  # "interview.docx" said in an interview (detectors/file_names.py)
     PHONE = "PHONE"
     ID_NUMBER = "ID_NUMBER"
     DATE = "DATE"

@@ -17,6 +17,8 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.recognizer_registry import RecognizerRegistry
 
+from anonymizer.detectors import file_names
+from anonymizer.detectors.file_names import file_name_span
 from anonymizer.detectors.number_runs import (
     PHONE_MAX_DIGITS,
     digit_count,
@@ -289,7 +291,8 @@ class PresidioDetector:
             wanted = [e for e in recognizer.supported_entities if self.kinds.get(e) in kinds]
             if wanted:
                 found.extend(self._to_findings(recognizer.analyze(text, wanted, NO_NLP), 0, text))
-        return found
+        # a file name answers the URL recognizer but is its own kind (kept where policy says)
+        return [f for f in found if f.entity in kinds]
 
     def _to_findings(self, results: list[RecognizerResult], offset: int, text: str
                      ) -> list[Finding]:
@@ -308,6 +311,8 @@ class PresidioDetector:
                 start, end = digit_run(text, start, end)  # a number whole, never in parts
                 if kind is EntityKind.PHONE and digit_count(text[start:end]) > PHONE_MAX_DIGITS:
                     kind = EntityKind.ID_NUMBER
+            if kind is EntityKind.URL and (named := file_name_span(text, start, end)):
+                (start, end), kind, detector = named, EntityKind.FILE_NAME, file_names.DETECTOR
             out.append(Finding(start + offset, end + offset, kind, str(detector),
                                round(float(result.score), 3)))
         return out

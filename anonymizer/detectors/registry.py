@@ -7,6 +7,7 @@ from collections.abc import Callable
 from anonymizer.detectors import (
     Detector,
     DetectorKit,
+    file_names,
     gendered,
     names,
     places,
@@ -20,6 +21,7 @@ BUILDERS: tuple[Callable[[DetectorKit], Detector | None], ...] = (
     speakers.build,
     roster.build,
     presidio.build,
+    file_names.build,
     gendered.build,
     workplaces.build,
     places.build,

@@ -22,6 +22,7 @@ from anonymizer.validators import date_year, parse_age
 
 _PRIORITY = {
     EntityKind.ID_NUMBER: 92, EntityKind.EMAIL: 90, EntityKind.URL: 90, EntityKind.PHONE: 90,
+    EntityKind.FILE_NAME: 89,
     EntityKind.ADDRESS: 85, EntityKind.PERSON: 80, EntityKind.ORGANISATION: 70,
     EntityKind.LOCATION: 70, EntityKind.DATE: 60, EntityKind.AGE: 60,
     EntityKind.GENDERED_TERM: 20, EntityKind.PRONOUN: 10,
@@ -30,10 +31,6 @@ _TOKEN_LEVEL = frozenset({EntityKind.PRONOUN, EntityKind.GENDERED_TERM})
 _TRAILING = re.compile(r"(?:['’]s|['’])?[\s.,;:!?\"'’)\]-]*$")
 _BREAK = re.compile(r":\s|[\n\t]")
 _URL_TRAILING = re.compile(r"[.,;:!?)\]'\"’]+$")
-# "report.docx" looks like a domain to a URL recognizer; a file name is not an address.
-_FILE_NAME = re.compile(
-    r"^(?!https?://|www\.)[^/\s]+\.(?:docx?|odt|rtf|txt|pdf|xlsx?|csv|pptx?|jpe?g|png|gif|"
-    r"mp3|mp4|wav|m4a|zip|vtt|srt|html?|py|json|xml)$", re.IGNORECASE)
 _LEADING = re.compile(r"^[\s\"'‘(\[-]*(?:the\s+|The\s+)?")
 _PEOPLE = frozenset({IdentityKind.PARTICIPANT, IdentityKind.PERSON})
 _IDENTITY_KIND = {
@@ -83,10 +80,8 @@ def tidy(text: str, finding: Finding) -> Finding | None:
     if not finding.entity.is_name_like:
         surface = text[finding.start:finding.end]
         trimmed = surface.rstrip()
-        if finding.entity in (EntityKind.URL, EntityKind.EMAIL):
+        if finding.entity in (EntityKind.URL, EntityKind.EMAIL, EntityKind.FILE_NAME):
             trimmed = _URL_TRAILING.sub("", trimmed)
-            if finding.entity is EntityKind.URL and _FILE_NAME.match(trimmed):
-                return None
         if not trimmed:
             return None
         return _spanning(finding, finding.start, finding.start + len(trimmed))

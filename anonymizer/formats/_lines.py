@@ -68,7 +68,8 @@ def count_note(count: int, singular: str, plural: str, rest: str) -> list[str]:
 
 
 # Which reader counts are content left out of the text (the rest is kept or joined).
-_DROPPED_KEYS = {"comments": "comment", "deleted": "deletion", "embedded": "image"}
+_DROPPED_KEYS = {"comments": "comment", "deleted": "deletion", "embedded": "image",
+                 "ruby": "ruby"}
 
 
 def dropped_counts(counts: Mapping[str, int]) -> dict[str, int]:
@@ -80,7 +81,7 @@ def handling_notes(counts: Mapping[str, int]) -> list[str]:
     """What a document reader did with content that is not plain body text, as counts only.
 
     Keys: comments, inserted, deleted, furniture (header/footer lines), note_lines, text_boxes,
-    nested, breaks, embedded. Missing keys count as zero.
+    nested, breaks, embedded, ruby. Missing keys count as zero.
     """
     c = {key: counts.get(key, 0) for key in _NOTE_KEYS}
     notes = count_note(c["comments"], "comment", "comments", "removed (not transcript content)")
@@ -101,5 +102,8 @@ _COUNT_NOTES = (
     ("nested", "nested table", "nested tables", "flattened into their cells"),
     ("breaks", "soft line break", "soft line breaks", "joined with a space"),
     ("embedded", "embedded image/object", "embedded images/objects", "not carried over"),
+    # a reading aid over the base text ("Kari" with its reading above it): read as text it
+    # would be glued to the name it annotates and hide it from detection, so it is dropped
+    ("ruby", "ruby annotation", "ruby annotations", "dropped (the base text is kept)"),
 )
 _NOTE_KEYS = ("comments", "inserted", "deleted", *(entry[0] for entry in _COUNT_NOTES))

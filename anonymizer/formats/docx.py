@@ -182,6 +182,8 @@ class _Walker:
                 texts.append("-")
             elif tag in self.deleted:
                 self.counts["deleted"] += 1
+            elif tag == w + "rt":  # a ruby annotation (reading aid) over the base text
+                self.counts["ruby"] += 1
             elif tag == w + "txbxContent":
                 self.counts["text_boxes"] += 1
                 floating.extend(self.blocks(child, region))

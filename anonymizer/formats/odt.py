@@ -151,6 +151,8 @@ class _Walker:
                     self.note_lines.extend(self.blocks(body, style))
             elif tag == OFFICE + "annotation":
                 self.counts["comments"] += 1
+            elif tag == TEXT + "ruby-text":
+                self.counts["ruby"] += 1
             elif tag == DRAW + "text-box":
                 self.counts["text_boxes"] += 1
                 floating.extend(self.blocks(child, region))

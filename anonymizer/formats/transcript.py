@@ -76,4 +76,5 @@ _DROPPED_WORDS = {
     "deletion": ("tracked deletion", "tracked deletions"),
     "image": ("image/object", "images/objects"),
     "outside_cue": ("text block outside cues", "text blocks outside cues"),
+    "ruby": ("ruby annotation", "ruby annotations"),
 }
