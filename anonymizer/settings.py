@@ -172,6 +172,9 @@ class StoreSettings(_Section):
     default_wave: str = Field("wave1", pattern=r"^$|^[a-z0-9][a-z0-9-]{0,31}$")
     # a .docx input is also released as a clean .docx (properties, comments and authors removed)
     docx_copy: bool = True
+    # a .vtt or .srt input is also released in its own format, with the original cue timings
+    # (to align the clean text with the recording)
+    subtitle_copy: bool = True
 
     @field_validator("default_wave")
     @classmethod

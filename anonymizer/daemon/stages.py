@@ -22,6 +22,7 @@ from anonymizer.errors import KeyStoreError, VerificationError
 from anonymizer.formats import (
     UnreadableTranscript,
     build_clean_docx,
+    build_clean_subtitles,
     read_transcript,
     render_clean_text,
 )
@@ -195,12 +196,17 @@ def render(ctx: Context, job: Job) -> None:
     if job.transcript.format is TranscriptFormat.DOCX and ctx.settings.store.docx_copy:
         job.outputs[".docx"] = build_clean_docx(job.outcome.clean_text, job.transcript)
         job.output_formats[".docx"] = "docx"
+    if job.transcript.format in _SUBTITLES and ctx.settings.store.subtitle_copy:
+        suffix = "." + job.transcript.format.value  # the cue timings, to align with the audio
+        job.outputs[suffix] = build_clean_subtitles(job.outcome.clean_text, job.transcript)
+        job.output_formats[suffix] = job.transcript.format.value
     # What the steward's review page highlights: kinds, detectors, scores and offsets into
     # the clean text; no detected string, so it may sit in the store beside the clean file.
     job.outputs[REVIEW_SUFFIX] = ReviewData.from_outcome(job.outcome).to_json().encode("utf-8")
     job.output_formats[REVIEW_SUFFIX] = REVIEW_FORMAT
 
 
+_SUBTITLES = frozenset({TranscriptFormat.VTT, TranscriptFormat.SRT})
 REVIEW_SUFFIX = ".review.json"
 REVIEW_FORMAT = "review"
 

@@ -64,11 +64,17 @@ class Transcript:
 
     def dropped_summary(self) -> str:
         """``"dropped: 2 comments, 1 image"``, or "" when nothing was left out. Counts only."""
-        parts = []
-        for kind, count in self.dropped:
-            singular, plural = _DROPPED_WORDS.get(kind, (kind, kind))
-            parts.append(f"{count} {singular if count == 1 else plural}")
-        return "dropped: " + ", ".join(parts) if parts else ""
+        listed = dropped_list(dict(self.dropped))
+        return "dropped: " + listed if listed else ""
+
+
+def dropped_list(dropped: dict[str, int]) -> str:
+    """``"2 comments, 1 image/object"`` from counts by kind (a release's ``dropped``)."""
+    parts = []
+    for kind, count in dropped.items():
+        singular, plural = _DROPPED_WORDS.get(kind, (kind, kind))
+        parts.append(f"{count} {singular if count == 1 else plural}")
+    return ", ".join(parts)
 
 
 _DROPPED_WORDS = {

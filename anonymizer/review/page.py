@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from anonymizer.formats.transcript import dropped_list
 from anonymizer.review.html import document, element, escape
 from anonymizer.store.released import Released
 from anonymizer.store.review_marks import ReviewMark
@@ -225,6 +226,13 @@ def _header(released: Released, generated_at: datetime, *, with_original: bool) 
             "do not copy or send it, and delete it when the review is done. Writing it was "
             "recorded in the audit log.", class_="danger", id="names-warning"))
     parts += [element("p", escape(p), class_="warning") for p in released.problems]
+    dropped = meta.get("dropped") or {}
+    if isinstance(dropped, dict) and dropped:
+        # what the reader left out on purpose (comments, tracked deletions, images, ...)
+        parts.append(element("p", escape("Not in the text (left out when read): "
+                                         + dropped_list({str(k): int(v) for k, v in
+                                                         sorted(dropped.items())})),
+                             class_="meta", id="dropped"))
     parts += [
         element("div", element("h2", f"Replacements: {len(replacements)}")
                 + _chips(_counts(replacements), "rep-counts"), class_="counts"),

@@ -48,9 +48,10 @@ LOCK_FILE = ".store.lock"
 WITHDRAWN_INPUTS = ".withdrawn-inputs"
 FILE_MODE = 0o640
 DIR_MODE = 0o750
-# What this store writes itself: P07_wave2.txt, P07_wave2_part2.docx, P07_wave2_r2.meta.json
+# What this store writes itself: P07_wave2.txt, P07_wave2_part2.docx, P07_wave1.vtt,
+# P07_wave2_r2.meta.json
 _OURS = re.compile(
-    r"P\d{2,}_[a-z0-9][a-z0-9-]*(?:_part\d+)?(?:_r\d+)?(?:\.txt|\.docx|\.meta\.json)")
+    r"P\d{2,}_[a-z0-9][a-z0-9-]*(?:_part\d+)?(?:_r\d+)?(?:\.txt|\.docx|\.vtt|\.srt|\.meta\.json)")
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,36 @@ def test_docx_gives_a_clean_docx_without_authors_or_properties(study, daemon) ->
     assert files_holding(study.store, ["Halvard"]) == []
 
 
+def _subtitles(speaker: str, fmt: str) -> str:
+    cues = [("00:00:01.000", "00:00:04.000", "Interviewer", "How has the week been?"),
+            ("00:00:04.500", "00:00:09.250", speaker, "A long week. My sister helped me."),
+            ("00:01:02.000", "00:01:05.000", "Interviewer", "Thank you, that is all.")]
+    if fmt == "vtt":
+        return "WEBVTT\n\n" + "\n\n".join(
+            f"{a} --> {b}\n<v {who}>{said}" for a, b, who, said in cues) + "\n"
+    return "\n\n".join(f"{i}\n{a.replace('.', ',')} --> {b.replace('.', ',')}\n{who}: {said}"
+                       for i, (a, b, who, said) in enumerate(cues, 1)) + "\n"
+
+
+@pytest.mark.parametrize("fmt", ["vtt", "srt"])
+def test_subtitles_are_also_released_in_their_own_format_with_their_timings(
+        study, daemon, fmt: str) -> None:
+    with daemon():
+        study.drop(f"Halvard Brekke t2.{fmt}", _subtitles("Halvard Brekke", fmt))
+        wait_until(lambda: study.settled(1))
+    (sidecar, meta), = study.sidecars()
+    assert [(f["name"], f["format"]) for f in meta["files"]] == [
+        ("P02_wave2.txt", "txt"), (f"P02_wave2.{fmt}", fmt),
+        ("P02_wave2.review.json", "review")]
+    clean = (sidecar.parent / f"P02_wave2.{fmt}").read_text("utf-8")
+    sep = "." if fmt == "vtt" else ","
+    assert f"00:00:04{sep}500 --> 00:00:09{sep}250" in clean
+    assert f"00:01:02{sep}000 --> 00:01:05{sep}000" in clean
+    assert "Participant 2" in clean and "Halvard" not in clean and "Brekke" not in clean
+    assert clean.startswith("WEBVTT") == (fmt == "vtt")
+    assert files_holding(study.store, ["Halvard", "Brekke"]) == []
+
+
 def test_participant_from_speaker_labels_and_wave_by_default(study, daemon) -> None:
     with daemon():
         study.drop("recording 0042.txt", transcript("Torunn Vikås", 3))

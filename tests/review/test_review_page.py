@@ -204,3 +204,17 @@ def test_escape_and_document_are_safe() -> None:
     assert escape('<a href="x">\'&') == "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;"
     page = document('T</title><script>', "<p>x</p>")
     assert "<title>T&lt;/title&gt;&lt;script&gt;</title>" in page
+
+
+@pytest.mark.parametrize(("dropped", "shown"), [
+    ({}, None),
+    ({"comment": 2}, "Not in the text (left out when read): 2 comments"),
+    ({"deletion": 1, "comment": 1, "ruby": 3},
+     "Not in the text (left out when read): 1 comment, 1 tracked deletion, 3 ruby annotations"),
+])
+def test_the_page_says_what_was_left_out(tmp_path: Path, dropped: dict[str, int],
+                                         shown: str | None) -> None:
+    meta = {"participant": 7, "wave": "wave2", "dropped": dropped}
+    tree = parse(render_review_page(released(tmp_path, "Interviewer: Hello.\n", [], [], meta),
+                                    generated_at=WHEN))
+    assert tree.text_of.get("dropped") == shown
