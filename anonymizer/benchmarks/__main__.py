@@ -9,6 +9,7 @@ import time
 
 from anonymizer.benchmarks.daemon import daemon_section
 from anonymizer.benchmarks.ids import ids_section
+from anonymizer.benchmarks.realfiles import realfiles_section
 from anonymizer.benchmarks.vault import vault_section
 
 
@@ -66,7 +67,7 @@ def engine_section() -> None:
 
 
 SECTIONS = {"engine": engine_section, "vault": vault_section, "daemon": daemon_section,
-            "ids": ids_section}
+            "ids": ids_section, "realfiles": realfiles_section}
 
 
 def host_check() -> float:
