@@ -123,6 +123,19 @@ class NameRules(_Strict):
     workplace_before: list[str] = []
     workplace_articles: list[str] = []
     workplace_joiners: list[str] = []
+    # Given names and their short forms ("margaret" = ["maggie", "meg"]): one person in the study.
+    diminutives: dict[str, list[str]] = {}
+
+    @field_validator("diminutives")
+    @classmethod
+    def _diminutives_lower_case(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
+        for full, shorts in table.items():
+            for word in (full, *shorts):
+                if word != word.casefold() or not word.replace("-", "").isalpha():
+                    raise ValueError(f"diminutive {word!r}: one lower-case word")
+            if full in shorts:
+                raise ValueError(f"diminutive {full!r} lists itself")
+        return table
 
 
 class RiskTerms(_Strict):

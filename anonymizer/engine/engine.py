@@ -30,15 +30,18 @@ from anonymizer.detectors.roster import RosterMatcher
 from anonymizer.detectors.speakers import parse_turns
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
+from anonymizer.engine.people import Diminutives
 from anonymizer.engine.resolve import (
     Resolver,
     accept,
     attach_titles,
     settle_overlaps,
     split_at_line_breaks,
+    with_stutters,
 )
 from anonymizer.engine.rewrite import Rewriter, Rewritten
 from anonymizer.engine.risk import RiskScanner, Spans
+from anonymizer.engine.study_names import study_names
 from anonymizer.engine.verify import find_leaks, pronoun_pattern, raise_if_leaks
 from anonymizer.errors import AnonymizerError, InternalError
 from anonymizer.findings import CONTACT_KINDS, EntityKind, Finding, Flag, Replacement
@@ -69,6 +72,7 @@ class Analysis:
     kept: list[Finding] = field(default_factory=list)
     replacements: list[Replacement] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    people_flags: list[Flag] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,8 @@ class Engine:
         self.roster_matcher = _one(self.detectors, RosterMatcher)
         self.names = next((d for d in self.detectors if isinstance(d, NameDetector)), None)
         self.resolver = Resolver(rulebook, keystore, settings.pseudonyms.unknown_speaker,
-                                 self.terms, self.titles)
+                                 self.terms, self.titles,
+                                 Diminutives.of(rulebook.names.diminutives))
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
@@ -231,18 +236,22 @@ class Engine:
             doc.text, doc.accepted, capitalised_only=not doc.lower_case,
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
         )
+        doc.accepted += study_names(doc.text, doc.accepted, doc.keystore.identities(),
+                                    capitalised_only=not doc.lower_case)
 
     def _settle(self, doc: Analysis) -> None:
-        settled = settle_overlaps(doc.accepted)
+        settled = settle_overlaps(with_stutters(doc.text, f) for f in doc.accepted)
         doc.accepted = split_at_line_breaks(doc.text, attach_titles(doc.text, settled,
                                                                     self.titles))
 
     def _resolve(self, doc: Analysis) -> None:
         resolver = replace(self.resolver, keystore=doc.keystore)
-        doc.replacements = resolver.resolve(doc.text, doc.accepted)
+        resolution = resolver.resolve(doc.text, doc.accepted)
+        doc.replacements, doc.people_flags = resolution.replacements, resolution.flags
 
     def _flag(self, doc: Analysis) -> None:
-        doc.flags = self.risk.flags(doc.text, doc.chunks, doc.replacements, doc.kept)
+        flags = self.risk.flags(doc.text, doc.chunks, doc.replacements, doc.kept)
+        doc.flags = sorted([*flags, *doc.people_flags], key=lambda f: (f.start, f.end))
 
     def _run_stages(self, doc: Analysis) -> Scan:
         for stage in (self._detect, self._accept, self._settle, self._resolve, self._flag):

@@ -9,12 +9,12 @@ person label. Places and organisations are numbered the same way when their labe
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from anonymizer.findings import EntityKind, Finding, Replacement, Role
-from anonymizer.keys.keystore import Identity, IdentityKind, KeyStore
+from anonymizer.engine.people import Diminutives, PeopleResolver
+from anonymizer.findings import EntityKind, Finding, Flag, Replacement, Role
+from anonymizer.keys.keystore import IdentityKind, KeyStore
 from anonymizer.language.phrases import words
 from anonymizer.rulebook import PARTICIPANT, Action, Rulebook
 from anonymizer.settings import UnknownSpeaker
@@ -44,7 +44,10 @@ _IDENTITY_KIND = {
 # context loses to a place the model or the place list is sure of ("på Lade").
 # Context beats a list: after "moved to" a place, after "works at" a workplace ("Rema" is a
 # first name and a place too).
-_DETECTOR_BONUS = {"name_context": -5, "unknown_word": -15, "place_gazetteer": 1,
+# A registered name beats a guess from context (not a speaker label): "Thank you for coming in,
+# Margaret" is the participant Margaret, not a place after "in".
+_DETECTOR_BONUS = {"roster": 10, "study_names": 20, "name_context": -5, "unknown_word": -15,
+                   "place_gazetteer": 1,
                    "place_after_preposition": 15, "workplace_context": 16}
 
 
@@ -189,6 +192,23 @@ def settle_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     return settled
 
 
+_STUTTER = re.compile(r"([^\W\d_]{1,4})-$")
+
+
+def with_stutters(text: str, finding: Finding) -> Finding:
+    """"Em-Emily", "K-K-Kari": a disfluent start of a name is part of the name (the fragment
+    would say who it was)."""
+    if finding.entity is not EntityKind.PERSON:
+        return finding
+    start = finding.start
+    name = text[finding.start:finding.end].casefold()
+    while (cut := _STUTTER.search(text, max(0, start - 5), start)) and \
+            name.startswith(cut.group(1).casefold()) and \
+            (cut.start() == 0 or not text[cut.start() - 1].isalnum()):
+        start = cut.start()
+    return _spanning(finding, start, finding.end)
+
+
 def split_at_line_breaks(text: str, findings: Iterable[Finding]) -> list[Finding]:
     """No replacement spans a line or turn break: a finding that does (a model's or a predefined
     recognizer's match running on into the next line) becomes one finding per line it covers,
@@ -232,18 +252,30 @@ def match_case(original: str, replacement: str) -> str:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    replacements: list[Replacement]
+    flags: list[Flag]
+
+
+@dataclass(frozen=True)
 class Resolver:
     rulebook: Rulebook
     keystore: KeyStore
     unknown_speaker: UnknownSpeaker
     terms: dict[str, tuple[str, str]]
     titles: frozenset[str]
+    diminutives: Diminutives = Diminutives()
 
-    def resolve(self, text: str, findings: Sequence[Finding]) -> list[Replacement]:
+    def people(self) -> PeopleResolver:
+        return PeopleResolver(self.keystore, self.titles, self.unknown_speaker, self.diminutives)
+
+    def resolve(self, text: str, findings: Sequence[Finding]) -> Resolution:
         before = {f.start: f.end for f in findings}
         findings = self._split_genitives(text, findings)
         split = {f.start for f in findings if before.get(f.start) == f.end + 1}
-        people = self._people(text, [f for f in findings if f.entity is EntityKind.PERSON])
+        found = self.people().resolve(text, [f for f in findings
+                                             if f.entity is EntityKind.PERSON])
+        people = found.identities
         out = []
         for finding in findings:
             surface = text[finding.start:finding.end]
@@ -265,7 +297,8 @@ class Resolver:
         # A split genitive is replaced whole again, the label keeping the -s ("[Deltaker 1]s").
         out = [replace(r, end=r.end + 1, text=r.text + text[r.end]) if r.start in split else r
                for r in out]
-        return sorted((_with_possessive(text, r) for r in out), key=lambda r: r.start)
+        return Resolution(sorted((_with_possessive(text, r) for r in out),
+                                 key=lambda r: r.start), found.flags)
 
     def _split_genitives(self, text: str, findings: Sequence[Finding]) -> list[Finding]:
         """"Solveigs" (bokmål genitive) next to "Solveig Brattli": the mention is Solveig, and
@@ -286,48 +319,6 @@ class Resolver:
             out.append(f)
         return out
 
-    def _people(self, text: str, mentions: list[Finding]) -> dict[tuple[int, int], Identity]:
-        """Group person mentions by who they are and get each person's identity."""
-        surfaces = {(f.start, f.end): _name_words(text[f.start:f.end], self.titles)
-                    for f in mentions}
-        full_names: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-        registered = [tuple(words(name)) for identity in self.keystore.identities()
-                      if identity.registered and identity.kind in _PEOPLE
-                      for name in identity.names]
-        # "Kari" alone goes with "Kari Nordmann" when exactly one full name in this transcript,
-        # or among the registered people, has that word.
-        for ws in [*surfaces.values(), *registered]:
-            if len(ws) > 1:
-                for w in ws:
-                    full_names[w].add(ws)
-        clusters: dict[tuple[str, ...], list[Finding]] = defaultdict(list)
-        for finding in mentions:
-            ws = surfaces[(finding.start, finding.end)] or ("?",)
-            if len(ws) == 1 and len(full_names.get(ws[0], ())) == 1:
-                ws = next(iter(full_names[ws[0]]))
-            clusters[ws].append(finding)
-        identities: dict[tuple[int, int], Identity] = {}
-        for key, members in sorted(clusters.items(), key=lambda kv: min(f.start for f in kv[1])):
-            names = [" ".join(_display_words(text[f.start:f.end], self.titles)) for f in members]
-            names = list(dict.fromkeys([max(names, key=len), *names]))
-            if len(key) > 1 and " ".join(key) not in {" ".join(words(n)) for n in names}:
-                names.append(" ".join(key))  # the registered full name, to look it up by
-            is_speaker = any(f.role is Role.SPEAKER for f in members)
-            identity = self._identity(names, is_speaker)
-            for finding in members:
-                identities[(finding.start, finding.end)] = identity
-        return identities
-
-    def _identity(self, names: list[str], is_speaker: bool) -> Identity:
-        for kind in (IdentityKind.PARTICIPANT, IdentityKind.PERSON):
-            for name in names:
-                found = self.keystore.lookup(kind, name)
-                if found:
-                    return self.keystore.assign(kind, [found.names[0], *names])
-        as_participant = is_speaker and self.unknown_speaker is UnknownSpeaker.PARTICIPANT
-        kind = IdentityKind.PARTICIPANT if as_participant else IdentityKind.PERSON
-        return self.keystore.assign(kind, names)
-
     def _labels(self, key: str):  # noqa: ANN202 - LabelSet
         return self.rulebook.labels[key]
 
@@ -338,7 +329,18 @@ class Resolver:
         return Replacement(finding.start, finding.end, finding.entity, template.format(n=number),
                            finding.detector, finding.score, number, participant)
 
+    def _study_kind(self, entity: EntityKind, surface: str) -> EntityKind:
+        """One surface string is one kind in the whole study: a hospital the study already
+        numbered as an organisation stays one where a detector here calls it a place (a
+        steward changes it with ``people kind``)."""
+        if self.keystore.lookup(_IDENTITY_KIND[entity], surface) is not None:
+            return entity
+        other = EntityKind.ORGANISATION if entity is EntityKind.LOCATION else \
+            EntityKind.LOCATION
+        return other if self.keystore.lookup(_IDENTITY_KIND[other], surface) else entity
+
     def _place_or_org(self, finding: Finding, surface: str) -> Replacement:
+        finding = replace(finding, entity=self._study_kind(finding.entity, surface))
         template = self._labels(finding.entity.value).mention
         if "{n}" not in template:
             return self._fixed(finding, template)
@@ -379,15 +381,3 @@ def _with_possessive(text: str, r: Replacement) -> Replacement:
     if not suffix or (suffix.group() in ("'", "’") and text[r.end - 1:r.end] not in "sSzZ"):
         return r
     return replace(r, end=suffix.end(), text=r.text + suffix.group())
-
-
-def _display_words(surface: str, titles: frozenset[str]) -> list[str]:
-    """The name as written, without a title in front ("Mr. Hansen" -> "Hansen")."""
-    parts = surface.split()
-    while len(parts) > 1 and parts[0].casefold() in titles:
-        parts = parts[1:]
-    return parts
-
-
-def _name_words(surface: str, titles: frozenset[str]) -> tuple[str, ...]:
-    return tuple(words(" ".join(_display_words(surface, titles))))

@@ -1,0 +1,202 @@
+"""Person mentions -> people of the study: one person, one identity, in every transcript.
+
+A mention is tied to a person by its words: a full name ("Tom Whitaker") is its own key; a single
+word ("Tom", "Whitaker", "Mr Whitaker's" after the title is dropped, "Maggie" as a diminutive of
+"Margaret") joins the one full name that has that word, looked for in this order:
+
+1. the full names of this transcript (and the registered roster);
+2. a registered participant whose name has the word (or a diminutive of it): a participant's
+   first name is always that participant;
+3. the identity the study already gave that exact word (a steward's alias, an earlier mention);
+4. the one full name of the whole study (registered or only numbered before) with that word.
+
+When the word belongs to two or more full names at step 1 or 4 ("Tom" in a study with Tom
+Whitaker and Tom Baker) nothing is guessed: the word gets an identity of its own, one number
+for every such mention in the study, and an ``ambiguous_name`` flag for the steward, who can
+merge it into the right person (``people merge``).
+
+Only full names are stored as a person's names: a short form is derived again each time, so
+it never becomes an alias that later captures a second person with the same first name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from anonymizer.findings import Finding, Flag, Role
+from anonymizer.keys.keystore import Identity, IdentityKind, KeyStore
+from anonymizer.language.phrases import words
+from anonymizer.settings import UnknownSpeaker
+
+AMBIGUOUS_NAME = "ambiguous_name"
+_PEOPLE = (IdentityKind.PARTICIPANT, IdentityKind.PERSON)
+Span = tuple[int, int]
+
+
+_STUTTER = re.compile(r"^([^\W\d_]{1,4})-(?=\w)")
+
+
+def _without_stutter(part: str) -> str:
+    """"K-K-Kari" -> "Kari": the disfluent start is not part of the name's key."""
+    while (cut := _STUTTER.match(part)) and \
+            part[cut.end():].casefold().startswith(cut.group(1).casefold()):
+        part = part[cut.end():]
+    return part
+
+
+def display_words(surface: str, titles: frozenset[str]) -> list[str]:
+    """The name as written, without a title in front ("Mr. Hansen" -> "Hansen") or a
+    stuttered start ("Em-Emily" -> "Emily")."""
+    parts = [_without_stutter(p) for p in surface.split()]
+    while len(parts) > 1 and parts[0].casefold() in titles:
+        parts = parts[1:]
+    return parts
+
+
+def name_words(surface: str, titles: frozenset[str]) -> tuple[str, ...]:
+    return tuple(words(" ".join(display_words(surface, titles))))
+
+
+@dataclass(frozen=True)
+class Diminutives:
+    """Given names and their short forms (rules/<lang>/names.toml ``diminutives``), both ways:
+    "maggie" -> {"margaret"}, "margaret" -> {"maggie", "meg", ...}."""
+
+    forms: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, table: Mapping[str, Sequence[str]]) -> Diminutives:
+        forms: dict[str, set[str]] = defaultdict(set)
+        for full, shorts in table.items():
+            for short in shorts:
+                forms[full].add(short)
+                forms[short].add(full)
+        return cls({k: frozenset(v) for k, v in forms.items()})
+
+    def variants(self, word: str) -> frozenset[str]:
+        return self.forms.get(word, frozenset()) | {word}
+
+
+@dataclass
+class _WordIndex:
+    """word -> the full names (as word tuples) that contain it, with diminutives."""
+
+    diminutives: Diminutives
+    by_word: dict[str, set[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, full: tuple[str, ...]) -> None:
+        if len(full) > 1:
+            for w in full:
+                self.by_word[w].add(full)
+
+    def holders(self, word: str) -> set[tuple[str, ...]]:
+        found: set[tuple[str, ...]] = set()
+        for variant in self.diminutives.variants(word):
+            found |= self.by_word.get(variant, set())
+        return found
+
+
+@dataclass(frozen=True)
+class People:
+    """What ``resolve_people`` decided: each mention's identity, and the flags it raised."""
+
+    identities: dict[Span, Identity]
+    flags: list[Flag]
+
+
+@dataclass(frozen=True)
+class PeopleResolver:
+    keystore: KeyStore
+    titles: frozenset[str]
+    unknown_speaker: UnknownSpeaker
+    diminutives: Diminutives = Diminutives()
+
+    def resolve(self, text: str, mentions: Sequence[Finding]) -> People:
+        surfaces = {(f.start, f.end): name_words(text[f.start:f.end], self.titles)
+                    for f in mentions}
+        study = self.keystore.identities()
+        here = _WordIndex(self.diminutives)
+        for ws in surfaces.values():
+            here.add(ws)
+        registered = [i for i in study if i.registered and i.kind in _PEOPLE]
+        for identity in registered:
+            for name in identity.names:
+                here.add(tuple(words(name)))
+        everyone = _WordIndex(self.diminutives)
+        for identity in study:
+            if identity.kind in _PEOPLE:
+                for name in identity.names:
+                    everyone.add(tuple(words(name)))
+        clusters: dict[tuple[str, ...], list[Finding]] = defaultdict(list)
+        ambiguous: set[tuple[str, ...]] = set()
+        fixed: dict[tuple[str, ...], Identity] = {}
+        for finding in mentions:
+            ws = surfaces[(finding.start, finding.end)] or ("?",)
+            if len(ws) == 1:
+                ws, known, unsure = self._short_form(ws, here, everyone, registered)
+                if known is not None:
+                    fixed[ws] = known
+                if unsure:
+                    ambiguous.add(ws)
+            clusters[ws].append(finding)
+        identities: dict[Span, Identity] = {}
+        flags: list[Flag] = []
+        for key, members in sorted(clusters.items(), key=lambda kv: min(f.start for f in kv[1])):
+            identity = fixed.get(key) or self._identity(text, key, members)
+            for finding in members:
+                identities[(finding.start, finding.end)] = identity
+                if key in ambiguous:
+                    flags.append(Flag(finding.start, finding.end, AMBIGUOUS_NAME,
+                                      f"{identity.kind.value} {identity.number}"))
+        return People(identities, flags)
+
+    def _short_form(self, ws: tuple[str, ...], here: _WordIndex, everyone: _WordIndex,
+                    registered: Sequence[Identity]
+                    ) -> tuple[tuple[str, ...], Identity | None, bool]:
+        """(cluster key, identity if already known, ambiguous?) for a one-word mention."""
+        word = ws[0]
+        local = here.holders(word)
+        if len(local) == 1:
+            return next(iter(local)), None, False
+        if len(local) > 1:
+            return ws, None, True
+        participants = {i.number: i for i in registered if i.kind is IdentityKind.PARTICIPANT
+                        and any(v in words(n) for n in i.names
+                                for v in self.diminutives.variants(word))}
+        if len(participants) == 1:
+            return ws, next(iter(participants.values())), False
+        study = everyone.holders(word)
+        if len(participants) > 1 or len(study) > 1:
+            return ws, None, True
+        for kind in _PEOPLE:
+            found = self.keystore.lookup(kind, word)
+            if found:
+                return ws, found, False
+        if study:
+            full = next(iter(study))
+            for kind in _PEOPLE:
+                found = self.keystore.lookup(kind, " ".join(full))
+                if found:
+                    return ws, found, False
+        return ws, None, False
+
+    def _identity(self, text: str, key: tuple[str, ...], members: list[Finding]) -> Identity:
+        names = [" ".join(display_words(text[f.start:f.end], self.titles)) for f in members]
+        names = list(dict.fromkeys([max(names, key=len), *names]))
+        if len(key) > 1:
+            # only full names are stored: a short form joins through its full name each time
+            names = [n for n in names if len(words(n)) > 1]
+            if " ".join(key) not in {" ".join(words(n)) for n in names}:
+                names.append(" ".join(key))  # the registered full name, to look it up by
+        is_speaker = any(f.role is Role.SPEAKER for f in members)
+        for kind in _PEOPLE:
+            for name in names:
+                found = self.keystore.lookup(kind, name)
+                if found:
+                    return self.keystore.assign(kind, [found.names[0], *names])
+        as_participant = is_speaker and self.unknown_speaker is UnknownSpeaker.PARTICIPANT
+        kind = IdentityKind.PARTICIPANT if as_participant else IdentityKind.PERSON
+        return self.keystore.assign(kind, names)
