@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from anonymizer.benchmarks.daemon import daemon_section
 from anonymizer.benchmarks.ids import ids_section
@@ -66,8 +67,9 @@ def engine_section() -> None:
     print()
 
 
-SECTIONS = {"engine": engine_section, "vault": vault_section, "daemon": daemon_section,
-            "ids": ids_section, "realfiles": realfiles_section}
+SECTIONS: dict[str, Callable[[], object]] = {
+    "engine": engine_section, "vault": vault_section, "daemon": daemon_section,
+    "ids": ids_section, "realfiles": realfiles_section}
 
 
 def host_check() -> float:
