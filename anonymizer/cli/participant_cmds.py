@@ -1,7 +1,8 @@
 """The stewards' commands over who is in the key vault: ``participants`` and ``people``.
 
     participants add | list [--reveal] | reveal N | withdraw N | merge KEEP ABSORB
-    people add NAME [--kind person|place|organisation]
+
+(``people``, the other identities, is ``people_cmds``.)
 
 The vault itself (creating, re-keying, checking it) is ``vault`` (``vault_cmds``). Names come as
 arguments or, kept out of shell history and ``ps``, from ``--names-from FILE`` or standard input.
@@ -31,8 +32,6 @@ from anonymizer.errors import ExitCode, SettingsError
 from anonymizer.keys.vault_adapter import open_vault
 from anonymizer.settings import Settings
 from vault import Entry, Reason, Retired, Vault, VaultError
-
-_OTHER_KINDS = ("person", "place", "organisation")
 
 
 def _number(text: str) -> int:
@@ -94,10 +93,6 @@ def _add(args: argparse.Namespace, kind: str) -> int:
 
 def cmd_participants_add(args: argparse.Namespace) -> int:
     return _add(args, "participant")
-
-
-def cmd_people_add(args: argparse.Namespace) -> int:
-    return _add(args, args.kind)
 
 
 def _row(entry: Entry | None, retired: Retired | None) -> dict[str, Any]:
@@ -295,20 +290,5 @@ def _register_participants(sub: argparse._SubParsersAction) -> None:
     merge.set_defaults(func=cmd_participants_merge)
 
 
-def _register_people(sub: argparse._SubParsersAction) -> None:
-    group = command_group(sub, "people",
-                          "register other people, places and organisations to replace")
-    add = subcommand(
-        group, "add", "register a person, place or organisation that is always replaced",
-        "The steward's deny list of names lives in the vault, not in a rules file, "
-        "because a list of names is itself identifying. A registered name is matched in every "
-        "transcript and replaced by its numbered label ([Person 3], [Place 2], ...).")
-    _add_name_arguments(add)
-    add.add_argument("--kind", choices=_OTHER_KINDS, default="person",
-                     help="what the name is (default: person)")
-    add.set_defaults(func=cmd_people_add)
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     _register_participants(sub)
-    _register_people(sub)
