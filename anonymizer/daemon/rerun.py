@@ -43,9 +43,9 @@ from anonymizer.daemon.context import Context
 from anonymizer.daemon.intake import extension_of
 from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry, Supersedes
-from anonymizer.errors import AnonymizerError, InputError
+from anonymizer.errors import AnonymizerError, InputError, KeyStoreError, VerificationError
 from anonymizer.fsutil import atomic_write, remove_durably
-from anonymizer.refusals import Refusal
+from anonymizer.refusals import Reason, Refusal
 from anonymizer.store.metadata import sealed_original
 from anonymizer.store.naming import NameClues
 from vault import Reason as VaultReason
@@ -75,9 +75,10 @@ def superseded_from(ctx: Context, meta_path: Path, meta: dict[str, Any]) -> Supe
         original=relative.as_posix(), input_sha256=str(meta["input"]["sha256"]))
 
 
-def claim_rerun(ctx: Context, meta_path: Path) -> Job:
+def claim_rerun(ctx: Context, meta_path: Path, *, job_id: str | None = None) -> Job:
     """A job for the release whose sidecar is ``meta_path``: journaled, its input decrypted into
-    work/. Refuses (nothing journaled, nothing written) what cannot be re-run."""
+    work/. Refuses (nothing journaled, nothing written) what cannot be re-run. ``job_id``: the
+    id a request chose for it before (``anonymizer.daemon.pickup``), else a new one."""
     meta = ctx.store.read_meta(meta_path)
     if meta is None or not isinstance(meta.get("participant"), int):
         raise InputError(f"{meta_path.name}: not a release sidecar")
@@ -103,7 +104,7 @@ def claim_rerun(ctx: Context, meta_path: Path) -> Job:
         raise OriginalMismatch(f"the sealed original of {old.stem} does not open to the input "
                                "its metadata names (SHA-256 differs); nothing was re-run")
     now = ctx.clock().isoformat().replace("+00:00", "Z")
-    entry = JournalEntry(uuid.uuid4().hex, JobState.CLAIMING, ext, now,
+    entry = JournalEntry(job_id or uuid.uuid4().hex, JobState.CLAIMING, ext, now,
                          NameClues(participant, wave), supersedes=old)
     ctx.journal.save(entry)
     target = ctx.journal.input_path(entry)
@@ -172,6 +173,26 @@ def finish_discard(ctx: Context, entry: JournalEntry, *, audited: set[str] | Non
     ctx.counts["rerun_refused"] += 1
     log.warning("rerun job %s refused: %s at stage %s; %s is unchanged", entry.job[:12],
                 refusal.reason.value, refusal.stage.value, old.stem)
+
+
+# A refused rerun's exit code: what the steward can do about it (the CLI and the spool use it).
+_REFUSAL_ERRORS: dict[Reason, type[AnonymizerError]] = {
+    Reason.VERIFICATION_REFUSED: VerificationError,
+    Reason.VAULT_REFUSED: KeyStoreError,
+    Reason.PARTICIPANT_WITHDRAWN: InputError,
+    Reason.PARTICIPANT_UNKNOWN: InputError,
+    Reason.PARTICIPANT_MISMATCH: InputError,
+    Reason.PARTICIPANT_AMBIGUOUS: InputError,
+    Reason.WITHDRAWN_INPUT: InputError,
+    Reason.SUPERSEDED_GONE: InputError,
+}
+
+
+def refusal_error(reason: Reason | str) -> type[AnonymizerError]:
+    try:
+        return _REFUSAL_ERRORS.get(Reason(reason), AnonymizerError)
+    except ValueError:
+        return AnonymizerError
 
 
 @dataclass(frozen=True)
