@@ -2,19 +2,24 @@
 the current rules and vault, and the old release replaced.
 
 A rerun is an ordinary job with ``supersedes`` in its journal entry (the old release's job id,
-sidecar, files and sealed original). It runs only in a process that holds the daemon's
-work-folder lock (``Daemon.rerun``, the ``anonymizer store rerun`` command), so the journal has
-one writer and the recovery rules stay those of ``anonymizer.daemon.journal``::
+sidecar, files, sealed original and version). It runs only in a process that holds the daemon's
+work-folder lock -- the daemon itself, for a request queued in ``requests/``
+(``anonymizer.daemon.pickup``), or ``anonymizer store rerun`` in its place when no daemon runs --
+so the journal has one writer and the recovery rules stay those of
+``anonymizer.daemon.journal``::
 
     claim_rerun      [old sidecar read, participant live] journal (claiming, supersedes)
                      -> the sealed original, decrypted, written to work/<job><ext> (atomic,
                      0600; no other place, no name from anyone) -> journal (claimed)
     process          the same stages as an inbox file; participant and wave come from the old
                      sidecar (as name clues), ``dedupe`` lets the same bytes through
-    release          plan ``P07_wave2_r2`` (a new name: nothing is overwritten) -> clean files
-                     -> new sidecar (the commit point) -> ``retire_superseded`` under the same
-                     store lock: old sidecar (from then on it is not released), its clean files
-                     and review data, catalog rows
+    release          plan ``P07_wave2`` again, staged (the same names: a QDA project keeps
+                     its links) -> clean files under staged names beside the old ones -> new
+                     sidecar renamed over the old one (the commit point; ``version`` + 1,
+                     ``supersedes``) -> staged files renamed over the old ones ->
+                     ``retire_superseded`` under the same store lock: whatever of the old
+                     release the new one does not name, the catalog rewritten (one row per
+                     transcript)
     finish_release   audit ``released`` (``supersedes``) -> the input sealed again, under the
                      new job id -> (journal: sealed) -> ``finish_superseding``: retire again
                      (a no-op unless a crash cut it short), delete the old sealed original,
@@ -72,7 +77,13 @@ def superseded_from(ctx: Context, meta_path: Path, meta: dict[str, Any]) -> Supe
         job=str(meta["job_id"]), folder=ctx.store.relative(meta_path.parent), stem=stem,
         meta=meta_path.name,
         files=tuple((str(f["name"]), str(f["sha256"])) for f in meta["files"]),
-        original=relative.as_posix(), input_sha256=str(meta["input"]["sha256"]))
+        original=relative.as_posix(), input_sha256=str(meta["input"]["sha256"]),
+        version=_version(meta))
+
+
+def _version(meta: dict[str, Any]) -> int:
+    version = meta.get("version", 1)
+    return version if isinstance(version, int) and version >= 1 else 1
 
 
 def claim_rerun(ctx: Context, meta_path: Path, *, job_id: str | None = None) -> Job:
