@@ -21,6 +21,7 @@ import sys
 import threading
 from types import FrameType
 
+from anonymizer.cli import affected_cmds
 from anonymizer.cli.common import settings_from
 from anonymizer.errors import (
     AnonymizerError,
@@ -79,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rerun.add_argument("--no-wait", action="store_true",
                        help="with a running daemon: queue the rerun and return at once")
     rerun.set_defaults(func=cmd_store_rerun)
+    affected_cmds.register(group)
 
 
 def _logging(verbose: bool) -> None:

@@ -81,7 +81,7 @@ def test_the_steward_loop_review_add_deny_rerun(study: Study, daemon, cached_mod
     assert code == 0 and f"add-deny &quot;{MISSED}&quot;" in page
     assert "anonymizer store rerun P01_wave1" in page
     code, stdout, _ = cli(study, capsys, "rules", "add-deny", MISSED, "--kind", "place")
-    assert code == 0 and "anonymizer store rerun" in stdout
+    assert code == 0 and "anonymizer store affected --since-correction" in stdout
 
     code, stdout, stderr = cli(study, capsys, "store", "rerun", "P01_wave1", "--yes")
     assert (code, stderr) == (0, ""), stderr
@@ -149,7 +149,7 @@ def test_add_allow_then_rerun_keeps_the_word_and_each_rerun_is_the_next_version(
     assert FALSE_POSITIVE not in (study.store / "P02/wave2/P02_wave2.txt").read_text()
 
     code, stdout, stderr = cli(study, capsys, "rules", "add-allow", FALSE_POSITIVE)
-    assert code == 0 and "anonymizer store rerun" in stdout, stderr
+    assert code == 0 and "anonymizer store affected --since-correction" in stdout, stderr
     code, stdout, _ = cli(study, capsys, "store", "rerun", "P02_wave2", "--yes")
     assert code == 0 and "as P02_wave2 " in stdout
     clean = (study.store / "P02/wave2/P02_wave2.txt").read_text(encoding="utf-8")

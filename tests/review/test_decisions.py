@@ -42,7 +42,7 @@ def test_a_missed_name_is_registered_in_the_vault_and_then_replaced(
     assert code == 0 and 'anonymizer rules add-deny "Fjellkroa" --kind person' in page
     code, stdout, _ = study.cli(capsys, "rules", "add-deny", "Fjellkroa", "--kind", "place")
     assert code == 0 and "registered as Place" in stdout
-    assert "anonymizer store rerun" in stdout
+    assert "anonymizer store affected --since-correction" in stdout
     with study.open_vault() as vault:
         entry = vault.lookup("place", "Fjellkroa")
         assert entry is not None and entry.registered
@@ -142,7 +142,7 @@ def test_a_word_the_engine_numbered_can_be_allowed(empty_study: StewardStudy, ca
         numbered = vault.lookup("person", "Ergometer")
     assert numbered is not None and not numbered.registered and "Ergometer" not in clean
     code, stdout, stderr = study.cli(capsys, "rules", "add-allow", "Ergometer")
-    assert code == 0 and "anonymizer store rerun" in stdout
+    assert code == 0 and "anonymizer store affected --since-correction" in stdout
     assert f"the engine had numbered it as {numbered.label}" in stderr
     assert "Ergometer" not in stderr
     # one a steward registered is still refused
