@@ -196,7 +196,9 @@ def _hand_to_daemon(settings: Settings, stem: str, *, wait: bool) -> int:
     print(f"the daemon is running: handed it the rerun of {stem} (request {request[:12]}); "
           "waiting for it (Ctrl-C stops waiting, not the rerun)", file=sys.stderr)
     pause = threading.Event()
+    looks = 0
     while True:
+        looks += 1
         state = request_state(settings, request)
         if state.status is RequestStatus.DONE:
             _print_rerun(stem, state.new_stem or stem, state.job or "", state.unfinished)
@@ -206,7 +208,8 @@ def _hand_to_daemon(settings: Settings, stem: str, *, wait: bool) -> int:
             raise error(f"the rerun of {stem} was refused ({state.reason}: "
                         f"{state.detail or 'see the log'}); {stem} is unchanged (recorded in "
                         "the audit log)")
-        if not daemon_running(settings):
+        # every 2 s: the look takes the daemon's lock for an instant when no daemon holds it
+        if looks % 10 == 0 and not daemon_running(settings):
             state = request_state(settings, request)
             if not state.status.final:
                 raise AnonymizerError(f"the daemon stopped before it finished the rerun of "

@@ -121,6 +121,9 @@ def spool_folder(settings: Settings) -> Path:
 class Spool:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        # the daemon lists the spool on every turn of its loop: a request file is parsed again
+        # only when it changed (finished requests stay, and would be read each time otherwise)
+        self._seen: dict[str, tuple[tuple[int, int, int], RequestState]] = {}
 
     @classmethod
     def of(cls, settings: Settings) -> Spool:
@@ -148,12 +151,23 @@ class Spool:
     def all(self) -> list[RequestState]:
         """Every readable request, oldest first (a file that cannot be read is left alone)."""
         found = []
+        seen: dict[str, tuple[tuple[int, int, int], RequestState]] = {}
         with contextlib.suppress(FileNotFoundError):
             for entry in os.scandir(self.folder):
-                if entry.name.endswith(SUFFIX) and not entry.name.startswith("."):
-                    state = self.read(entry.name[: -len(SUFFIX)])
-                    if state is not None:
-                        found.append(state)
+                if not entry.name.endswith(SUFFIX) or entry.name.startswith("."):
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                key = (st.st_mtime_ns, st.st_size, st.st_ino)
+                cached = self._seen.get(entry.name)
+                state = cached[1] if cached is not None and cached[0] == key else \
+                    self.read(entry.name[: -len(SUFFIX)])
+                if state is not None:
+                    seen[entry.name] = (key, state)
+                    found.append(state)
+        self._seen = seen
         return sorted(found, key=lambda s: (s.submitted_at, s.id))
 
     def waiting(self) -> list[RequestState]:
@@ -162,8 +176,9 @@ class Spool:
 
 def submit_rerun(settings: Settings, stem: str, *, actor: str, cause: str) -> str:
     """Queue a rerun of the released transcript ``stem`` for the daemon; returns the request
-    id. Refuses (InputError, nothing written) what is not a released name, an account name or
-    a cause code -- the spool never holds free text."""
+    id (that of a request for the same release still queued, if there is one). Refuses
+    (InputError, nothing written) what is not a released name, an account name or a cause
+    code -- the spool never holds free text."""
     if not STEM.fullmatch(stem):
         raise InputError("a rerun request names a release by its stored name (P07_wave2)")
     if not ACTOR.fullmatch(actor):
@@ -172,6 +187,9 @@ def submit_rerun(settings: Settings, stem: str, *, actor: str, cause: str) -> st
         raise InputError("a rerun request's cause must be a code (steward, correction_42)")
     spool = Spool.of(settings)
     spool.prepare()
+    for waiting in spool.waiting():  # asked twice before the daemon got to it: once is enough
+        if waiting.status is RequestStatus.QUEUED and waiting.stem == stem:
+            return waiting.id
     now = _now()
     state = RequestState(uuid.uuid4().hex, RequestKind.RERUN, stem, actor, cause,
                          RequestStatus.QUEUED, now, now)
