@@ -193,3 +193,23 @@ def test_the_matcher_takes_whole_words_of_the_normalised_text() -> None:
     assert not pattern.search(normalise("Evening came"))
     assert pattern.search(normalise("NILS\n ARNE came"))
     assert pattern.search(normalise("ÅNGSTRØM, yes"))
+
+
+def test_a_people_alias_reaches_the_transcripts_that_use_the_new_name(
+        study: Study, engine_parts, cached_model, capsys) -> None:
+    release_all(study, engine_parts, {
+        "Sigrun t1.txt": WITH_MISS.format(who="Sigrun Haldorsen"),
+        "Halvard t1.txt": WITH_MISS.format(who="Halvard Brekke").replace(MISSED, "Kroa"),
+        "Torunn t1.txt": WITHOUT.format(who="Torunn Vikås")})
+    code, stdout, _ = cli(study, capsys, "rules", "add-deny", MISSED, "--kind", "place")
+    label = re.search(r"registered as Place (\d+)", stdout)
+    assert code == 0 and label
+    code, stdout, _ = cli(study, capsys, "people", "alias", f"place:{label.group(1)}", "Kroa")
+    assert code == 0
+    alias = correction_of(stdout)
+    code, stdout, _ = cli(study, capsys, "store", "affected", "--since-correction", str(alias))
+    # the place's names are Fjellkroa and Kroa now: both transcripts, not the third
+    assert code == 0 and [line.split("\t")[0] for line in stdout.splitlines()[:2]] == [
+        "P01_wave1", "P02_wave1"]
+    assert stdout.splitlines()[2] == "2 of 3 released transcript(s) concerned"
+    assert "Kroa" not in stdout
