@@ -170,3 +170,30 @@ def test_kill_9_at_each_step_of_a_request(study: Study, engine_parts, released,
     assert all(n == 1 for n in released_jobs.values()) and state.job in released_jobs
     assert [f["job_id"] for e, f in events if e == "superseded"] == [old["job_id"]]
 
+
+
+@pytest.mark.integration
+def test_kill_9_of_the_watch_process_while_it_runs_a_request(study: Study, released) -> None:
+    """The real `anonymizer watch` process, killed while the request says running; the next
+    start finishes or redoes it: one version of the transcript, the request done once."""
+    from anonymizer.daemon.requests import RequestStatus, request_state, submit_rerun
+
+    (_, old), = study.sidecars()
+    watching = Watching(study)
+    watching.wait_ready()
+    request = submit_rerun(study.settings(), "P01_wave1", actor="steward1", cause="steward")
+    wait_until(lambda: request_state(study.settings(), request).status is
+               RequestStatus.RUNNING, what="the daemon to run the request")
+    assert watching.stop(signal.SIGKILL) == -signal.SIGKILL
+    result = run_cli(study, "watch", "--oneshot")
+    assert result.returncode == 0, result.stderr
+    state = request_state(study.settings(), request)
+    assert state.status is RequestStatus.DONE, state
+    (path, meta), = study.sidecars()
+    assert path.name == "P01_wave1.meta.json" and meta["job_id"] == state.job
+    assert meta["supersedes"] == old["job_id"] and MISSED not in clean_text(study)
+    check_store(study, released)
+    assert [p.name for p in study.store.rglob(".*")] == [".store.lock"]
+    events = study.audit_events()
+    assert [f["job_id"] for e, f in events if e == "superseded"] == [old["job_id"]]
+    assert Counter(f["job_id"] for e, f in events if e == "released")[state.job] == 1
