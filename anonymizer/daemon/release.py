@@ -31,6 +31,7 @@ from anonymizer.refusals import Reason, Stage
 from anonymizer.settings import OriginalsPolicy
 from anonymizer.store.catalog import rows_for
 from anonymizer.store.metadata import EngineFacts, build_meta
+from anonymizer.store.naming import participant_folder
 from vault import Reason as VaultReason
 from vault import VaultError
 
@@ -55,10 +56,11 @@ def release(ctx: Context, job: Job) -> JournalEntry:
         ctx.keystore.refresh()
         check_live(ctx, job.participant, Stage.RELEASE)
         suffixes = [(suffix, _sha(data)) for suffix, data in job.outputs.items()]
-        if old is None:
-            plan = ctx.store.plan(job.participant, job.wave, suffixes, reserved=set())
-        else:
+        folder = f"{participant_folder(job.participant)}/{job.wave}"
+        if old is not None and old.folder == folder:  # in place: the same names
             plan = ctx.store.plan_rerun(old.stem, job.participant, job.wave, suffixes)
+        else:  # (a rerun that came out as another participant or wave: a name of its own)
+            plan = ctx.store.plan(job.participant, job.wave, suffixes, reserved=set())
         entry = ctx.journal.save(entry.moved(JobState.RELEASING, release=plan,
                                              participants=job.participants))
         job.entry = entry
