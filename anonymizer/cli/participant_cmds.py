@@ -22,6 +22,7 @@ import sys
 from typing import Any
 
 from anonymizer.cli.common import (
+    affected_hint,
     audit_recorder,
     command_group,
     lines_from,
@@ -209,11 +210,11 @@ def cmd_participants_merge(args: argparse.Namespace) -> int:
             return int(ExitCode.USAGE)
         with vault.transaction():
             kept = vault.merge("participant", args.keep, args.absorb)
-            audit_recorder(settings, vault)("PARTICIPANTS_MERGED", kind="participant",
-                                            keep=kept.number, absorb=args.absorb)
+            correction = audit_recorder(settings, vault)(
+                "PARTICIPANTS_MERGED", kind="participant", keep=kept.number, absorb=args.absorb)
     print(f"merged participant {args.absorb} into {kept.number}; {args.absorb} is retired for "
           f"good (files released as Participant {args.absorb} belong to Participant "
-          f"{kept.number})")
+          f"{kept.number}; recorded as {affected_hint(correction)})")
     return 0
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from anonymizer.cli.common import (
+    affected_hint,
     audit_recorder,
     command_group,
     lines_from,
@@ -39,8 +40,9 @@ from vault import Entry, Kind, Retired, RetiredReason
 _OTHER_KINDS = ("person", "place", "organisation")
 _REF = re.compile(r"(?:(participant|person|place|organi[sz]ation)\s*[: ]\s*)?0*([1-9][0-9]{0,8})",
                   re.IGNORECASE)
-_NEXT = ("the next run of each transcript gives the corrected labels; list the releases it "
-         "concerns with: anonymizer store affected")
+def _next(correction: int) -> str:
+    return (f"the next run of each transcript gives the corrected labels (recorded as "
+            f"{affected_hint(correction)})")
 
 
 @dataclass(frozen=True)
@@ -154,12 +156,12 @@ def cmd_people_alias(args: argparse.Namespace) -> int:
     with open_vault(settings) as vault, vault.transaction():
         before = len(vault.get(ref.kind, ref.number).names)
         entry = vault.alias(ref.kind, ref.number, names)
-        audit_recorder(settings, vault)("IDENTITY_ALIASED", kind=ref.kind.value,
-                                        number=entry.number,
-                                        name_count=len(entry.names) - before)
+        correction = audit_recorder(settings, vault)(
+            "IDENTITY_ALIASED", kind=ref.kind.value, number=entry.number,
+            name_count=len(entry.names) - before)
     print(f"{entry.label}: {len(entry.names) - before} new name(s), "
           f"{len(entry.names) - 1} alias(es) in all")
-    print(_NEXT)
+    print(_next(correction))
     return 0
 
 
@@ -175,11 +177,11 @@ def cmd_people_merge(args: argparse.Namespace) -> int:
             kept = vault.merge(keep.kind, keep.number, absorb.number)
         else:
             kept = vault.move(absorb.kind, absorb.number, keep.kind, into=keep.number)
-        audit_recorder(settings, vault)("IDENTITIES_MERGED", kind=keep.kind.value,
-                                        keep=kept.number, absorb=absorb.number,
-                                        absorb_kind=absorb.kind.value)
+        correction = audit_recorder(settings, vault)(
+            "IDENTITIES_MERGED", kind=keep.kind.value, keep=kept.number, absorb=absorb.number,
+            absorb_kind=absorb.kind.value)
     print(f"merged {absorb.label} into {kept.label}; {absorb.label} is retired for good")
-    print(_NEXT)
+    print(_next(correction))
     return 0
 
 
@@ -188,11 +190,11 @@ def cmd_people_kind(args: argparse.Namespace) -> int:
     ref: Ref = args.ref
     with open_vault(settings) as vault, vault.transaction():
         moved = vault.move(ref.kind, ref.number, args.new_kind)
-        audit_recorder(settings, vault)("IDENTITY_MOVED", kind=ref.kind.value,
-                                        number=ref.number, into_kind=moved.kind.value,
-                                        into=moved.number)
+        correction = audit_recorder(settings, vault)(
+            "IDENTITY_MOVED", kind=ref.kind.value, number=ref.number,
+            into_kind=moved.kind.value, into=moved.number)
     print(f"{ref.label} is now {moved.label}; {ref.label} is retired for good")
-    print(_NEXT)
+    print(_next(correction))
     return 0
 
 

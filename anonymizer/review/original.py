@@ -4,29 +4,24 @@ The daemon seals each released input in ``<paths.originals>/<project>/P07/<job>.
 under participant 7's data key (``Vault.seal_blob``, the job id bound in). Opening it needs the
 unlocked vault; a withdrawn participant's key is gone, so their original cannot be shown.
 
-The transcript readers (``anonymizer.formats.read_transcript``) take a path, so the decrypted
-bytes are written for the moment of reading to a file named ``original.<ext>`` (no name) with mode
-0600 in a fresh 0700 folder -- in ``/dev/shm`` (memory, never on disk) where there is one --
-and removed before this returns, whatever happens. The text is then exactly what the engine saw,
-which is what the review data's original offsets index.
+The decrypted bytes are read by the transcript readers from memory
+(``anonymizer.formats.read_transcript_bytes``): nothing decrypted is written anywhere. The text
+is exactly what the engine saw, which is what the review data's original offsets index.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from anonymizer.errors import InputError
-from anonymizer.formats import ReadLimits, read_transcript
+from anonymizer.formats import ReadLimits, read_transcript_bytes
 from anonymizer.formats.limits import MIB
 from anonymizer.store.metadata import sealed_original
 from anonymizer.store.originals import Originals
 from anonymizer.store.released import Released
 
-_RAM = Path("/dev/shm")
 _EXTENSIONS = frozenset({"txt", "docx", "odt", "vtt", "srt"})
 
 
@@ -61,18 +56,4 @@ def read_original(settings: Any, vault: Any, released: Released) -> tuple[str, l
         raise InputError(f"{released.meta_path.name}: unknown input format")
     # the limits the daemon read it with (watch.max_file_mb), so what it took is read here too
     limits = ReadLimits(max_file_bytes=settings.watch.max_file_mb * MIB)
-    return _read_bytes(data, ext, limits), problems
-
-
-def _read_bytes(data: bytes, ext: str, limits: ReadLimits) -> str:
-    base = str(_RAM) if _RAM.is_dir() and os.access(_RAM, os.W_OK | os.X_OK) else None
-    folder = Path(tempfile.mkdtemp(prefix=".review-", dir=base))  # 0700
-    path = folder / f"original.{ext}"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        return read_transcript(path, limits).text
-    finally:
-        path.unlink(missing_ok=True)
-        folder.rmdir()
+    return read_transcript_bytes(data, f".{ext}", limits).text, problems
