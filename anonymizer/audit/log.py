@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from anonymizer.audit import anchor as _anchor
+from anonymizer.audit import corrections
 from anonymizer.audit import verify as _disk
 from anonymizer.audit.fields import ACTOR, FieldValue, check_fields, default_actor
 from anonymizer.audit.records import (
@@ -145,7 +146,9 @@ class AuditLog:
             head, repaired = self._head()
             if repaired is not None:
                 head, _ = self._put(head, AuditEvent.LOG_REPAIRED, repaired)
-            return self._put(head, kind, clean)[1]
+            record = self._put(head, kind, clean)[1]
+        corrections.after_append(self.path.parent, kind, clean, self.records)
+        return record
 
     def records(self) -> Iterator[AuditRecord]:
         """All records, oldest first, each verified as it is read: ``AuditLogBroken`` at the

@@ -122,6 +122,24 @@ def cmd_add_allow(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules_history(args: argparse.Namespace) -> int:
+    import json
+
+    from anonymizer.audit.log import open_audit_log
+    from anonymizer.keys.vault_adapter import open_vault
+    from anonymizer.report.corrections import describe, history_rows
+
+    settings = settings_from(args)
+    with open_vault(settings) as vault:
+        log = open_audit_log(settings, vault.audit_key())
+        rows = history_rows(log.records())
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False) if args.json else describe(row))
+    if not rows and not args.json:
+        print("no corrections yet")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     review = sub.add_parser(
         "review", help="write a steward's review page for a released transcript",
@@ -180,3 +198,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     allow.add_argument("--force", action="store_true",
                        help="add it even though it reads as a full name")
     allow.set_defaults(func=cmd_add_allow)
+    history = subcommand(
+        commands, "history", "every correction: what, which label, who, when, and its reruns",
+        "List each correction from the audit log (its number is its audit record): add-deny, "
+        "add-allow, people add/alias/merge/kind, participants merge; the identity it concerns "
+        "by label, who made it and when, and the reruns it caused with how each ended. No "
+        "names. Every release records the corrections it was made under (metadata "
+        "'corrections': count, last, digest).")
+    history.add_argument("--json", action="store_true", help="one JSON object per line")
+    history.set_defaults(func=cmd_rules_history)

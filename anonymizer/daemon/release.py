@@ -21,6 +21,7 @@ import hashlib
 import logging
 
 from anonymizer import __version__
+from anonymizer.audit.corrections import read_set
 from anonymizer.audit.log import AuditEvent
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.job import Job, Refused
@@ -40,9 +41,10 @@ log = logging.getLogger("anonymizer.daemon")
 
 def engine_facts(ctx: Context) -> EngineFacts:
     pipeline = ctx.engine.pipeline
+    corrections = read_set(ctx.settings.audit_path().parent).to_json()
     return EngineFacts(ctx.engine.language, ctx.engine.rules_digest,
                        hashlib.sha256(ctx.naming.digest_source).hexdigest(),
-                       str(pipeline.model_name), str(pipeline.model_version))
+                       str(pipeline.model_name), str(pipeline.model_version), corrections)
 
 
 def release(ctx: Context, job: Job) -> JournalEntry:

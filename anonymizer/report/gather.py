@@ -43,6 +43,7 @@ from anonymizer import __version__
 from anonymizer.audit.anchor import AnchorMismatch, Head, anchor_path, check_head, verify_anchored
 from anonymizer.audit.log import AuditEvent, AuditLogBroken, AuditRecord, verify_log
 from anonymizer.audit.verify import iter_records
+from anonymizer.report.corrections import history_rows
 from anonymizer.store.released import read_meta, sidecars, stem_of, store_folder
 
 FORMAT = "anonymizer-ethics-report/1"
@@ -355,6 +356,7 @@ def gather_report(settings: Any, key: bytes, *, registered: Iterable[int] = (),
         "quarantine": quarantine,
         "reidentifications": reidentified,
         "decisions": _decisions(history),
+        "corrections": history_rows(history.records),
         "versions": _versions(released_now, history),
         "audit": {**audit_status(path, key, history, _anchor_file(settings)),
                   "history_complete": history.broken_at is None},

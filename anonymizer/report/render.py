@@ -173,6 +173,19 @@ def _decisions(report: dict[str, Any]) -> str:
                                 rows, numeric=[0], id="decisions"))
 
 
+def _corrections(report: dict[str, Any]) -> str:
+    rows = []
+    for c in report.get("corrections", []):
+        target = f"{c['kind']} {c['identity']}" if c.get("identity") is not None else "-"
+        reruns = "; ".join(f"P{r['participant']} {r['wave']}: {r['outcome']}"
+                           for r in c["reruns"]) or "-"
+        rows.append([str(c["number"]), escape(c["time"]), escape(c["who"]), escape(c["why"]),
+                     escape(target), escape(reruns)])
+    return _or_none(rows, table(["Correction", "Time (UTC)", "Who", "What", "Identity",
+                                 "Reruns (participant, wave: outcome)"], rows, numeric=[0],
+                                id="corrections"))
+
+
 def _versions(report: dict[str, Any]) -> str:
     rows = [[escape(v["tool_version"] or "-"), escape(v["language"] or "-"),
              element("span", escape(v["rules_digest"] or "-"), class_="hash"),
@@ -237,6 +250,11 @@ def render_html(report: dict[str, Any]) -> str:
         _reidentifications(report),
         element("h2", "Steward decisions"),
         _decisions(report),
+        element("h2", "Corrections and reruns"),
+        element("p", "Each steward correction (its number is its audit record) and the reruns "
+                "of the releases it concerned. Every release records the corrections it was "
+                "made under (count and digest, in its metadata).", class_="meta"),
+        _corrections(report),
         element("h2", "Rules and models used"),
         _versions(report),
         element("h2", "Audit log"),

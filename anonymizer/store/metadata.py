@@ -30,6 +30,9 @@ class EngineFacts:
     naming_digest: str
     model_name: str
     model_version: str
+    # the study's correction set it was made under (anonymizer.audit.corrections): count, the
+    # newest correction's number, a digest chained over their audit MACs; no names
+    corrections: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def build_meta(
         "rules_digest": engine.rules_digest,
         "naming_rules_digest": engine.naming_digest,
         "model": {"name": engine.model_name, "version": engine.model_version},
+        "corrections": dict(engine.corrections or {"count": 0, "last": 0, "digest": None}),
         "replacements": {"total": sum(by_kind.values()), "by_kind": by_kind},
         "residual_risk_flags": flags,
         # Content the reader left out on purpose (comments, deletions, images...): counts only.

@@ -130,3 +130,19 @@ def test_no_unrecorded_change_or_reveal_when_the_audit_log_refuses(study, comman
     result = study.cli(*command)
     assert result.code == 1 and result.out == "" and result.err.count("\n") == 1
     assert study.vault_bytes() == vault_before and study.audit_path.read_bytes() == log_before
+
+
+def test_rules_history_lists_each_correction_by_label_without_names(study):
+    study.cli("people", "add", "Tom Whitaker")
+    study.cli("people", "add", "Mark Bentley")
+    study.cli("people", "alias", "person:1", "Tom")
+    study.cli("people", "merge", "person:1", "person:2")
+    out = study.cli("rules", "history").out
+    lines = out.splitlines()
+    assert len(lines) == 4 and "Tom" not in out and "Mark" not in out
+    assert "identity_aliased" in lines[2] and "person:1" in lines[2] and "no reruns yet" in lines[2]
+    assert "identities_merged" in lines[3] and "absorbed person:2" in lines[3]
+    from anonymizer.audit.corrections import read_set
+
+    summary = read_set(study.audit_path.parent)
+    assert (summary.count, summary.last) == (4, int(lines[3].split()[0]))
