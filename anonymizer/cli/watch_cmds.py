@@ -186,8 +186,7 @@ _BY_EXIT_CODE: dict[int, type[AnonymizerError]] = {
 def _hand_to_daemon(settings: Settings, stem: str, *, wait: bool) -> int:
     """A daemon runs: it does the rerun (``anonymizer.daemon.requests``); wait for it."""
     from anonymizer.audit.fields import default_actor
-    from anonymizer.daemon.preflight import daemon_running
-    from anonymizer.daemon.requests import RequestStatus, request_state, submit_rerun
+    from anonymizer.daemon.requests import submit_rerun
 
     request = submit_rerun(settings, stem, actor=default_actor(), cause="steward")
     if not wait:
@@ -195,6 +194,18 @@ def _hand_to_daemon(settings: Settings, stem: str, *, wait: bool) -> int:
         return 0
     print(f"the daemon is running: handed it the rerun of {stem} (request {request[:12]}); "
           "waiting for it (Ctrl-C stops waiting, not the rerun)", file=sys.stderr)
+    try:
+        return _wait_for(settings, stem, request)
+    except KeyboardInterrupt:
+        print(f"stopped waiting; the daemon still does the rerun of {stem} (request "
+              f"{request[:12]})", file=sys.stderr)
+        return 130
+
+
+def _wait_for(settings: Settings, stem: str, request: str) -> int:
+    from anonymizer.daemon.preflight import daemon_running
+    from anonymizer.daemon.requests import RequestStatus, request_state
+
     pause = threading.Event()
     looks = 0
     while True:
