@@ -69,7 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the current rules and vault, as the same participant and wave. The new version "
         "replaces the release in place -- the same file names, version 2 (then 3, ...) and "
         "supersedes in its metadata and catalog row -- and whatever of the old one is left is "
-        "removed; the original stays sealed (once, under the new job). If verification refuses the new version, the old one stays as it is (exit 5). "
+        "removed; the original stays sealed (once, under the new job). If verification "
+        "refuses the new version, the old one stays as it is (exit 5). "
         "With a daemon running, the rerun is handed to it (queued in requests/) and this "
         "waits for the outcome; otherwise it runs in place of the daemon. Recorded in the "
         "audit log (rerun_requested, released with supersedes, superseded).",
