@@ -3,16 +3,16 @@
 Signals, each from rules data (rules/<lang>/names.toml, gazetteer/, lexicon.tsv):
 - a title or role word before a name ("Mr Hansen", "commissioner rehn", "Dr. Lie");
 - an introducer ("a physio called Marte", "my friend Ola", "her name is Kari");
-- a greeting or thanks before a name spoken to ("Thanks, Kari"; "hi ola");
+- a greeting or thanks before a name spoken to ("Thanks, Kari"; "hi ola"; "thank you, bob"
+  for a registered Robert, even where the short form is an ordinary word);
 - a first name from the gazetteer, and the capitalised (or, in lower-case text, uncommon)
   word after it as the surname ("Sidney Marks");
 - a gazetteer name that is not an ordinary word; one that is ("Will", "May", "Grace", "Rose")
   only with the tagger's proper-noun tag away from the start of a sentence, or with one of the
   cues above — never blindly;
 - a nickname or drawn-out spelling of a person already named in the transcript ("Mon" for
-  "Monica", "Rosss" for "Ross").
-In lower-case transcripts (speech-to-text) capital letters are not evidence, so the checks lean
-on titles, introducers, the gazetteer and the lexicon instead.
+  "Monica", "Rosss" for "Ross"). In lower-case (speech-to-text) transcripts capital letters
+  are no evidence: the checks lean on titles, introducers, the gazetteer and the lexicon.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from spacy.tokens import Token
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.keys.keystore import IdentityKind
+from anonymizer.language.diminutives import Diminutives
 from anonymizer.language.gazetteer import Gazetteer, GazetteerEntry, Kind
 from anonymizer.language.nlp import AnalysedChunk
 from anonymizer.rulebook import NameRules
@@ -41,7 +42,6 @@ NAME_KINDS = frozenset({Kind.FIRST_NAME, Kind.SURNAME})
 PLACE_KINDS = frozenset({Kind.PLACE, Kind.REGION, Kind.COUNTRY, Kind.SUPRANATIONAL})
 COMMON = 3.0  # Zipf frequency from which a word is ordinary (about 1 in a million words)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
-
 
 # The place detector's names for its findings (places.py), which names leave alone.
 PLACE_DETECTOR = "place_gazetteer"
@@ -109,6 +109,7 @@ class NameDetector:
         self.stop_words = stop_words
         self.capitalised_is_name = rules.capitalised_unknown_is_name
         self.glued_titles = tuple(rules.glued_titles)
+        self.short_forms = Diminutives.of(rules.diminutives)
         self._seen: dict[str, tuple[GazetteerEntry, ...]] = {}
         self._verdicts: dict[tuple[str, bool], bool | None] = {}
 
@@ -181,11 +182,13 @@ class NameDetector:
                places: Sequence[tuple[int, int]] = ()) -> list[Finding]:
         """``places``: spans already known as multi-word places ("San Diego"), left alone."""
         known = {w.casefold() for name in known_names for w in name.split() if len(w) > 2}
+        # "thank you, bob": a known name's short form, addressed, even if an ordinary word
+        addressed = {v for w in known for v in self.short_forms.variants(w)}
         findings: list[Finding] = []
         for chunk in chunks:
             blocked = {(s - chunk.offset, e - chunk.offset) for s, e in places
                        if chunk.offset <= s < chunk.offset + len(chunk.text)}
-            spans = self._spans(chunk.tokens, cased, known, blocked)
+            spans = self._spans(chunk.tokens, cased, known, blocked, addressed)
             findings.extend(
                 Finding(chunk.offset + doc_start, chunk.offset + doc_end, EntityKind.PERSON,
                         detector, score)
@@ -193,8 +196,8 @@ class NameDetector:
             )
         return findings
 
-    def _spans(self, doc: Sequence[Token], cased: bool, known: set[str],
-               blocked: set[tuple[int, int]]) -> list[tuple[int, int, float, str]]:
+    def _spans(self, doc: Sequence[Token], cased: bool, known: set[str], blocked: set[tuple[
+               int, int]], addressed: set[str]) -> list[tuple[int, int, float, str]]:
         taken = [any(s <= t.idx < e for s, e in blocked) for t in doc] if blocked \
             else [False] * len(doc)
         lowers = [t.lower_ for t in doc]
@@ -212,9 +215,12 @@ class NameDetector:
                 continue
             after_title = i > 0 and doc[i - 1].lower_ in self.cues.titles or \
                 i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
+            vocative = self.cues.vocatives.end_before(lowers, i)
             cue = after_title or self.cues.introducers.end_before(lowers, i) or (
-                self.cues.vocatives.end_before(lowers, i) and not self._common(token))
-            if cue and self._namelike(token, cased) and not self._common_after_cue(token, cased):
+                vocative and not self._common(token))
+            if vocative and token.lower_ in addressed and self._namelike(token, cased):
+                claim(i, i, 0.85)
+            elif cue and self._namelike(token, cased) and not self._common_after_cue(token, cased):
                 claim(i, self._extend(doc, i, cased), 0.85)
             elif not cased and self._glued_title(token):
                 claim(i, self._extend(doc, i, cased), 0.8)

@@ -30,7 +30,6 @@ from anonymizer.detectors.roster import RosterMatcher
 from anonymizer.detectors.speakers import parse_turns
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
-from anonymizer.engine.people import Diminutives
 from anonymizer.engine.resolve import (
     Resolver,
     accept,
@@ -51,6 +50,7 @@ from anonymizer.keys.keystore import (
     KeyStore,
     OverlayKeyStore,
 )
+from anonymizer.language.diminutives import Diminutives
 from anonymizer.language.gazetteer import Gazetteer
 from anonymizer.language.lexicon import Lexicon
 from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
@@ -156,8 +156,11 @@ class Engine:
         self.gendered = _one(self.detectors, GenderedDetector)
         self.roster_matcher = _one(self.detectors, RosterMatcher)
         self.names = next((d for d in self.detectors if isinstance(d, NameDetector)), None)
+        # "Dr Mehta" is Mehta: every title of names.toml, not only the gendered ones, is left
+        # out of the words a mention is tied to a person by
+        person_titles = self.titles | {t.casefold() for t in rulebook.names.titles}
         self.resolver = Resolver(rulebook, keystore, settings.pseudonyms.unknown_speaker,
-                                 self.terms, self.titles,
+                                 self.terms, frozenset(person_titles),
                                  Diminutives.of(rulebook.names.diminutives))
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words)

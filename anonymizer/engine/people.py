@@ -24,10 +24,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from anonymizer.findings import Finding, Flag, Role
+from anonymizer.findings import EntityKind, Finding, Flag, Role
 from anonymizer.keys.keystore import Identity, IdentityKind, KeyStore
+from anonymizer.language.diminutives import Diminutives
 from anonymizer.language.phrases import words
 from anonymizer.settings import UnknownSpeaker
 
@@ -60,26 +61,6 @@ def name_words(surface: str, titles: frozenset[str]) -> tuple[str, ...]:
     return tuple(words(" ".join(display_words(surface, titles))))
 
 
-@dataclass(frozen=True)
-class Diminutives:
-    """Given names and their short forms (rules/<lang>/names.toml ``diminutives``), both ways:
-    "maggie" -> {"margaret"}, "margaret" -> {"maggie", "meg", ...}."""
-
-    forms: Mapping[str, frozenset[str]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, table: Mapping[str, Sequence[str]]) -> Diminutives:
-        forms: dict[str, set[str]] = defaultdict(set)
-        for full, shorts in table.items():
-            for short in shorts:
-                forms[full].add(short)
-                forms[short].add(full)
-        return cls({k: frozenset(v) for k, v in forms.items()})
-
-    def variants(self, word: str) -> frozenset[str]:
-        return self.forms.get(word, frozenset()) | {word}
-
-
 @dataclass
 class _WordIndex:
     """word -> the full names (as word tuples) that contain it, with diminutives."""
@@ -92,11 +73,33 @@ class _WordIndex:
             for w in full:
                 self.by_word[w].add(full)
 
-    def holders(self, word: str) -> set[tuple[str, ...]]:
+    def holders(self, word: str, *, exact: bool = False) -> set[tuple[str, ...]]:
+        """Full names with this word; with a diminutive of it too unless ``exact``."""
+        if exact:
+            return set(self.by_word.get(word, set()))
         found: set[tuple[str, ...]] = set()
         for variant in self.diminutives.variants(word):
             found |= self.by_word.get(variant, set())
         return found
+
+
+def _speaking(mentions: Sequence[Finding], surfaces: Mapping[Span, tuple[str, ...]],
+              registered: Sequence[Identity]) -> list[Identity]:
+    """The registered participants whose speaker labels are in this transcript: a label's
+    words are one participant's full name, or one word only that participant's name has."""
+    found: dict[int, Identity] = {}
+    participants = [(i, [tuple(words(n)) for n in i.names]) for i in registered
+                    if i.kind is IdentityKind.PARTICIPANT]
+    for finding in mentions:
+        if finding.role is not Role.SPEAKER:
+            continue
+        ws = surfaces[(finding.start, finding.end)]
+        exact = [i for i, names in participants if ws in names]
+        if not exact and len(ws) == 1:
+            exact = [i for i, names in participants if any(ws[0] in n for n in names)]
+        if len(exact) == 1:
+            found[exact[0].number] = exact[0]
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,11 @@ class PeopleResolver:
         clusters: dict[tuple[str, ...], list[Finding]] = defaultdict(list)
         ambiguous: set[tuple[str, ...]] = set()
         fixed: dict[tuple[str, ...], Identity] = {}
+        speakers = _speaking(mentions, surfaces, registered)
         for finding in mentions:
             ws = surfaces[(finding.start, finding.end)] or ("?",)
             if len(ws) == 1:
-                ws, known, unsure = self._short_form(ws, here, everyone, registered)
+                ws, known, unsure = self._short_form(ws, here, everyone, registered, speakers)
                 if known is not None:
                     fixed[ws] = known
                 if unsure:
@@ -154,33 +158,43 @@ class PeopleResolver:
         return People(identities, flags)
 
     def _short_form(self, ws: tuple[str, ...], here: _WordIndex, everyone: _WordIndex,
-                    registered: Sequence[Identity]
+                    registered: Sequence[Identity], speakers: Sequence[Identity] = ()
                     ) -> tuple[tuple[str, ...], Identity | None, bool]:
-        """(cluster key, identity if already known, ambiguous?) for a one-word mention."""
+        """(cluster key, identity if already known, ambiguous?) for a one-word mention.
+
+        The word as written is stronger evidence than a diminutive of it: "Tom" is Tom
+        Whitaker, named so before, rather than the participant Thomas, unless Thomas is the one
+        speaking in this transcript ("Thank you for coming in, Tom")."""
         word = ws[0]
-        local = here.holders(word)
-        if len(local) == 1:
-            return next(iter(local)), None, False
-        if len(local) > 1:
-            return ws, None, True
-        participants = {i.number: i for i in registered if i.kind is IdentityKind.PARTICIPANT
-                        and any(v in words(n) for n in i.names
-                                for v in self.diminutives.variants(word))}
-        if len(participants) == 1:
-            return ws, next(iter(participants.values())), False
-        study = everyone.holders(word)
-        if len(participants) > 1 or len(study) > 1:
-            return ws, None, True
-        for kind in _PEOPLE:
-            found = self.keystore.lookup(kind, word)
-            if found:
-                return ws, found, False
-        if study:
-            full = next(iter(study))
+        talking = [i for i in speakers
+                   if any(v in words(n) for n in i.names for v in self.diminutives.variants(word))]
+        if len({(i.kind, i.number) for i in talking}) == 1:
+            return ws, talking[0], False
+        for exact in (True, False):
+            local = here.holders(word, exact=exact)
+            if len(local) == 1:
+                return next(iter(local)), None, False
+            if len(local) > 1:
+                return ws, None, True
+            participants = {i.number: i for i in registered
+                            if i.kind is IdentityKind.PARTICIPANT and any(
+                                v in words(n) for n in i.names
+                                for v in ({word} if exact else self.diminutives.variants(word)))}
+            study = everyone.holders(word, exact=exact)
+            if len(participants) == 1:
+                return ws, next(iter(participants.values())), False
+            if len(participants) > 1 or len(study) > 1:
+                return ws, None, True
             for kind in _PEOPLE:
-                found = self.keystore.lookup(kind, " ".join(full))
+                found = self.keystore.lookup(kind, word)
                 if found:
                     return ws, found, False
+            if study:
+                full = next(iter(study))
+                for kind in _PEOPLE:
+                    found = self.keystore.lookup(kind, " ".join(full))
+                    if found:
+                        return ws, found, False
         return ws, None, False
 
     def _identity(self, text: str, key: tuple[str, ...], members: list[Finding]) -> Identity:
@@ -197,6 +211,42 @@ class PeopleResolver:
                 found = self.keystore.lookup(kind, name)
                 if found:
                     return self.keystore.assign(kind, [found.names[0], *names])
+        if len(key) > 1:
+            # "Kapoor" was numbered on its own before the full name was ever said: "Rajesh
+            # Kapoor" is that person (the surname first, it is the more telling word). Only an
+            # engine-numbered one-word identity, never a registered one or a full name.
+            for word in (key[-1], key[0]):
+                found = self.keystore.lookup(IdentityKind.PERSON, word)
+                if found and not found.registered and all(len(words(n)) == 1
+                                                           for n in found.names):
+                    return self.keystore.assign(IdentityKind.PERSON, [*names, *found.names])
         as_participant = is_speaker and self.unknown_speaker is UnknownSpeaker.PARTICIPANT
         kind = IdentityKind.PARTICIPANT if as_participant else IdentityKind.PERSON
         return self.keystore.assign(kind, names)
+
+
+_PLACE_SOURCES = frozenset({"place_gazetteer", "study_names", "roster", "workplace_context"})
+
+
+def names_not_places(text: str, findings: Sequence[Finding], keystore: KeyStore,
+                     titles: frozenset[str], diminutives: Diminutives) -> list[Finding]:
+    """One word is one kind in a transcript: "Sheila's car" tagged a place while "my wife
+    Sheila" is a person, or "coming in, Sue" (a place after "in") where Sue is a registered
+    participant's short name, is that person. Not a place the study, the place lists or the
+    roster know as one."""
+    people = {w for f in findings if f.entity is EntityKind.PERSON
+              for w in name_words(text[f.start:f.end], titles)}
+    people |= {v for i in keystore.identities() if i.registered and i.kind in _PEOPLE
+               for n in i.names for w in words(n) for v in diminutives.variants(w)}
+    out = []
+    for f in findings:
+        if f.entity in (EntityKind.LOCATION, EntityKind.ORGANISATION) and \
+                f.detector not in _PLACE_SOURCES:
+            surface = text[f.start:f.end]
+            ws = words(surface)
+            if len(ws) == 1 and ws[0] in people and \
+                    keystore.lookup(IdentityKind.PLACE, surface) is None and \
+                    keystore.lookup(IdentityKind.ORGANISATION, surface) is None:
+                f = replace(f, entity=EntityKind.PERSON)
+        out.append(f)
+    return out

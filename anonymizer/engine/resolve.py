@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from anonymizer.engine.people import Diminutives, PeopleResolver
+from anonymizer.engine.people import PeopleResolver, names_not_places
 from anonymizer.findings import EntityKind, Finding, Flag, Replacement, Role
 from anonymizer.keys.keystore import IdentityKind, KeyStore
+from anonymizer.language.diminutives import Diminutives
 from anonymizer.language.phrases import words
 from anonymizer.rulebook import PARTICIPANT, Action, Rulebook
 from anonymizer.settings import UnknownSpeaker
@@ -271,7 +272,8 @@ class Resolver:
 
     def resolve(self, text: str, findings: Sequence[Finding]) -> Resolution:
         before = {f.start: f.end for f in findings}
-        findings = self._split_genitives(text, findings)
+        findings = names_not_places(text, self._split_genitives(text, findings), self.keystore,
+                                    self.titles, self.diminutives)
         split = {f.start for f in findings if before.get(f.start) == f.end + 1}
         found = self.people().resolve(text, [f for f in findings
                                              if f.entity is EntityKind.PERSON])

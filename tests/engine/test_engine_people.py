@@ -124,3 +124,64 @@ def test_names_after_kin_and_role_words_are_replaced(make_engine, language: str,
     keystore.add(IdentityKind.PARTICIPANT, ["Margaret Ellison"], 1)
     clean = make_engine(keystore=keystore).anonymize(text).clean_text
     assert name not in clean and "[Person 1]" in clean
+
+
+# -- found by the study benchmark (make bench: study) -----------------------------------------
+
+def two_participants(make_engine):  # noqa: ANN001, ANN201
+    keystore = InMemoryKeyStore()
+    keystore.add(IdentityKind.PARTICIPANT, ["Margaret Ellison"], 1)
+    keystore.add(IdentityKind.PARTICIPANT, ["Thomas Ackroyd"], 2)
+    return make_engine(keystore=keystore)
+
+
+def test_a_name_as_written_beats_a_diminutive_of_another_participant(make_engine) -> None:
+    """"Tom" in Margaret's transcripts is her husband Tom Whitaker, named so before, not the
+    participant Thomas (Tom is only a diminutive of Thomas)."""
+    engine = two_participants(make_engine)
+    engine.anonymize("Margaret Ellison: My husband Tom Whitaker drove.\n")
+    assert labels_of(engine, "Margaret Ellison: Tom drove again.\n", "Tom") == {"[Person 1]"}
+
+
+def test_the_participant_speaking_is_addressed_by_a_short_form(make_engine) -> None:
+    engine = two_participants(make_engine)
+    engine.anonymize("Margaret Ellison: My husband Tom Whitaker drove.\n")
+    later = "Interviewer: Thank you for coming in, Tom.\nThomas: It was fine.\n"
+    assert labels_of(engine, later, "Tom") == {"[Participant 2]"}
+
+
+def test_a_full_name_joins_the_number_its_surname_got_alone(make_engine) -> None:
+    engine = study_engine(make_engine)
+    engine.anonymize("Margaret Ellison: I saw Dr Kapoor there.\n")
+    (alone,) = labels_of(engine, "Margaret Ellison: Dr Kapoor again.\n", "Kapoor")
+    assert labels_of(engine, "Margaret Ellison: Rajesh Kapoor was kind.\n",
+                     "Rajesh Kapoor") == {alone}
+
+
+def test_a_title_is_not_part_of_the_name_a_mention_is_tied_by(make_engine) -> None:
+    engine = study_engine(make_engine)
+    engine.anonymize("Margaret Ellison: I saw Sunil Mehta there.\n")
+    text = "Margaret Ellison: I saw Dr Mehta at the clinic.\n"
+    labels = {r.text for r in engine.anonymize(text).scan.replacements
+              if "Mehta" in text[r.start:r.end]}
+    assert labels == {"[Person 4]"}
+
+
+def test_a_persons_name_tagged_a_place_is_that_person(make_engine) -> None:
+    engine = study_engine(make_engine)
+    text = ("Margaret Ellison: my wife sheila comes most days.\n"
+            "Margaret Ellison: we drove over in sheila's car.\n")
+    scan = engine.anonymize(text.lower()).scan
+    kinds = {r.entity for r in scan.replacements if "sheila" in text[r.start:r.end]}
+    assert kinds == {EntityKind.PERSON}
+
+
+def test_a_registered_participant_is_addressed_by_a_short_form_in_lower_case(make_engine) -> None:
+    keystore = InMemoryKeyStore()
+    keystore.add(IdentityKind.PARTICIPANT, ["Robert Fairbairn"], 1)
+    engine = make_engine(keystore=keystore)
+    clean = engine.anonymize("interviewer: thank you for coming in, bob.\nrobert: fine.\n"
+                             "interviewer: thank you, bob.\n").clean_text
+    lines = clean.splitlines()
+    assert lines[0] == "interviewer: thank you for coming in, [Participant 1]."
+    assert lines[2] == "interviewer: thank you, [Participant 1]."
