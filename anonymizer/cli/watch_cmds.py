@@ -51,8 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     watch.set_defaults(func=cmd_watch)
 
     store = sub.add_parser("store", help="the analysis store: purge a withdrawn participant, "
-                           "re-run a released transcript", description="Commands on the "
-                           "analysis store.")
+                           "re-run a released transcript, list what a correction concerns",
+                           description="Commands on the analysis store.")
     group = store.add_subparsers(dest="store_command", metavar="COMMAND", required=True)
     purge = group.add_parser(
         "purge", help="remove a withdrawn participant's files (store, originals, quarantine)",
@@ -63,12 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     purge.set_defaults(func=cmd_store_purge)
     rerun = group.add_parser(
         "rerun", help="re-anonymize a released transcript with the current rules and vault",
-        description="After a correction (rules add-deny / add-allow): open the release's "
+        description="After a correction (rules add-deny / add-allow; store affected lists "
+        "every release it concerns): open the release's "
         "sealed original with the vault and run it through the daemon's pipeline again, with "
-        "the current rules and vault, as the same participant and wave. The new version is "
-        "released as P07_wave2_r2 (then _r3, ...) and the old one -- clean files, review data, "
-        "metadata, catalog rows -- is removed; the original stays sealed (once, under the new "
-        "job). If verification refuses the new version, the old one stays as it is (exit 5). "
+        "the current rules and vault, as the same participant and wave. The new version "
+        "replaces the release in place -- the same file names, version 2 (then 3, ...) and "
+        "supersedes in its metadata and catalog row -- and whatever of the old one is left is "
+        "removed; the original stays sealed (once, under the new job). If verification "
+        "refuses the new version, the old one stays as it is (exit 5). "
         "With a daemon running, the rerun is handed to it (queued in requests/) and this "
         "waits for the outcome; otherwise it runs in place of the daemon. Recorded in the "
         "audit log (rerun_requested, released with supersedes, superseded).",
@@ -186,8 +188,7 @@ _BY_EXIT_CODE: dict[int, type[AnonymizerError]] = {
 def _hand_to_daemon(settings: Settings, stem: str, *, wait: bool) -> int:
     """A daemon runs: it does the rerun (``anonymizer.daemon.requests``); wait for it."""
     from anonymizer.audit.fields import default_actor
-    from anonymizer.daemon.preflight import daemon_running
-    from anonymizer.daemon.requests import RequestStatus, request_state, submit_rerun
+    from anonymizer.daemon.requests import submit_rerun
 
     request = submit_rerun(settings, stem, actor=default_actor(), cause="steward")
     if not wait:
@@ -195,6 +196,18 @@ def _hand_to_daemon(settings: Settings, stem: str, *, wait: bool) -> int:
         return 0
     print(f"the daemon is running: handed it the rerun of {stem} (request {request[:12]}); "
           "waiting for it (Ctrl-C stops waiting, not the rerun)", file=sys.stderr)
+    try:
+        return _wait_for(settings, stem, request)
+    except KeyboardInterrupt:
+        print(f"stopped waiting; the daemon still does the rerun of {stem} (request "
+              f"{request[:12]})", file=sys.stderr)
+        return 130
+
+
+def _wait_for(settings: Settings, stem: str, request: str) -> int:
+    from anonymizer.daemon.preflight import daemon_running
+    from anonymizer.daemon.requests import RequestStatus, request_state
+
     pause = threading.Event()
     looks = 0
     while True:

@@ -10,7 +10,8 @@ announces, so on restart the state names the step that may be half done::
                   about to write the decrypted sealed original there)
     claimed       the input is in work/; nothing released
     releasing     the plan (store folder, file names, checksums) is fixed; clean files may be
-                  in the store, the metadata sidecar -- the commit point -- may be there
+                  in the store (a rerun in place: under staged names beside the old ones), the
+                  metadata sidecar -- the commit point -- may be there
     released      the sidecar is durable: the transcript is released (audit, seal, clean up)
     sealed        the original is sealed or deleted by policy; only work/ cleanup remains
                   (for a rerun: also removing the release it supersedes)
@@ -20,11 +21,12 @@ announces, so on restart the state names the step that may be half done::
 
 Recovery rules (``anonymizer.daemon.recovery``): ``claiming`` -> the input is in work/ (treat as
 claimed) or not (drop the entry); ``claimed`` -> process again; ``releasing`` ->
-the sidecar is there with this job id (finish as released) or not (delete this plan's files and
-process again); ``released`` -> audit if missing, seal, clean up; ``sealed`` -> clean up;
-``quarantining`` -> finish the move and the report; ``discarding`` -> audit if missing, clean
-up. ``attempts`` counts processing starts: a file that kills the daemon every time is
-quarantined (a rerun: discarded) after ``MAX_ATTEMPTS``.
+the sidecar is there with this job id (place a rerun's staged files, finish as released) or
+not (delete this plan's files -- a rerun's staged ones only -- and process again);
+``released`` -> audit if missing, seal, clean up; ``sealed`` -> clean up; ``quarantining`` ->
+finish the move and the report; ``discarding`` -> audit if missing, clean up. ``attempts``
+counts processing starts: a file that kills the daemon every time is quarantined (a rerun:
+discarded) after ``MAX_ATTEMPTS``.
 
 A rerun (``anonymizer.daemon.rerun``) is an entry with ``supersedes``: the release it replaces.
 It goes through the same states; after its own commit point every step that removes the old

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from anonymizer.audit.fields import ACTOR
-from anonymizer.errors import InputError
+from anonymizer.errors import AnonymizerError, InputError
 from anonymizer.fsutil import atomic_write, make_dirs
 from anonymizer.settings import Settings
 
@@ -186,14 +186,19 @@ def submit_rerun(settings: Settings, stem: str, *, actor: str, cause: str) -> st
     if not CAUSE.fullmatch(cause):
         raise InputError("a rerun request's cause must be a code (steward, correction_42)")
     spool = Spool.of(settings)
-    spool.prepare()
-    for waiting in spool.waiting():  # asked twice before the daemon got to it: once is enough
-        if waiting.status is RequestStatus.QUEUED and waiting.stem == stem:
-            return waiting.id
-    now = _now()
-    state = RequestState(uuid.uuid4().hex, RequestKind.RERUN, stem, actor, cause,
-                         RequestStatus.QUEUED, now, now)
-    spool.save(state)
+    try:
+        spool.prepare()
+        for waiting in spool.waiting():  # asked twice before the daemon got to it: once is
+            if waiting.status is RequestStatus.QUEUED and waiting.stem == stem:  # enough
+                return waiting.id
+        now = _now()
+        state = RequestState(uuid.uuid4().hex, RequestKind.RERUN, stem, actor, cause,
+                             RequestStatus.QUEUED, now, now)
+        spool.save(state)
+    except OSError as exc:
+        raise AnonymizerError(f"{spool.folder}: a request cannot be written there "
+                              f"({exc.strerror or type(exc).__name__}); run this as the "
+                              "daemon's user") from None
     return state.id
 
 

@@ -154,8 +154,8 @@ class Store:
         ``reserved`` are stems other journal entries have planned in this folder."""
         folder = f"{participant_folder(participant)}/{wave}"
         target = self.folder / folder
-        # a re-run transcript (P07_wave2_r2) still holds its first name: another transcript
-        # named P07_wave2 beside it would read as one of its versions
+        # a transcript re-run before reruns were in place (P07_wave2_r2) still holds its first
+        # name: another transcript named P07_wave2 beside it would read as one of its versions
         rerun = {revision_of(name[: -len(META_SUFFIX)])[0] for name in _names_in(target)
                  if name.endswith(META_SUFFIX)}
         part = 1

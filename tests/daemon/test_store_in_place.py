@@ -95,3 +95,17 @@ def test_request_files_round_trip_and_are_read_again_only_when_changed(tmp_path:
     assert submit_rerun(settings, "P07_wave2", actor="kari", cause="steward") != first
     raw = json.loads(spool.path(first).read_text())
     assert raw["status"] == "done" and raw["job"] == JOB_NEW and raw["cause"] == "correction_3"
+
+
+def test_a_spool_that_cannot_be_written_is_one_line_naming_the_folder(tmp_path: Path) -> None:
+    from anonymizer.daemon.requests import submit_rerun
+    from anonymizer.errors import AnonymizerError
+
+    settings = Settings.model_validate({"paths": {"data_dir": str(tmp_path / "data")}})
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "requests").write_text("not a folder\n")
+    with pytest.raises(AnonymizerError) as caught:
+        submit_rerun(settings, "P07_wave2", actor="kari", cause="steward")
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'data' / 'requests'}: a request cannot be written")
+    assert "\n" not in message and "daemon's user" in message
