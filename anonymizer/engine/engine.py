@@ -28,6 +28,7 @@ from anonymizer.detectors.number_runs import names_around_numbers
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterMatcher
 from anonymizer.detectors.speakers import parse_turns
+from anonymizer.engine.articles import absorb_articles
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
 from anonymizer.engine.people import Diminutives
@@ -99,9 +100,9 @@ class Outcome:
 
 
 def load_gazetteer(rulebook: Rulebook) -> Gazetteer:
-    root = rulebook.directory
-    return _cached_gazetteer(root / "common" / "gazetteer", root / rulebook.language / "gazetteer",
-                             rulebook.language)
+    root, language = rulebook.directory, rulebook.gazetteer_language
+    return _cached_gazetteer(root / "common" / "gazetteer", root / language / "gazetteer",
+                             language)
 
 
 def load_lexicon(rulebook: Rulebook) -> Lexicon:
@@ -143,6 +144,7 @@ class Engine:
         self.term_words = frozenset(w.rstrip(".") for w in self.terms)
         self.kinship_names = frozenset(rulebook.names.kinship_names)
         self.particles = frozenset(rulebook.names.particles)
+        self.articles = frozenset(rulebook.names.pronominal_articles)
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
@@ -160,7 +162,7 @@ class Engine:
                                  self.terms, self.titles,
                                  Diminutives.of(rulebook.names.diminutives))
         self.rewriter = Rewriter()
-        self.pronouns = pronoun_pattern(self.gendered.words)
+        self.pronouns = pronoun_pattern(self.gendered.words, self.gendered.lower_case_only)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
         self.risk = RiskScanner(rulebook, self.words, self.stop_words)
 
@@ -247,7 +249,8 @@ class Engine:
     def _resolve(self, doc: Analysis) -> None:
         resolver = replace(self.resolver, keystore=doc.keystore)
         resolution = resolver.resolve(doc.text, doc.accepted)
-        doc.replacements, doc.people_flags = resolution.replacements, resolution.flags
+        doc.replacements = absorb_articles(doc.text, resolution.replacements, self.articles)
+        doc.people_flags = resolution.flags
 
     def _flag(self, doc: Analysis) -> None:
         flags = self.risk.flags(doc.text, doc.chunks, doc.replacements, doc.kept)
