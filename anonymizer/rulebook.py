@@ -146,6 +146,9 @@ class NameRules(_Strict):
     workplace_joiners: list[str] = []
     # Given names and their short forms ("margaret" = ["maggie", "meg"]): one person in the study.
     diminutives: dict[str, list[str]] = {}
+    # In lower-case text, drop a model's name made only of ordinary words ("ifrå", "ein annan"):
+    # for a model trained on cased text only (the Norwegian one), such names are guesses.
+    lower_case_model_needs_unknown_word: bool = False
     # Pronouns spoken as an article before a name ("a Kari", "n Per"): one mention with it.
     pronominal_articles: list[str] = []
     # Another language's name and place lists (rules/<it>/gazetteer) and word scores: nynorsk

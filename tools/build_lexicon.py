@@ -258,6 +258,26 @@ class WordTest:
             d.lookup(v) for d in self._dicts for v in variants)
 
 
+def hunspell_families(dic: Path) -> list[set[str]]:
+    """Each lower-case stem of a Hunspell dictionary with the forms its suffix flags make
+    ("køyre": køyrer, køyrde, køyrt, ...). Compounding and prefixes are left out."""
+    from spylls.hunspell import Dictionary
+
+    aff = Dictionary.from_files(str(dic)).aff
+    families = []
+    for word in Dictionary.from_files(str(dic)).dic.words:
+        stem = word.stem
+        if not stem.isalpha() or stem != stem.lower():
+            continue
+        forms = {stem}
+        for flag in word.flags:
+            for sfx in aff.SFX.get(flag, ()):
+                if sfx.cond_regexp.search(stem) and stem.endswith(sfx.strip):
+                    forms.add(stem[:len(stem) - len(sfx.strip)] + sfx.add)
+        families.append({normalize(f) for f in forms})
+    return families
+
+
 def bokmaalsordboka_forms(db_gz: Path, tmp: Path) -> tuple[set[str], set[str]]:
     """Lemmas and inflected forms of Bokmålsordboka: (lower-case forms, capitalised forms).
 
@@ -313,6 +333,7 @@ def gazetteer_keys(rules: Path, folders: Iterable[str]) -> set[str]:
 def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
                   names_not_words: Iterable[str], places: set[str] | None = None,
                   name_endings: re.Pattern[str] | None = None,
+                  families: list[set[str]] | None = None,
                   ) -> tuple[dict[str, float], list[Step]]:
     from wordfreq import top_n_list
 
@@ -361,7 +382,7 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
         steps.append(Step("dropped: only a Hunspell compound ending like a place or surname",
                           -len(named), named[:12]))
 
-    dropped = []
+    dropped: list[str] = []
     for name in names_not_words:
         for form in (name, name + "'s", name + "s"):
             if kept.pop(form, None) is not None:
@@ -369,6 +390,20 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
     if dropped:
         steps.append(Step("dropped: curated names with a rare lower-case sense", -len(dropped),
                           dropped[:12]))
+
+    if families is not None:
+        # wordfreq's list is mostly bokmål: a nynorsk word it holds ("køyre") comes without
+        # most of its inflected forms ("køyrde", "høyrt", "plassar"). Every form of a family
+        # the list attests is added, unless it is a name by the tests above.
+        refused = set(names) | set(dropped) | (places or set())
+        inflected = sorted({form for family in families if family & candidates.keys()
+                            for form in family} - kept.keys() - refused)
+        inflected = [w for w in inflected if WORD_RE.fullmatch(w) and
+                     not (name_endings and name_endings.search(w))]
+        for word in inflected:
+            kept[word] = zipf_of(word, lang)
+        steps.append(Step("added: inflected forms of a word family the list attests "
+                          "(Hunspell suffix rules)", len(inflected), inflected[:12]))
 
     added = []
     for word in keep:
@@ -432,7 +467,9 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path,
     counts = {}
     for lang in languages:
         make_test, keep, not_words, places, endings = plans[lang]
-        words, steps = build_lexicon(lang, make_test(), keep, not_words, places, endings)
+        families = hunspell_families(dic / "nn_NO") if lang == "nn" else None
+        words, steps = build_lexicon(lang, make_test(), keep, not_words, places, endings,
+                                     families)
         rel = f"{lang}/lexicon.tsv"
         counts[rel] = write_lexicon(out_root / rel, words)
         print(f"== {rel}")

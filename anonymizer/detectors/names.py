@@ -146,6 +146,12 @@ class NameDetector:
     def _common(self, token: Token) -> bool:
         return token.lower_ in self.stop_words or self.words.zipf(token.lower_) >= COMMON
 
+    def _ordinary(self, token: Token, cased: bool) -> bool:
+        """Too ordinary for a name after a weak cue ("ja", "takk"): common, or in lower-case
+        text in the lexicon at all ("ja korleis") and no listed name."""
+        return self._common(token) or not cased and self.words.zipf(token.lower_) > 0 and \
+            self._name_score(token) is None
+
     def _not_a_name(self, token: Token) -> bool:
         """Months, weekdays, languages ... and their plurals ("Sundays")."""
         word = token.lower_
@@ -213,7 +219,7 @@ class NameDetector:
             after_title = i > 0 and doc[i - 1].lower_ in self.cues.titles or \
                 i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
             cue = after_title or self.cues.introducers.end_before(lowers, i) or (
-                self.cues.vocatives.end_before(lowers, i) and not self._common(token))
+                self.cues.vocatives.end_before(lowers, i) and not self._ordinary(token, cased))
             if cue and self._namelike(token, cased) and not self._common_after_cue(token, cased):
                 claim(i, self._extend(doc, i, cased), 0.85)
             elif not cased and self._glued_title(token):

@@ -11,7 +11,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from anonymizer.findings import EntityKind, Replacement
+from anonymizer.findings import EntityKind, Finding, Replacement
+
+
+def without_articles(text: str, findings: Sequence[Finding], articles: frozenset[str]
+                     ) -> list[Finding]:
+    """A person mention that starts with the article ("a Kari", as a model may take it) is
+    resolved by the name alone, so "a Kari" and "Kari" are one person."""
+    out = []
+    for f in findings:
+        head, space, rest = text[f.start:f.end].partition(" ")
+        if f.entity is EntityKind.PERSON and space and rest.strip() and \
+                head.casefold() in articles:
+            f = replace(f, start=f.start + len(head) + 1)
+        out.append(f)
+    return out
 
 
 def _article_before(text: str, start: int, articles: frozenset[str]) -> int | None:
