@@ -149,6 +149,12 @@ class NameRules(_Strict):
     # In lower-case text, drop a model's name made only of ordinary words ("ifrå", "ein annan"):
     # for a model trained on cased text only (the Norwegian one), such names are guesses.
     lower_case_model_needs_unknown_word: bool = False
+    # Closed compounds of ordinary words ("voggestokk") are ordinary words in lower-case text
+    # (anonymizer/language/compounds.py): the letters that may join the parts, and the last
+    # parts of farm, place and street names that keep a compound a name candidate.
+    closed_compounds: bool = False
+    compound_linkers: list[str] = []
+    compound_name_endings: list[str] = []
     # Pronouns spoken as an article before a name ("a Kari", "n Per"): one mention with it.
     pronominal_articles: list[str] = []
     # Another language's name and place lists (rules/<it>/gazetteer) and word scores: nynorsk

@@ -33,6 +33,9 @@ How a lexicon is derived (the counts of each step are printed and recorded in th
    capitalised (contractions, interjections, weekdays and months, a few abbreviations);
 6. English only: apostrophe-less spellings of kept contractions ("dont", "im"), as speech
    recognisers and chat write them, when wordfreq knows them.
+7. nynorsk only (rules/nn/lexicon.README.md): wordfreq's Norwegian list filtered by Hunspell
+   nn_NO and the bokmål tests; a gazetteer name only nn_NO has in lower case ("tromsø") is
+   dropped; every inflected form of an attested nn_NO word family is added ("køyrde").
 The Zipf value is wordfreq's for the lower-case form (a name's frequency is folded in: "will"
 counts "Will" too), with one decimal, floored at 1.0 so 0 always means "not in the lexicon".
 """
@@ -334,6 +337,7 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
                   names_not_words: Iterable[str], places: set[str] | None = None,
                   name_endings: re.Pattern[str] | None = None,
                   families: list[set[str]] | None = None,
+                  place_test: WordTest | None = None,
                   ) -> tuple[dict[str, float], list[Step]]:
     from wordfreq import top_n_list
 
@@ -375,6 +379,14 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
             del kept[word]
         steps.append(Step("dropped: only a Hunspell compound, and a gazetteer name or place",
                           -len(glued), glued[:12]))
+    if place_test is not None and places is not None:
+        # Hunspell nn_NO lists many place names in lower case as well ("tromsø", "oslo", the
+        # heads of "tromsøpalme", "osloadvokat"): a gazetteer name only it accepts is a name.
+        lower_names = [w for w in kept if w in places and not place_test.is_word(w)]
+        for word in lower_names:
+            del kept[word]
+        steps.append(Step("dropped: a gazetteer name or place only Hunspell nn_NO has in "
+                          "lower case", -len(lower_names), lower_names[:12]))
     if name_endings is not None:
         named = [w for w in kept if name_endings.search(w) and test.only_compound(w)]
         for word in named:
@@ -468,8 +480,9 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path,
     for lang in languages:
         make_test, keep, not_words, places, endings = plans[lang]
         families = hunspell_families(dic / "nn_NO") if lang == "nn" else None
+        place_test = plans["nb"][0]() if lang == "nn" else None
         words, steps = build_lexicon(lang, make_test(), keep, not_words, places, endings,
-                                     families)
+                                     families, place_test)
         rel = f"{lang}/lexicon.tsv"
         counts[rel] = write_lexicon(out_root / rel, words)
         print(f"== {rel}")

@@ -26,6 +26,7 @@ from spacy.tokens import Token
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.keys.keystore import IdentityKind
+from anonymizer.language.compounds import Compounds
 from anonymizer.language.gazetteer import Gazetteer, GazetteerEntry, Kind
 from anonymizer.language.nlp import AnalysedChunk
 from anonymizer.rulebook import NameRules
@@ -109,6 +110,8 @@ class NameDetector:
         self.stop_words = stop_words
         self.capitalised_is_name = rules.capitalised_unknown_is_name
         self.glued_titles = tuple(rules.glued_titles)
+        self.compounds = Compounds(words, tuple(rules.compound_linkers), frozenset(
+            rules.compound_name_endings)) if rules.closed_compounds else None
         self._seen: dict[str, tuple[GazetteerEntry, ...]] = {}
         self._verdicts: dict[tuple[str, bool], bool | None] = {}
 
@@ -240,7 +243,8 @@ class NameDetector:
         word = token.lower_
         if not token.is_alpha or len(word) < 3 or word in self.stop_words:
             return False
-        if self.words.zipf(word) > 0 or word in self.cues.not_names:
+        if self.words.zipf(word) > 0 or word in self.cues.not_names or \
+                self.compounds and word == token.text and self.compounds.is_ordinary(word):
             return False
         return not self._is_place(token)
 
@@ -386,12 +390,8 @@ class NameDetector:
 
 
 def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
+    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                min(len(a), len(b)))
 
 
 def build(kit: DetectorKit) -> NameDetector | None:

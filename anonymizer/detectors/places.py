@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 DETECTOR = PLACE_DETECTOR
 LOCATIVE_DETECTOR = LOCATIVE_PLACE_DETECTOR
+CODE_DETECTOR = "place_in_code"  # written in lower case as codes are: no capital to ask for
 _MAJOR = frozenset({Kind.COUNTRY, Kind.SUPRANATIONAL, Kind.REGION})
 _BIG_PLACE = 100_000
 # A code or handle of parts joined by underscores ("giske_uib_0201", "oslo_2019"): one token
@@ -77,7 +78,7 @@ class PlaceDetector:
     def _in_codes(self, text: str) -> list[Finding]:
         """A code with a place name for a part is replaced whole: the place says where the
         person is from, whatever the rest of the code means."""
-        return [Finding(m.start(), m.end(), EntityKind.LOCATION, DETECTOR, 0.75)
+        return [Finding(m.start(), m.end(), EntityKind.LOCATION, CODE_DETECTOR, 0.75)
                 for m in _JOINED.finditer(text)
                 if any(len(part) > 2 and part.isalpha() and self._unambiguous(part)
                        for part in m.group().split("_"))]

@@ -137,8 +137,11 @@ def test_a_capitalised_name_in_lower_case_speech_is_still_a_name(nn_engine: Engi
     assert any(text[r.start:r.end] == "Vikhammerbygda" for r in scan.replacements)
 
 
-def test_a_place_inside_a_speaker_code_is_replaced_whole(nn_engine: Engine) -> None:
-    text = "eg heiter tromsø_intervju_0102 og bur der framleis .\n"
+@pytest.mark.parametrize("text", [
+    "eg heiter tromsø_intervju_0102 og bur der framleis .\n",
+    "Samtale med tromsø_intervju_0102 og ein kollega. Vi snakka om vêret.\n",
+])
+def test_a_place_inside_a_speaker_code_is_replaced_whole(nn_engine: Engine, text: str) -> None:
     out = clean(nn_engine, text)
     assert "tromsø" not in out and "0102" not in out
 
@@ -160,3 +163,24 @@ def test_lower_case_only_must_name_words_of_the_table(tmp_path: Path) -> None:
         'lower_case_only = ["a", "n"]', 'lower_case_only = ["a", "x"]'), encoding="utf-8")
     with pytest.raises(RulesError, match="pronouns.toml.*lower_case_only"):
         load_rulebook(rules, "nn")
+
+
+@pytest.mark.parametrize(("setting", "flag", "expected"), [
+    ("nn", None, "Han/ho"),     # the study's standard: project.language
+    ("nb", None, "Han/hun"),
+    ("nb", "nn", "Han/ho"),     # one run (one file) in the other standard: --lang
+    ("nn", "nb", "Han/hun"),
+])
+def test_the_written_standard_is_the_study_setting_or_the_run_flag(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], _shared_gazetteers,
+        setting: str, flag: str | None, expected: str) -> None:
+    from anonymizer.cli import main
+    from anonymizer.errors import ExitCode
+
+    config = tmp_path / "study.toml"
+    config.write_text(f'[project]\nlanguage = "{setting}"\n', encoding="utf-8")
+    transcript = tmp_path / "intervju.txt"
+    transcript.write_text("Ho sa det til meg.\n", encoding="utf-8")
+    args = ["-c", str(config), "run", str(transcript)] + (["--lang", flag] if flag else [])
+    assert main(args) == ExitCode.OK
+    assert capsys.readouterr().out.startswith(f"{expected} sa det til meg.")
