@@ -164,6 +164,13 @@ NN_KEEP = [
     "attåt", "mellom", "millom", "hjå", "heime", "heim", "borti", "oppi", "nedi", "uti",
     "inni", "bortpå", "oppå", "nedpå", "utpå",
 ]
+# Names whose lower-case form only nn_NO (or its suffix rules) accepts, for a rare or archaic
+# sense or as an inflection ("oda" = ode + a): in a nynorsk transcript they are names.
+# Kept as words: "vegar" (roads), "straumen" (the current), "tord" (dare), "norma" (the norm).
+NN_NAMES_NOT_WORDS = [
+    "maria", "dan", "dovre", "vilde", "nordstrand", "oda", "remi", "belize", "ragne", "leni",
+    "frid",
+]
 # As EN_NAMES_NOT_WORDS: frequent Norwegian given names and surnames (gazetteer rank <= 8), and
 # towns, whose lower-case form is only a rare, archaic or dialect word ("geir", "karl") or an
 # inflected form of one ("lisa" = "lise" + "a", "drammen" = "dram" + "men"). Everyday words
@@ -253,6 +260,10 @@ class WordTest:
             return False
         return not any(isinstance(f, AffixForm) for d in self._dicts
                        for f in d.lookuper.good_forms(form, capitalization=False))
+
+    def lists_capitalised(self, form: str) -> bool:
+        """A dictionary has the capitalised form as an entry of its own ("Tromsø")."""
+        return any(d.dic.homonyms(form[:1].upper() + form[1:]) for d in self._dicts)
 
     def is_name(self, form: str) -> bool:
         """Accepted capitalised (a proper noun: "London", "O'Brien"), given it is no word."""
@@ -381,8 +392,10 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
                           -len(glued), glued[:12]))
     if place_test is not None and places is not None:
         # Hunspell nn_NO lists many place names in lower case as well ("tromsø", "oslo", the
-        # heads of "tromsøpalme", "osloadvokat"): a gazetteer name only it accepts is a name.
-        lower_names = [w for w in kept if w in places and not place_test.is_word(w)]
+        # heads of "tromsøpalme", "osloadvokat"): a gazetteer name that only it accepts in
+        # lower case and that it also lists capitalised is a name ("annan", another, stays).
+        lower_names = [w for w in kept if w in places and not place_test.is_word(w) and
+                       test.lists_capitalised(w)]
         for word in lower_names:
             del kept[word]
         steps.append(Step("dropped: a gazetteer name or place only Hunspell nn_NO has in "
@@ -473,7 +486,7 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path,
         # A nynorsk transcript holds bokmål words too (quotes, mixed speech): a form either
         # standard's dictionaries know is an ordinary word. Names and places are shared.
         "nn": (lambda: WordTest([dic / "nn_NO", dic / "nb_NO"], bokmaalsordboka_forms(db_gz, tmp)),
-               NB_KEEP + NN_KEEP, NB_NAMES_NOT_WORDS,
+               NB_KEEP + NN_KEEP, NB_NAMES_NOT_WORDS + NN_NAMES_NOT_WORDS,
                gazetteer_keys(rules, ["nb/gazetteer", "common/gazetteer"]), NB_NAME_ENDING),
     }
     counts = {}

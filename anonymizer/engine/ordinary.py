@@ -48,15 +48,29 @@ class OrdinaryWords:
         if surface.isupper() and len(surface) > 3:  # "HUN KOM.": a line in capitals
             return all(w in self.stop_words or self.words.zipf(w) >= 3.5
                        for w in surface.casefold().split())
-        if " " in surface or not surface.isalpha():
-            return False
-        before = text[max(0, finding.start - 3):finding.start].rstrip(" \t\"'“(")
+        before = text[max(0, finding.start - 4):finding.start].rstrip(" \t\"'“(«–—-")
         if before and before[-1] not in ".!?:\n":
+            return False
+        if " " in surface:
+            return self._ordinary_phrase(surface)
+        if not surface.isalpha():
             return False
         # Kinship words used as names ("Mommy is so proud") do name a person.
         kin = surface.casefold() in self.kinship_names
         # in the lexicon at all: the lexicon leaves proper names out, so it is a common word
         return not self._listed(surface) and not kin and self.words.zipf(surface) > 0
+
+    def _ordinary_phrase(self, surface: str) -> bool:
+        """"Eg trur ikkje", "Det nye systemet" at a sentence start: every word ordinary and
+        unlisted, only the first capitalised, and that one no genitive ("Statens vegvesen",
+        "Norges bank" are names of that shape)."""
+        parts = surface.split()
+        if not all(p.isalpha() for p in parts) or parts[0].casefold().endswith("s") or \
+                any(not p.islower() for p in parts[1:]):
+            return False
+        return not self._listed(surface) and all(
+            (p.casefold() in self.stop_words or self.words.zipf(p) > 0) and not self._listed(p)
+            and p.casefold() not in self.kinship_names for p in parts)
 
     def in_lower_case(self, text: str, finding: Finding) -> bool:
         """In lower-case text, a model's name made only of ordinary words, none of them a

@@ -184,3 +184,23 @@ def test_the_written_standard_is_the_study_setting_or_the_run_flag(
     args = ["-c", str(config), "run", str(transcript)] + (["--lang", flag] if flag else [])
     assert main(args) == ExitCode.OK
     assert capsys.readouterr().out.startswith(f"{expected} sa det til meg.")
+
+
+@pytest.mark.parametrize(("text", "is_id"), [
+    ("Sjå kap. 3.5.2.4 nedanfor.\n", False),     # a section number
+    ("Ruteren har adressa 192.168.1.54 heime.\n", True),
+    ("Ruteren har adressa 10.0.0.1 heime.\n", True),
+])
+def test_a_section_number_is_no_ip_address(nn_engine: Engine, text: str, is_id: bool) -> None:
+    scan = fresh(nn_engine).scan(text)
+    assert any(r.entity is EntityKind.ID_NUMBER for r in scan.replacements) is is_id
+
+
+@pytest.mark.parametrize("text", [
+    "Eg trur ikkje det går. Vi får sjå.\n",
+    "Ein pakke kom i posten.\n",
+    "- Fotografiet var nytt den gongen.\n",
+])
+def test_ordinary_words_opening_a_sentence_are_not_names(nn_engine: Engine, text: str) -> None:
+    scan = fresh(nn_engine).scan(text)
+    assert not [text[r.start:r.end] for r in scan.replacements if r.entity.is_name_like]
