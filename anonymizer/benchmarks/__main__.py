@@ -27,7 +27,7 @@ ROUNDS = 1
 
 def engine_section() -> None:
     print(f"== Engine speed (one process each, single core; best of {ROUNDS * 3} runs) ==")
-    modes = ("presidio", "scan_without_gazetteers", "scan", "run", "long", "nb")
+    modes = ("presidio", "scan_without_gazetteers", "scan", "run", "long", "nb", "nn")
     # Rounds go through every configuration in turn: this VM's CPU speed drifts (the same loop
     # took 0.5 s and 1.0 s within an hour), and a ratio of two numbers measured minutes apart
     # would measure the drift.
@@ -42,7 +42,8 @@ def engine_section() -> None:
     rows = {mode: {**best[mode], "peak_rss_mb": rss[mode]} for mode in modes}
     base = rows["presidio"]["words_per_s"]
     print(f"corpus: {rows['scan']['corpus']} ({rows['scan']['words']} words); "
-          f"Norwegian: {rows['nb']['corpus']} ({rows['nb']['words']} words)")
+          f"Norwegian: {rows['nb']['corpus']} ({rows['nb']['words']} words); "
+          f"nynorsk: {rows['nn']['corpus']} ({rows['nn']['words']} words)")
     print(f"{'configuration':<44} {'words/s':>9} {'× Presidio':>11} {'peak RSS MB':>12}")
     labels = {
         "presidio": "Presidio AnalyzerEngine.analyze only",
@@ -51,6 +52,7 @@ def engine_section() -> None:
         "run": "anonymizer run (rewrite + verify)",
         "long": "run, one 50,000-word transcript",
         "nb": "anonymizer scan --lang nb (own NER model)",
+        "nn": "anonymizer scan --lang nn (goal 7,000)",
     }
     for mode, row in rows.items():
         ratio = row["words_per_s"] / base

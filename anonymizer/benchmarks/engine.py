@@ -9,7 +9,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from anonymizer.benchmarks.texts import dialogue_texts, generated_transcript, norwegian_texts
+from anonymizer.benchmarks.texts import (
+    dialogue_texts,
+    generated_transcript,
+    norwegian_texts,
+    nynorsk_texts,
+)
 
 
 def peak_rss_mb() -> float:
@@ -42,6 +47,8 @@ def measure(mode: str) -> dict[str, float | str]:
     name, texts = dialogue_texts()
     if mode == "nb":
         name, texts = norwegian_texts()
+    elif mode == "nn":
+        name, texts = nynorsk_texts()
     work: Callable[[], object]
     if mode == "presidio":
         analyzer = _presidio_analyzer()
@@ -55,9 +62,9 @@ def measure(mode: str) -> dict[str, float | str]:
         if mode == "scan_without_gazetteers":
             off = DetectionSettings(gazetteers=False)
             settings = settings.model_copy(update={"detection": off})
-        engine = Engine.from_settings(settings, language="nb" if mode == "nb" else "en")
+        engine = Engine.from_settings(settings, language=mode if mode in ("nb", "nn") else "en")
         list(engine.scan_many(texts[:3]))
-        if mode in ("scan", "scan_without_gazetteers", "nb"):
+        if mode in ("scan", "scan_without_gazetteers", "nb", "nn"):
             def work() -> object:
                 return list(engine.scan_many(texts))
         elif mode == "run":

@@ -71,3 +71,25 @@ def norwegian_texts() -> tuple[str, list[str]]:
             first=rng.choice(_FIRST), last=rng.choice(_LAST), place=rng.choice(_PLACES))
         generated.append(f"Intervjuer: Fortell.\nInformant: {turn}\n")
     return "generated", generated
+
+
+_NN_TURNS = [
+    "eg var hos {first} på klinikken i {place} # og ho sa at eg måtte kvile .",
+    "mannen min køyrde meg dit fordi bilen hans var ledig den dagen .",
+    "det byrja i mars # etter at eg lyfte kassar på jobben saman med {first} {last} .",
+    "det var tungt # ærleg talt # men fysioterapeuten i {place} var veldig tolmodig .",
+]
+
+
+def nynorsk_texts() -> tuple[str, list[str]]:
+    """Nynorsk: the dialect interviews (LIA) and written nynorsk (NorNE) when present."""
+    texts = (corpus("lia_dev") or []) + (corpus("norne_nno_dev") or [])
+    if texts:
+        return "lia_dev + norne_nno_dev", texts
+    rng = random.Random(13)
+    generated = []
+    for _ in range(100):
+        turn = rng.choice(_NN_TURNS).format(
+            first=rng.choice(_FIRST), last=rng.choice(_LAST), place=rng.choice(_PLACES))
+        generated.append(f"Intervjuar: Fortel.\nInformant: {turn}\n")
+    return "generated", generated

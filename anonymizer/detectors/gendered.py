@@ -144,13 +144,14 @@ def active_terms(rulebook: Rulebook, groups: list[str] | None) -> dict[str, tupl
 class GenderedDetector:
     def __init__(self, rulebook: Rulebook, *, pronouns: bool, groups: list[str] | None) -> None:
         self.words = rulebook.pronoun_words if pronouns else {}
+        self.lower_case_only = rulebook.pronoun_lower_case_only if pronouns else frozenset()
         self.terms = active_terms(rulebook, groups)
         # "min mann": terms of several words are matched as phrases, the rest word by word
         self.phrases: PhraseIndex[str] = PhraseIndex(
             ((term, group) for term, (_, group) in self.terms.items() if " " in term),
             genitive_s=False,
         )
-        self.pattern = pronoun_pattern(self.words)
+        self.pattern = pronoun_pattern(self.words, self.lower_case_only)
         self.cues = ObjectCues.from_rules(rulebook)
         self.neutral, self.neutral_forms = _neutral_pattern(rulebook) if pronouns else (None, {})
 
@@ -219,6 +220,8 @@ class GenderedDetector:
                 findings += self._glued(token, start)
                 continue
             forms = self.words.get(lower)
+            if forms and lower in self.lower_case_only and token.text != lower:
+                forms = None  # "A" is a letter; only "a" is the dialect pronoun
             if forms:
                 findings.append(Finding(
                     start, start + len(token.text), EntityKind.PRONOUN, "pronoun_table", 1.0,

@@ -1,18 +1,12 @@
 """Names the NER model misses: gazetteer names judged by context, and context alone.
 
-Signals, each from rules data (rules/<lang>/names.toml, gazetteer/, lexicon.tsv):
-- a title or role word before a name ("Mr Hansen", "commissioner rehn", "Dr. Lie");
-- an introducer ("a physio called Marte", "my friend Ola", "her name is Kari");
-- a greeting or thanks before a name spoken to ("Thanks, Kari"; "hi ola"; "thank you, bob"
-  for a registered Robert, even where the short form is an ordinary word);
-- a first name from the gazetteer, and the capitalised (or, in lower-case text, uncommon)
-  word after it as the surname ("Sidney Marks");
-- a gazetteer name that is not an ordinary word; one that is ("Will", "May", "Grace", "Rose")
-  only with the tagger's proper-noun tag away from the start of a sentence, or with one of the
-  cues above — never blindly;
-- a nickname or drawn-out spelling of a person already named in the transcript ("Mon" for
-  "Monica", "Rosss" for "Ross"). In lower-case (speech-to-text) transcripts capital letters
-  are no evidence: the checks lean on titles, introducers, the gazetteer and the lexicon.
+Signals, from rules/<lang>/names.toml, gazetteer/ and lexicon.tsv: a title before a name ("Mr
+Hansen", "Dr. Lie"); an introducer ("a physio called Marte", "my friend Ola"); a greeting before
+a name spoken to ("Thanks, Kari"; "thank you, bob" for a registered Robert); a gazetteer first
+name and the surname after it; a gazetteer name that is no ordinary word (one that is, "Will",
+"Rose", only with the tagger's proper-noun tag inside a sentence or a cue); a nickname of a
+person already named ("Mon" for "Monica"). In lower-case (speech-to-text) transcripts capitals
+are no evidence: the checks lean on titles, introducers, the gazetteer and the lexicon.
 """
 
 from __future__ import annotations
@@ -26,6 +20,7 @@ from spacy.tokens import Token
 
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.keys.keystore import IdentityKind
+from anonymizer.language.compounds import Compounds
 from anonymizer.language.diminutives import Diminutives
 from anonymizer.language.gazetteer import Gazetteer, GazetteerEntry, Kind
 from anonymizer.language.nlp import AnalysedChunk
@@ -110,6 +105,8 @@ class NameDetector:
         self.capitalised_is_name = rules.capitalised_unknown_is_name
         self.glued_titles = tuple(rules.glued_titles)
         self.short_forms = Diminutives.of(rules.diminutives)
+        self.compounds = Compounds(words, tuple(rules.compound_linkers), frozenset(
+            rules.compound_name_endings)) if rules.closed_compounds else None
         self._seen: dict[str, tuple[GazetteerEntry, ...]] = {}
         self._verdicts: dict[tuple[str, bool], bool | None] = {}
 
@@ -146,6 +143,12 @@ class NameDetector:
 
     def _common(self, token: Token) -> bool:
         return token.lower_ in self.stop_words or self.words.zipf(token.lower_) >= COMMON
+
+    def _ordinary(self, token: Token, cased: bool) -> bool:
+        """Too ordinary for a name after a weak cue ("ja", "takk"): common, or in lower-case
+        text in the lexicon at all ("ja korleis") and no listed name."""
+        return self._common(token) or not cased and self.words.zipf(token.lower_) > 0 and \
+            self._name_score(token) is None
 
     def _not_a_name(self, token: Token) -> bool:
         """Months, weekdays, languages ... and their plurals ("Sundays")."""
@@ -217,7 +220,7 @@ class NameDetector:
                 i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
             vocative = self.cues.vocatives.end_before(lowers, i)
             cue = after_title or self.cues.introducers.end_before(lowers, i) or (
-                vocative and not self._common(token))
+                vocative and not self._ordinary(token, cased))
             if vocative and token.lower_ in addressed and self._namelike(token, cased):
                 claim(i, i, 0.85)
             elif cue and self._namelike(token, cased) and not self._common_after_cue(token, cased):
@@ -240,7 +243,8 @@ class NameDetector:
         word = token.lower_
         if not token.is_alpha or len(word) < 3 or word in self.stop_words:
             return False
-        if self.words.zipf(word) > 0 or word in self.cues.not_names:
+        if self.words.zipf(word) > 0 or word in self.cues.not_names or \
+                self.compounds and word == token.text and self.compounds.is_ordinary(word):
             return False
         return not self._is_place(token)
 
@@ -386,12 +390,8 @@ class NameDetector:
 
 
 def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
+    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                min(len(a), len(b)))
 
 
 def build(kit: DetectorKit) -> NameDetector | None:

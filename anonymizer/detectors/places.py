@@ -8,6 +8,7 @@ letter away from the start of a sentence, or a preposition of place before it ("
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from anonymizer.detectors.names import (
@@ -26,8 +27,12 @@ if TYPE_CHECKING:
 
 DETECTOR = PLACE_DETECTOR
 LOCATIVE_DETECTOR = LOCATIVE_PLACE_DETECTOR
+CODE_DETECTOR = "place_in_code"  # written in lower case as codes are: no capital to ask for
 _MAJOR = frozenset({Kind.COUNTRY, Kind.SUPRANATIONAL, Kind.REGION})
 _BIG_PLACE = 100_000
+# A code or handle of parts joined by underscores ("giske_uib_0201", "oslo_2019"): one token
+# to the tokenizer and the gazetteer, though a part may be a place that identifies.
+_JOINED = re.compile(r"(?<![\w-])[^\W_]+(?:_[^\W_]+)+(?![\w-])")
 
 
 def _previous_word(text: str, start: int) -> str:
@@ -68,7 +73,21 @@ class PlaceDetector:
             locative = _previous_word(text, hit.start) in self.place_before
             findings.append(Finding(hit.start, hit.end, EntityKind.LOCATION,
                                     LOCATIVE_DETECTOR if locative else DETECTOR, 0.75))
-        return findings
+        return findings + self._in_codes(text)
+
+    def _in_codes(self, text: str) -> list[Finding]:
+        """A code with a place name for a part is replaced whole: the place says where the
+        person is from, whatever the rest of the code means."""
+        return [Finding(m.start(), m.end(), EntityKind.LOCATION, CODE_DETECTOR, 0.75)
+                for m in _JOINED.finditer(text)
+                if any(len(part) > 2 and part.isalpha() and self._unambiguous(part)
+                       for part in m.group().split("_"))]
+
+    def _unambiguous(self, word: str) -> bool:
+        """Listed as a place and no ordinary word or name: nothing else it could be."""
+        kinds = self.gazetteer.kinds_of(word)
+        return bool(kinds & PLACE_KINDS) and not kinds & NAME_KINDS and \
+            self.words.zipf(word) == 0 and word.casefold() not in self.not_names
 
     def _accept(self, text: str, hit: GazetteerHit, cased: bool) -> bool:
         surface = text[hit.start:hit.end]
@@ -82,7 +101,9 @@ class PlaceDetector:
         if hit.kinds & NAME_KINDS and not major and not locative:
             return False  # "Gunn" is a hamlet somewhere and a first name: the name wins
         if self._place_score(text, hit) < COMMON:
-            return True
+            # In lower-case text a place that is a word of the lexicon at all, however rare
+            # ("annan", "silda" in nynorsk), needs the preposition: no capital can tell.
+            return cased or locative or " " in surface or self.words.zipf(surface) == 0
         if cased:
             return locative or (major and not _sentence_initial(text, hit.start))
         return locative and major

@@ -16,6 +16,8 @@ from anonymizer.language.phrases import PhraseIndex, words
 
 DETECTOR = "consistency"
 _POSSESSIVE = re.compile(r"['’]s?$")
+# A word broken off in speech, as verbatim transcripts write it: "Osl- ja, Oslo".
+_CUT_OFF = re.compile(r"(?<![\w-])([^\W\d_]{2,})-(?![\w-])")
 
 
 def name_index(
@@ -71,4 +73,28 @@ def propagate(
     for match in index.find(text, capitalised_only=capitalised_only):
         if (match.start, match.end) not in covered:
             extra.append(Finding(match.start, match.end, match.value, DETECTOR, 0.9))
-    return extra
+    return extra + cut_off_names(text, findings, capitalised_only=capitalised_only)
+
+
+def cut_off_names(text: str, findings: Iterable[Finding], *, capitalised_only: bool
+                  ) -> list[Finding]:
+    """A name broken off in speech ("Osl-", "Kar-") where the transcript names the whole
+    ("Oslo", "Kari"): the start of a name says which one it was, so it is replaced too."""
+    names: dict[str, EntityKind] = {}
+    for f in findings:
+        for word in words(text[f.start:f.end]):
+            if len(word) > 2:
+                names.setdefault(word, f.entity)
+    if not names:
+        return []
+    out = []
+    for m in _CUT_OFF.finditer(text):
+        fragment = m.group(1)
+        if capitalised_only and not fragment[0].isupper():
+            continue
+        start = fragment.casefold()
+        kind = next((k for name, k in names.items()
+                     if name.startswith(start) and len(name) > len(start)), None)
+        if kind is not None:
+            out.append(Finding(m.start(), m.end(), kind, DETECTOR, 0.9))
+    return out

@@ -28,8 +28,10 @@ from anonymizer.detectors.number_runs import names_around_numbers
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterMatcher
 from anonymizer.detectors.speakers import parse_turns
+from anonymizer.engine.articles import absorb_articles, without_articles
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
+from anonymizer.engine.ordinary import OrdinaryWords
 from anonymizer.engine.resolve import (
     Resolver,
     accept,
@@ -99,9 +101,9 @@ class Outcome:
 
 
 def load_gazetteer(rulebook: Rulebook) -> Gazetteer:
-    root = rulebook.directory
-    return _cached_gazetteer(root / "common" / "gazetteer", root / rulebook.language / "gazetteer",
-                             rulebook.language)
+    root, language = rulebook.directory, rulebook.gazetteer_language
+    return _cached_gazetteer(root / "common" / "gazetteer", root / language / "gazetteer",
+                             language)
 
 
 def load_lexicon(rulebook: Rulebook) -> Lexicon:
@@ -143,6 +145,7 @@ class Engine:
         self.term_words = frozenset(w.rstrip(".") for w in self.terms)
         self.kinship_names = frozenset(rulebook.names.kinship_names)
         self.particles = frozenset(rulebook.names.particles)
+        self.articles = frozenset(rulebook.names.pronominal_articles)
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
@@ -163,9 +166,11 @@ class Engine:
                                  self.terms, frozenset(person_titles),
                                  Diminutives.of(rulebook.names.diminutives))
         self.rewriter = Rewriter()
-        self.pronouns = pronoun_pattern(self.gendered.words)
+        self.pronouns = pronoun_pattern(self.gendered.words, self.gendered.lower_case_only)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
         self.risk = RiskScanner(rulebook, self.words, self.stop_words)
+        self.ordinary = OrdinaryWords(self.words, self.stop_words, self.gazetteer,
+                                      self.kinship_names)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, language: str | None = None,
@@ -201,7 +206,9 @@ class Engine:
         found: list[Finding] = []
         for detector in self.detectors:
             found += detector.find(replace(source, earlier=tuple(found)))
-        found = [f for f in found if not self._ordinary_word_at_start(doc.text, f)]
+        found = [f for f in found if not self.ordinary.at_sentence_start(doc.text, f)]
+        if doc.lower_case and self.rulebook.names.lower_case_model_needs_unknown_word:
+            found = [f for f in found if not self.ordinary.in_lower_case(doc.text, f)]
         found = names_around_numbers(doc.text, found)  # a number is its own finding
         # Role and header labels ("Interviewer:", "Setting:") are kept as they are: nothing
         # may claim them.
@@ -209,27 +216,6 @@ class Engine:
         found = [f for f in found if not roles.overlaps(f.start, f.end)]
         doc.findings = outside(self.own_output, doc.text, found)
         doc.findings += self.gendered.detect_neutral(doc.text)
-
-    def _ordinary_word_at_start(self, text: str, finding: Finding) -> bool:
-        """A model's one-word "name" that opens a sentence and is an ordinary word of the
-        language, not a listed name ("Ring meg", "Datteren vår"): capitalised only because it
-        comes first. Names from the roster, speaker labels and context are not judged here."""
-        if finding.detector != "spacy_ner" or not finding.entity.is_name_like:
-            return False
-        surface = text[finding.start:finding.end]
-        if surface.isupper() and len(surface) > 3:  # "HUN KOM.": a line in capitals
-            return all(w in self.stop_words or self.words.zipf(w) >= 3.5
-                       for w in surface.casefold().split())
-        if " " in surface or not surface.isalpha():
-            return False
-        before = text[max(0, finding.start - 3):finding.start].rstrip(" \t\"'“(")
-        if before and before[-1] not in ".!?:\n":
-            return False
-        listed = self.gazetteer is not None and bool(self.gazetteer.kinds_of(surface))
-        # Kinship words used as names ("Mommy is so proud") do name a person.
-        kin = surface.casefold() in self.kinship_names
-        # in the lexicon at all: the lexicon leaves proper names out, so it is a common word
-        return not listed and not kin and self.words.zipf(surface) > 0
 
     def _accept(self, doc: Analysis) -> None:
         doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,
@@ -249,8 +235,10 @@ class Engine:
 
     def _resolve(self, doc: Analysis) -> None:
         resolver = replace(self.resolver, keystore=doc.keystore)
-        resolution = resolver.resolve(doc.text, doc.accepted)
-        doc.replacements, doc.people_flags = resolution.replacements, resolution.flags
+        named = without_articles(doc.text, doc.accepted, self.articles)
+        resolution = resolver.resolve(doc.text, named)
+        doc.replacements = absorb_articles(doc.text, resolution.replacements, self.articles)
+        doc.people_flags = resolution.flags
 
     def _flag(self, doc: Analysis) -> None:
         flags = self.risk.flags(doc.text, doc.chunks, doc.replacements, doc.kept)

@@ -134,7 +134,8 @@ def _function_words_only(surface: str, rulebook: Rulebook, terms: frozenset[str]
 
 def accept(text: str, findings: Iterable[Finding], rulebook: Rulebook, *, cased: bool = True,
            terms: frozenset[str] = frozenset(), stop_words: frozenset[str] = frozenset(),
-           trusted: frozenset[str] = frozenset({"roster", "speaker_label"}),
+           trusted: frozenset[str] = frozenset({"roster", "speaker_label",
+                                                "place_in_code"}),
            ) -> tuple[list[Finding], list[Finding]]:
     """(findings to act on, findings detected but kept by policy or the allow list).
 

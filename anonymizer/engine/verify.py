@@ -34,12 +34,19 @@ class Leak:
     detail: str = ""  # an entity kind, never text
 
 
-def pronoun_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    alternatives = sorted({re.escape(w) for w in words}, key=len, reverse=True)
-    if not alternatives:
+def pronoun_pattern(words: Iterable[str], lower_case_only: Iterable[str] = ()
+                    ) -> re.Pattern[str] | None:
+    """Any gendered pronoun of ``words``; those in ``lower_case_only`` ("a", "n") only in
+    lower case and only as a word of their own ("så'n", "a-ha" and "plan A" hold none)."""
+    strict = sorted({re.escape(w) for w in lower_case_only}, key=len, reverse=True)
+    alternatives = sorted({re.escape(w) for w in words} - set(strict), key=len, reverse=True)
+    if not alternatives and not strict:
         return None
     # A slash form ("he/she") is the rewritten pronoun, so a word touching "/" is fine.
-    return re.compile(rf"(?<![\w/])(?:{'|'.join(alternatives)})(?![\w/])", re.IGNORECASE)
+    branches = [rf"(?<![\w/])(?:{'|'.join(alternatives)})(?![\w/])"] if alternatives else []
+    if strict:
+        branches.append(rf"(?<![\w/'’-])(?-i:{'|'.join(strict)})(?![\w/'’-])")
+    return re.compile("|".join(branches), re.IGNORECASE)
 
 
 def find_leaks(
