@@ -11,6 +11,7 @@ contract); ``anonymize`` goes on to rewrite and verify. Both share everything up
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -177,6 +178,13 @@ class Engine:
                                batch_chars=settings.nlp.batch_chars,
                                workers=settings.nlp.workers)
         return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
+
+    def using(self, keystore: KeyStore) -> Engine:
+        """This engine (model, rules and detectors shared) numbering through another key store:
+        what a batch worker runs each transcript with (a copy of the study's key)."""
+        twin = copy.copy(self)
+        twin.keystore = keystore
+        return twin
 
     def _tags_needed(self, tokens: Sequence[Token]) -> set[int]:
         """The tokens of a chunk whose part-of-speech tags some detector reads."""

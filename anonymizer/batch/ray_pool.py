@@ -1,0 +1,135 @@
+"""The workers as Ray actors: one ``TranscriptWorker`` per actor, so each worker loads the model
+once and keeps it for every transcript it is given.
+
+On this machine (no ``--ray-address``) the batch starts its own Ray: ``num_cpus`` = workers, no
+dashboard, no usage statistics, Ray's session folder in a private temp folder (mode 0700; a
+folder under the output would make Ray's socket paths too long) and object spilling inside the
+output's work folder; both are removed at the end, and a leftover of a run that was killed is
+removed at the next start. With ``--ray-address`` the batch joins a running cluster as a client
+(its operator owns that cluster's folders). A worker that dies is restarted and its task run
+again (Ray's ``max_restarts``/``max_task_retries``); a task that still fails is run on the driver.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from anonymizer.batch.snapshot import KeySnapshot
+from anonymizer.batch.worker import Job, TranscriptWorker, WorkerResult
+from anonymizer.errors import SettingsError
+
+SPILL_FOLDER = "spill"
+TEMP_POINTER = "ray-temp"  # the path of Ray's temp folder, to remove it after a kill -9
+_KEPT_SNAPSHOTS = 8
+
+
+def _ray() -> Any:
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        import ray
+    except ImportError:
+        raise SettingsError("batch with workers needs Ray: pip install "
+                            "'transcript-anonymizer[ray]' (or run with --workers 0)") from None
+    return ray
+
+
+def remove_leftovers(work: Path) -> None:
+    """Ray's folders of an earlier run of this batch that was killed before it could clean up."""
+    pointer = work / TEMP_POINTER
+    if pointer.exists():
+        old = Path(pointer.read_text(encoding="utf-8").strip())
+        if old.name.startswith("anonymizer-ray-") and old.parent == Path(tempfile.gettempdir()):
+            shutil.rmtree(old, ignore_errors=True)
+        pointer.unlink(missing_ok=True)
+    shutil.rmtree(work / SPILL_FOLDER, ignore_errors=True)
+
+
+class RayPool:
+    def __init__(self, workers: int, work: Path, address: str | None = None) -> None:
+        ray = self.ray = _ray()
+        self.work = work
+        self.temp: Path | None = None
+        self.started = not ray.is_initialized()
+        env = {k: os.environ[k] for k in ("PYTHONPATH", "RAY_USAGE_STATS_ENABLED")
+               if k in os.environ}
+        if self.started:
+            remove_leftovers(work)
+            runtime_env = {"env_vars": env}
+            if address:
+                ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
+            else:
+                self.temp = Path(tempfile.mkdtemp(prefix="anonymizer-ray-"))
+                (work / TEMP_POINTER).write_text(str(self.temp), encoding="utf-8")
+                spill = work / SPILL_FOLDER
+                spill.mkdir(mode=0o700, exist_ok=True)
+                ray.init(num_cpus=max(workers, 1), include_dashboard=False,
+                         runtime_env=runtime_env, log_to_driver=False,
+                         _temp_dir=str(self.temp), object_spilling_directory=str(spill))
+        actor = ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2)(_Actor)
+        self.actors = [actor.remote() for _ in range(workers)]
+        self.window = 2 * workers  # one in hand and one queued per worker
+        self._busy = [0] * workers
+        self._snapshots: dict[tuple[str, int], Any] = {}
+
+    def submit(self, job: Job, snapshot: KeySnapshot) -> object:
+        key = (job.study, snapshot.version)
+        if key not in self._snapshots:  # each version of the key goes to the store once
+            while len(self._snapshots) >= _KEPT_SNAPSHOTS:
+                self._snapshots.pop(next(iter(self._snapshots)))
+            self._snapshots[key] = self.ray.put(snapshot)
+        index = min(range(len(self.actors)), key=lambda i: self._busy[i])
+        self._busy[index] += 1
+        return _Handle(index, self.actors[index].process.remote(job, self._snapshots[key]), job,
+                       snapshot)
+
+    def result(self, handle: object) -> WorkerResult:
+        index, future, job, snapshot = _Handle.of(handle)
+        try:
+            result: WorkerResult = self.ray.get(future)
+            return result
+        except self.ray.exceptions.RayError:
+            # The worker is gone for good (or the task failed in Ray): the driver runs it.
+            return WorkerResult(job, snapshot.version, conflict=True)
+        finally:
+            self._busy[index] -= 1
+
+    def close(self) -> None:
+        self._snapshots.clear()
+        for actor in self.actors:
+            self.ray.kill(actor)
+        if self.started:
+            self.ray.shutdown()
+        shutil.rmtree(self.work / SPILL_FOLDER, ignore_errors=True)
+        if self.temp is not None:
+            shutil.rmtree(self.temp, ignore_errors=True)
+            (self.work / TEMP_POINTER).unlink(missing_ok=True)
+
+
+class _Handle(NamedTuple):
+    actor: int
+    future: Any
+    job: Job
+    snapshot: KeySnapshot
+
+    @staticmethod
+    def of(handle: object) -> _Handle:
+        assert isinstance(handle, _Handle)
+        return handle
+
+
+class _Actor:
+    def __init__(self) -> None:
+        self.worker = TranscriptWorker()
+
+    def process(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
+        return self.worker.process(job, snapshot)
+
+    def memory(self) -> int:
+        """Resident memory of this worker, in bytes (the benchmark asks)."""
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

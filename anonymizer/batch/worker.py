@@ -1,0 +1,126 @@
+"""One transcript in a worker: read it, run the whole engine on a copy of the study's key.
+
+A ``TranscriptWorker`` keeps one engine per study (settings file and language), built on its
+first transcript and reused for every later one: the spaCy model and the gazetteers are loaded
+once per worker, never per task. It never opens the vault; the driver sends a ``KeySnapshot``.
+Errors travel back as ``Failure`` (exit code, one-line message, reason code): exception objects
+with their own constructors do not survive pickling, and the message never holds a name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from anonymizer.batch.snapshot import Conflict, KeyCall, KeySnapshot, SnapshotKeyStore
+from anonymizer.errors import (
+    AnonymizerError,
+    ExitCode,
+    InternalError,
+    KeyStoreError,
+    VerificationError,
+)
+from anonymizer.formats.transcript import Transcript
+from anonymizer.refusals import Reason
+
+if TYPE_CHECKING:
+    from anonymizer.engine.engine import Engine, Outcome
+    from anonymizer.settings import Settings
+
+
+@dataclass(frozen=True)
+class Job:
+    position: int
+    path: Path
+    checksum: str
+    study: str  # which study: the key the worker keeps its engine under
+    settings: Settings
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    exit_code: int
+    message: str
+    reason: str
+
+    @classmethod
+    def of(cls, error: AnonymizerError) -> Failure:
+        return cls(int(error.exit_code), " ".join(str(error).split()), reason_of(error))
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    job: Job
+    snapshot_version: int
+    transcript: Transcript | None = None
+    outcome: Outcome | None = None
+    calls: tuple[KeyCall, ...] = ()
+    failure: Failure | None = None
+    conflict: bool = False  # the worker itself saw that it cannot decide (the driver runs it)
+
+
+def reason_of(error: AnonymizerError) -> str:
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, Reason):
+        return reason.value
+    if isinstance(error, VerificationError):
+        return Reason.VERIFICATION_REFUSED.value
+    if isinstance(error, KeyStoreError):
+        return Reason.VAULT_REFUSED.value
+    if error.exit_code is ExitCode.BAD_INPUT:
+        return Reason.UNREADABLE.value
+    return Reason.ENGINE_ERROR.value
+
+
+def read_checked(job: Job) -> Transcript:
+    """The transcript, if the file still has the bytes the driver recorded."""
+    from anonymizer.errors import InputError
+    from anonymizer.formats import read_transcript
+
+    transcript = read_transcript(job.path)
+    try:
+        digest = hashlib.sha256(job.path.read_bytes()).hexdigest()
+    except OSError:
+        raise InputError(f"{job.path}: cannot be read") from None
+    if digest != job.checksum:
+        raise InputError(f"{job.path}: changed while the batch ran")
+    return transcript
+
+
+class TranscriptWorker:
+    def __init__(self) -> None:
+        self._engines: dict[tuple[str, str | None], Engine] = {}
+
+    def engine(self, job: Job) -> Engine:
+        key = (job.study, job.language)
+        if key not in self._engines:
+            from anonymizer.engine.engine import Engine
+
+            self._engines[key] = Engine.from_settings(job.settings, language=job.language)
+        return self._engines[key]
+
+    def process(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
+        try:
+            transcript = read_checked(job)
+        except AnonymizerError as error:
+            return WorkerResult(job, snapshot.version, failure=Failure.of(error))
+        try:
+            engine = self.engine(job)
+            store = SnapshotKeyStore(snapshot)
+            outcome = next(engine.using(store).anonymize_many(
+                [transcript.text], wheres=[str(job.path)],
+                table_lines=[transcript.table_lines()]))
+        except Conflict:
+            return WorkerResult(job, snapshot.version, transcript, conflict=True)
+        except AnonymizerError as error:
+            return WorkerResult(job, snapshot.version, transcript, failure=Failure.of(error))
+        except Exception as error:  # noqa: BLE001 - one transcript's bug fails it alone
+            return WorkerResult(job, snapshot.version, transcript,
+                                failure=Failure.of(InternalError.of(str(job.path), error)))
+        if isinstance(outcome, AnonymizerError):
+            # Refused against a copy of the key: the driver decides with the real one.
+            return WorkerResult(job, snapshot.version, transcript, conflict=True)
+        return WorkerResult(job, snapshot.version, transcript, outcome, tuple(store.calls))
