@@ -49,6 +49,11 @@ class Pool(Protocol):
 
     def result(self, handle: object) -> WorkerResult: ...
 
+    def redo(self, handle: object, snapshot: KeySnapshot) -> object:
+        """Finish the item of ``handle`` again, on the worker that parsed it, against the newer
+        ``snapshot``; a handle for ``result``."""
+        ...
+
 
 @dataclass
 class Study:
@@ -148,7 +153,8 @@ class Driver:
             if pending:
                 entry = pending.popleft()
                 result = self.pool.result(entry.handle) if self.pool else None
-                self._settle(entry.study, entry.job, entry.snapshot, result, summary)
+                self._settle(entry.study, entry.job, entry.snapshot, result, summary,
+                             entry.handle)
             else:
                 job = queue.popleft()
                 self._settle(self.studies[job.study], job, None, None, summary)
@@ -156,7 +162,7 @@ class Driver:
                 progress.advance()
 
     def _settle(self, study: Study, job: Job, snapshot: KeySnapshot | None,
-                result: WorkerResult | None, summary: Summary) -> None:
+                result: WorkerResult | None, summary: Summary, handle: object = None) -> None:
         try:
             if result is not None and result.failure is not None and \
                     result.failure.exit_code == ExitCode.BAD_INPUT:
@@ -166,12 +172,11 @@ class Driver:
             if transcript is None:
                 transcript = read_checked(job)
             outcome: Outcome | AnonymizerError | None = None
-            if result is not None and result.outcome is not None and snapshot is not None:
-                try:
-                    outcome = self._take(study, job, snapshot, transcript, result)
+            if result is not None and snapshot is not None and handle is not None:
+                outcome = self._from_worker(study, job, snapshot, transcript, result, handle,
+                                            summary)
+                if outcome is not None:
                     summary.speculated += 1
-                except Conflict:
-                    outcome = None
             if outcome is None:
                 if result is not None:
                     summary.redone += 1
@@ -185,6 +190,27 @@ class Driver:
             self._refuse(summary, str(error), reason_of(error), job)
         finally:
             study.changed = True  # the next snapshot is taken afresh
+
+    def _from_worker(self, study: Study, job: Job, snapshot: KeySnapshot,
+                     transcript: Transcript, result: WorkerResult, handle: object,
+                     summary: Summary) -> Outcome | None:
+        """The worker's outcome if it can be taken; else the same worker finishes the item
+        again against the key as it is now (exact: every earlier item is settled); None if
+        even that cannot be taken."""
+        assert self.pool is not None
+        for attempt in range(2):
+            if result.outcome is not None:
+                try:
+                    return self._take(study, job, snapshot, transcript, result)
+                except Conflict:
+                    pass
+            if attempt == 0:
+                snapshot = study.snapshot()
+                result = self.pool.result(self.pool.redo(handle, snapshot))
+                if result.transcript is not None:
+                    transcript = result.transcript
+                summary.refinished += 1
+        return None
 
     def _take(self, study: Study, job: Job, snapshot: KeySnapshot, transcript: Transcript,
               result: WorkerResult) -> Outcome:

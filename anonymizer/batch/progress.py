@@ -24,6 +24,7 @@ class Summary:
     refused: Counter[str] = field(default_factory=Counter)
     words: int = 0
     speculated: int = 0  # released from a worker's result
+    refinished: int = 0  # finished again on its worker, against a newer key
     redone: int = 0  # run again on the driver (a worker's result could not be taken)
 
     def lines(self, seconds: float) -> list[str]:
@@ -32,8 +33,9 @@ class Summary:
         out = [f"batch: {done} of {self.total - self.skipped} files in {seconds:.1f} s "
                f"({rate:.2f} files/s, {self.words / seconds if seconds > 0 else 0:.0f} words/s); "
                f"{self.skipped} done before",
-               f"released: {self.released} (from workers {self.speculated}, "
-               f"run again on the driver {self.redone})",
+               f"released: {self.released} (from workers {self.speculated}, of which "
+               f"finished again against a newer key {self.refinished}; run again on the "
+               f"driver {self.redone})",
                "refused: " + (", ".join(f"{reason} {count}" for reason, count
                                         in sorted(self.refused.items())) or "none")]
         return out

@@ -37,16 +37,20 @@ class InlinePool:
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self.worker = TranscriptWorker()
+        self.worker = TranscriptWorker(keep=window)
 
     def submit(self, job: Job, snapshot: KeySnapshot) -> object:
-        return job, snapshot
+        return job, snapshot, False
 
     def result(self, handle: object) -> WorkerResult:
         assert isinstance(handle, tuple)
-        job, snapshot = handle
+        job, snapshot, again = handle
         assert isinstance(job, Job) and isinstance(snapshot, KeySnapshot)
-        return self.worker.process(job, snapshot)
+        return (self.worker.redo if again else self.worker.process)(job, snapshot)
+
+    def redo(self, handle: object, snapshot: KeySnapshot) -> object:
+        assert isinstance(handle, tuple)
+        return handle[0], snapshot, True
 
 
 def study_key(settings: Settings) -> str:

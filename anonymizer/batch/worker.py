@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from anonymizer.batch.snapshot import Conflict, KeyCall, KeySnapshot, SnapshotKeyStore
+from anonymizer.batch.snapshot import KeyCall, KeySnapshot, SnapshotKeyStore
 from anonymizer.errors import (
     AnonymizerError,
     ExitCode,
@@ -27,6 +27,7 @@ from anonymizer.refusals import Reason
 
 if TYPE_CHECKING:
     from anonymizer.engine.engine import Engine, Outcome
+    from anonymizer.language.nlp import AnalysedChunk
     from anonymizer.settings import Settings
 
 
@@ -91,8 +92,10 @@ def read_checked(job: Job) -> Transcript:
 
 
 class TranscriptWorker:
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 8) -> None:
         self._engines: dict[tuple[str, str | None], Engine] = {}
+        self._parsed: dict[str, tuple[Transcript, list[AnalysedChunk]]] = {}
+        self.keep = keep  # parsed transcripts kept for a redo (the driver's window per worker)
 
     def engine(self, job: Job) -> Engine:
         key = (job.study, job.language)
@@ -103,24 +106,39 @@ class TranscriptWorker:
         return self._engines[key]
 
     def process(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
+        """Read, parse (kept for a redo) and finish against ``snapshot``."""
         try:
             transcript = read_checked(job)
         except AnonymizerError as error:
             return WorkerResult(job, snapshot.version, failure=Failure.of(error))
         try:
-            engine = self.engine(job)
-            store = SnapshotKeyStore(snapshot)
-            outcome = next(engine.using(store).anonymize_many(
-                [transcript.text], wheres=[str(job.path)],
-                table_lines=[transcript.table_lines()]))
-        except Conflict:
-            return WorkerResult(job, snapshot.version, transcript, conflict=True)
+            chunks = next(iter(self.engine(job).parse([transcript.text])))
         except AnonymizerError as error:
             return WorkerResult(job, snapshot.version, transcript, failure=Failure.of(error))
         except Exception as error:  # noqa: BLE001 - one transcript's bug fails it alone
             return WorkerResult(job, snapshot.version, transcript,
                                 failure=Failure.of(InternalError.of(str(job.path), error)))
+        self._parsed[job.checksum] = (transcript, chunks)
+        while len(self._parsed) > self.keep:
+            self._parsed.pop(next(iter(self._parsed)))
+        return self._finish(job, snapshot, transcript, chunks)
+
+    def redo(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
+        """Finish again against a newer key, from the parse kept by ``process`` (the spaCy
+        pass, most of the cost, is not repeated); parse again if it was let go."""
+        kept = self._parsed.pop(job.checksum, None)
+        if kept is None:
+            return self.process(job, snapshot)
+        return self._finish(job, snapshot, *kept)
+
+    def _finish(self, job: Job, snapshot: KeySnapshot, transcript: Transcript,
+                chunks: list[AnalysedChunk]) -> WorkerResult:
+        store = SnapshotKeyStore(snapshot)
+        outcome = self.engine(job).using(store).anonymize_parsed(
+            transcript.text, chunks, where=str(job.path),
+            table_lines=transcript.table_lines())
         if isinstance(outcome, AnonymizerError):
-            # Refused against a copy of the key: the driver decides with the real one.
+            # Refused against a copy of the key (or the copy could not answer): the driver
+            # decides with the real one.
             return WorkerResult(job, snapshot.version, transcript, conflict=True)
         return WorkerResult(job, snapshot.version, transcript, outcome, tuple(store.calls))
