@@ -26,6 +26,7 @@ class Summary:
     speculated: int = 0  # released from a worker's result
     refinished: int = 0  # finished again on its worker, against a newer key
     redone: int = 0  # run again on the driver (a worker's result could not be taken)
+    worker_peak_rss: tuple[int, ...] = ()  # bytes, per Ray worker
 
     def lines(self, seconds: float) -> list[str]:
         done = self.released + sum(self.refused.values())

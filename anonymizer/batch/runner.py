@@ -86,6 +86,15 @@ def open_studies(items: list[Item], default: Settings, language: str | None
     return studies, keyed
 
 
+def _one_job_per_study(keyed: list[tuple[Item, str]], studies: dict[str, Study],
+                       language: str | None) -> list[Job]:
+    first: dict[str, Item] = {}
+    for item, key in keyed:
+        first.setdefault(key, item)
+    return [Job(item.position, item.path, "", key, studies[key].settings, language)
+            for key, item in first.items()]
+
+
 def run_batch(request: BatchRequest, *, err: TextIO = sys.stderr,
               pool: Pool | None = None) -> Summary:
     items = items_from(request.source)
@@ -101,10 +110,15 @@ def run_batch(request: BatchRequest, *, err: TextIO = sys.stderr,
         pool = ray_pool = RayPool(request.workers, work, request.ray_address)
     started = time.monotonic()
     try:
+        if ray_pool is not None:
+            ray_pool.warm(_one_job_per_study(keyed, studies, request.language))
+            started = time.monotonic()
         progress = Progress(err, len(keyed))
         summary = Driver(studies, output, record, pool, request.language, err=err).run(
             keyed, progress)
         progress.finish()
+        if ray_pool is not None:
+            summary.worker_peak_rss = tuple(ray_pool.memory())
     finally:
         if ray_pool is not None:
             ray_pool.close()

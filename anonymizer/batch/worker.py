@@ -10,7 +10,8 @@ with their own constructors do not survive pickling, and the message never holds
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ class Job:
     study: str  # which study: the key the worker keeps its engine under
     settings: Settings
     language: str | None
+    speculate: bool = True  # finish at once against the snapshot (else: parse, and wait)
 
 
 @dataclass(frozen=True)
@@ -92,18 +94,39 @@ def read_checked(job: Job) -> Transcript:
 
 
 class TranscriptWorker:
+    """Parses in one thread and finishes in another (a Ray actor's two concurrency groups), so
+    an item whose turn has come is finished without waiting behind the parses queued after it.
+    The two share the spaCy model (read-only once loaded); each has its own detectors, and
+    finishing is one at a time."""
+
     def __init__(self, keep: int = 8) -> None:
         self._engines: dict[tuple[str, str | None], Engine] = {}
+        self._finishers: dict[tuple[str, str | None], Engine] = {}
         self._parsed: dict[str, tuple[Transcript, list[AnalysedChunk]]] = {}
         self.keep = keep  # parsed transcripts kept for a redo (the driver's window per worker)
+        self._lock = threading.Lock()  # the engines and the parses kept
+        self._finishing = threading.Lock()
 
     def engine(self, job: Job) -> Engine:
         key = (job.study, job.language)
-        if key not in self._engines:
-            from anonymizer.engine.engine import Engine
+        with self._lock:
+            if key not in self._engines:
+                from anonymizer.engine.engine import Engine
 
-            self._engines[key] = Engine.from_settings(job.settings, language=job.language)
-        return self._engines[key]
+                self._engines[key] = Engine.from_settings(job.settings, language=job.language)
+            return self._engines[key]
+
+    def finisher(self, job: Job) -> Engine:
+        """An engine of its own for the stages after the parse, on the same model and rules."""
+        parser = self.engine(job)
+        key = (job.study, job.language)
+        with self._lock:
+            if key not in self._finishers:
+                from anonymizer.engine.engine import Engine
+
+                self._finishers[key] = Engine(parser.settings, parser.rulebook, parser.pipeline,
+                                              parser.keystore)
+            return self._finishers[key]
 
     def process(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
         """Read, parse (kept for a redo) and finish against ``snapshot``."""
@@ -118,25 +141,31 @@ class TranscriptWorker:
         except Exception as error:  # noqa: BLE001 - one transcript's bug fails it alone
             return WorkerResult(job, snapshot.version, transcript,
                                 failure=Failure.of(InternalError.of(str(job.path), error)))
-        self._parsed[job.checksum] = (transcript, chunks)
-        while len(self._parsed) > self.keep:
-            self._parsed.pop(next(iter(self._parsed)))
+        with self._lock:
+            self._parsed[job.checksum] = (transcript, chunks)
+            while len(self._parsed) > self.keep:
+                self._parsed.pop(next(iter(self._parsed)))
+        if not job.speculate:
+            return WorkerResult(job, snapshot.version, transcript)
         return self._finish(job, snapshot, transcript, chunks)
 
     def redo(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
         """Finish again against a newer key, from the parse kept by ``process`` (the spaCy
         pass, most of the cost, is not repeated); parse again if it was let go."""
-        kept = self._parsed.pop(job.checksum, None)
+        with self._lock:
+            kept = self._parsed.pop(job.checksum, None)
         if kept is None:
-            return self.process(job, snapshot)
+            return self.process(replace(job, speculate=True), snapshot)
         return self._finish(job, snapshot, *kept)
 
     def _finish(self, job: Job, snapshot: KeySnapshot, transcript: Transcript,
                 chunks: list[AnalysedChunk]) -> WorkerResult:
         store = SnapshotKeyStore(snapshot)
-        outcome = self.engine(job).using(store).anonymize_parsed(
-            transcript.text, chunks, where=str(job.path),
-            table_lines=transcript.table_lines())
+        finisher = self.finisher(job)
+        with self._finishing:
+            outcome = finisher.using(store).anonymize_parsed(
+                transcript.text, chunks, where=str(job.path),
+                table_lines=transcript.table_lines())
         if isinstance(outcome, AnonymizerError):
             # Refused against a copy of the key (or the copy could not answer): the driver
             # decides with the real one.
