@@ -31,7 +31,13 @@ from anonymizer.batch.snapshot import (
 )
 from anonymizer.batch.source import Item
 from anonymizer.batch.worker import Job, WorkerResult, read_checked, reason_of
-from anonymizer.errors import AnonymizerError, ExitCode, InputError, SettingsError
+from anonymizer.errors import (
+    AnonymizerError,
+    ExitCode,
+    InputError,
+    InternalError,
+    SettingsError,
+)
 from anonymizer.formats.outputs import DIGEST_CHARS, write_clean_outputs
 from anonymizer.formats.transcript import Transcript
 from anonymizer.refusals import Reason
@@ -90,13 +96,13 @@ class _Pending:
 
 class Driver:
     def __init__(self, studies: dict[str, Study], output: Path, record: WorkRecord,
-                 pool: Pool | None, language: str | None, *, err: TextIO = sys.stderr) -> None:
+                 pool: Pool | None, language: str | None, *, err: TextIO | None = None) -> None:
         self.studies = studies
         self.output = output
         self.record = record
         self.pool = pool
         self.language = language
-        self.err = err
+        self.err = err or sys.stderr
         self._recent: list[bool] = []  # for each recent speculative item: was it taken?
         self._tick = 0
 
@@ -242,7 +248,14 @@ class Driver:
         replay(result.calls, SnapshotKeyStore(KeySnapshot.of(study.keystore, -1)))
         scan = result.outcome.scan
         with study.keystore.batch():
-            mapping = replay(result.calls, study.keystore)
+            try:
+                mapping = replay(result.calls, study.keystore)
+            except Conflict:
+                if study.has_vault:
+                    raise  # the vault's transaction is rolled back: the driver runs the item
+                # The in-memory store cannot undo half a replay, and the copy agreed: a bug.
+                raise InternalError(f"{job.path}: internal error (the key store disagreed "
+                                    "with its copy); nothing was written for it") from None
             replacements, flags = renumber(scan.replacements, scan.flags, mapping)
             scan = Scan(replacements, scan.kept, flags)
             rewritten = study.engine.rewriter.apply(text, replacements)

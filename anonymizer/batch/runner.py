@@ -95,8 +95,9 @@ def _one_job_per_study(keyed: list[tuple[Item, str]], studies: dict[str, Study],
             for key, item in first.items()]
 
 
-def run_batch(request: BatchRequest, *, err: TextIO = sys.stderr,
+def run_batch(request: BatchRequest, *, err: TextIO | None = None,
               pool: Pool | None = None) -> Summary:
+    err = err or sys.stderr
     items = items_from(request.source)
     output = checked_output(request.output)
     work = work_folder(output)

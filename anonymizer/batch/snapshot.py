@@ -179,7 +179,8 @@ def replay(calls: Sequence[KeyCall], keystore: KeyStore) -> dict[int, int]:
     """Make the worker's calls again on ``keystore``; placeholder -> the number it stands for.
     Raises ``Conflict`` as soon as an answer differs."""
     existing = {(i.kind, i.number) for i in keystore.identities()}
-    mapping: dict[int, int] = {}
+    mapping: dict[int, int] = {}  # placeholders are unique across kinds; numbers per kind
+    taken: set[tuple[IdentityKind, int]] = set()
     for call in calls:
         if call.op == "lookup":
             got = keystore.lookup(call.kind, call.names[0])
@@ -187,12 +188,12 @@ def replay(calls: Sequence[KeyCall], keystore: KeyStore) -> dict[int, int]:
             got = keystore.assign(call.kind, call.names)
         else:
             raise Conflict(f"unexpected key call {call.op}")
-        _same(call.result, got, existing, mapping)
+        _same(call.result, got, existing, mapping, taken)
     return mapping
 
 
 def _same(worker: Identity | None, driver: Identity | None, existing: set[tuple[IdentityKind, int]],
-          mapping: dict[int, int]) -> None:
+          mapping: dict[int, int], taken: set[tuple[IdentityKind, int]]) -> None:
     if worker is None or driver is None:
         if worker is not driver:
             raise Conflict("a lookup found someone on one side only")
@@ -208,9 +209,10 @@ def _same(worker: Identity | None, driver: Identity | None, existing: set[tuple[
         if mapping[worker.number] != driver.number:
             raise Conflict("one placeholder, two numbers")
         return
-    if (driver.kind, driver.number) in existing or driver.number in mapping.values():
+    if (driver.kind, driver.number) in existing | taken:
         raise Conflict("a new identity here is an old one there")
     mapping[worker.number] = driver.number
+    taken.add((driver.kind, driver.number))
 
 
 def renumber(replacements: Sequence[Replacement], flags: Sequence[Flag], mapping: dict[int, int]
