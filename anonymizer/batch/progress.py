@@ -27,6 +27,7 @@ class Summary:
     refinished: int = 0  # finished again on its worker, against a newer key
     redone: int = 0  # run again on the driver (a worker's result could not be taken)
     worker_peak_rss: tuple[int, ...] = ()  # bytes, per Ray worker
+    worker_nodes: int = 0  # how many Ray nodes the workers ran on
 
     def lines(self, seconds: float) -> list[str]:
         done = self.released + sum(self.refused.values())

@@ -93,6 +93,10 @@ class RayPool:
         gazetteers: seconds), so the progress line measures transcripts, not start-up."""
         self.ray.get([actor.warm.remote(job) for actor in self.actors for job in jobs])
 
+    def nodes(self) -> set[str]:
+        """The Ray nodes the workers run on."""
+        return set(self.ray.get([actor.node.remote() for actor in self.actors]))
+
     def memory(self) -> list[int]:
         """Each worker's peak resident memory, in bytes."""
         return list(self.ray.get([actor.memory.remote() for actor in self.actors]))
@@ -156,6 +160,10 @@ def _actor_class(ray: Any) -> type:
         @ray.method(concurrency_group="finish")
         def redo(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
             return self.worker.redo(job, snapshot)
+
+        @ray.method(concurrency_group="finish")
+        def node(self) -> str:
+            return str(ray.get_runtime_context().get_node_id())
 
         @ray.method(concurrency_group="finish")
         def memory(self) -> int:

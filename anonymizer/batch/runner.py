@@ -120,6 +120,7 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
         progress.finish()
         if ray_pool is not None:
             summary.worker_peak_rss = tuple(ray_pool.memory())
+            summary.worker_nodes = len(ray_pool.nodes())
     finally:
         if ray_pool is not None:
             ray_pool.close()
