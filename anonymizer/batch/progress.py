@@ -28,6 +28,7 @@ class Summary:
     redone: int = 0  # run again on the driver (a worker's result could not be taken)
     worker_peak_rss: tuple[int, ...] = ()  # bytes, per Ray worker
     worker_nodes: int = 0  # how many Ray nodes the workers ran on
+    elapsed: float = 0.0  # seconds, from the first item to the last (start-up left out)
 
     def lines(self, seconds: float) -> list[str]:
         done = self.released + sum(self.refused.values())

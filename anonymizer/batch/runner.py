@@ -118,6 +118,7 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
         summary = Driver(studies, output, record, pool, request.language, err=err).run(
             keyed, progress)
         progress.finish()
+        summary.elapsed = time.monotonic() - started
         if ray_pool is not None:
             summary.worker_peak_rss = tuple(ray_pool.memory())
             summary.worker_nodes = len(ray_pool.nodes())
@@ -128,6 +129,6 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
             close = getattr(study.keystore, "close", None)
             if close is not None:
                 close()
-    for line in summary.lines(time.monotonic() - started):
+    for line in summary.lines(summary.elapsed):
         print(line, file=err)
     return summary
