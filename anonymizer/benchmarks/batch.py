@@ -13,6 +13,7 @@ the model's) is left out; it is printed apart.
 
 from __future__ import annotations
 
+import io
 import json
 import resource
 import shutil
@@ -71,7 +72,7 @@ def measure(mode: str, files: int) -> dict:
         workers = {"batch0": 0, "ray1": 1, "ray2": 2}[mode]
         start = time.perf_counter()
         summary = run_batch(BatchRequest(root / "archive", root / "out", workers,
-                                         config=config), err=_Quiet())
+                                         config=config), err=io.StringIO())
         total = time.perf_counter() - start
         elapsed = summary.elapsed
         return {"files": summary.released, "words": words, "seconds": round(elapsed, 2),
@@ -83,17 +84,6 @@ def measure(mode: str, files: int) -> dict:
                 "run_on_driver": summary.redone}
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-class _Quiet:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
 
 
 def _single_process(config: Path, paths: list[Path], out: Path) -> dict:
