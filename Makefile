@@ -15,7 +15,7 @@ NB_MODEL := models/nb_transcript_ner
 $(STAMP): pyproject.toml $(NB_MODEL)/nb_transcript_ner/meta.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,ray]'
 	$(PY) -m pip install --quiet ./$(NB_MODEL)
 	touch $(STAMP)
 

@@ -20,6 +20,7 @@ from anonymizer.errors import AnonymizerError, ExitCode
 # Command-group modules, in the order they appear in --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "anonymizer.cli.engine_cmds",
+    "anonymizer.cli.batch_cmds",
     "anonymizer.cli.audit_cmds",
     "anonymizer.cli.vault_cmds",
     "anonymizer.cli.participant_cmds",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from anonymizer.cli.common import add_language, open_keystore, settings_from
 from anonymizer.errors import AnonymizerError, ExitCode, InputError, InternalError
-from anonymizer.formats.transcript import Transcript, TranscriptFormat
+from anonymizer.formats.transcript import Transcript
 
 # The engine pulls in spaCy and Presidio (seconds), the formats python-docx: the commands import
 # them when they run, so that --help does not pay for them.
@@ -88,12 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome: Outcome) -> None:
-    from anonymizer.formats import (
-        render_clean_text,
-        write_clean_docx,
-        write_clean_subtitles,
-        write_clean_text,
-    )
+    from anonymizer.formats import render_clean_text
+    from anonymizer.formats.outputs import DIGEST_CHARS, write_clean_outputs
 
     if args.output is None:
         rendered = render_clean_text(outcome.clean_text, transcript)
@@ -102,24 +98,8 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
         print(f"{path}: {_summary(outcome.scan, transcript)}", file=sys.stderr)
         return
     args.output.mkdir(parents=True, exist_ok=True)  # only once there is something to write
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    target = args.output / f"{digest}.clean.txt"
-    written: list[Path] = []
-    try:  # all of a file's outputs, or none of them
-        write_clean_text(outcome.clean_text, target, transcript)
-        written.append(target)
-        if transcript.format is TranscriptFormat.DOCX:
-            docx_target = args.output / f"{digest}.clean.docx"
-            write_clean_docx(outcome.clean_text, transcript, docx_target)
-            written.append(docx_target)
-        if transcript.format in (TranscriptFormat.VTT, TranscriptFormat.SRT):
-            subtitle_target = args.output / f"{digest}.clean.{transcript.format.value}"
-            write_clean_subtitles(outcome.clean_text, transcript, subtitle_target)
-            written.append(subtitle_target)
-    except BaseException:
-        for done in written:
-            done.unlink(missing_ok=True)
-        raise
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_CHARS]
+    written = write_clean_outputs(args.output, digest, transcript, outcome.clean_text)
     print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan, transcript)}")
 
 

@@ -11,6 +11,7 @@ contract); ``anonymize`` goes on to rewrite and verify. Both share everything up
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -186,6 +187,13 @@ class Engine:
                                workers=settings.nlp.workers)
         return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
 
+    def using(self, keystore: KeyStore) -> Engine:
+        """This engine (model, rules and detectors shared) numbering through another key store:
+        what a batch worker runs each transcript with (a copy of the study's key)."""
+        twin = copy.copy(self)
+        twin.keystore = keystore
+        return twin
+
     def _tags_needed(self, tokens: Sequence[Token]) -> set[int]:
         """The tokens of a chunk whose part-of-speech tags some detector reads."""
         needed = set(self.gendered.tags_needed(tokens))
@@ -287,25 +295,34 @@ class Engine:
         transcript is still resolved, verified and committed to the key store on its own."""
         wheres = wheres or ["transcript"] * len(texts)
         tables = table_lines or [frozenset()] * len(texts)
-        parsed = self.pipeline.analyse_many(texts, tags_for=self._tags_needed)
+        parsed = self.parse(texts)
         for text, where, chunks, table in zip(texts, wheres, parsed, tables, strict=True):
-            try:
-                with self.keystore.batch():
-                    # the roster detection saw: a name this transcript registers (a speaker
-                    # label numbered as a participant) is checked as what it replaced, like
-                    # every detected string, not as a roster name it was never matched against
-                    roster = self.roster()
-                    doc = Analysis(text, chunks, self.keystore, is_lower_case(text), table)
-                    scan = self._run_stages(doc)
-                    rewritten = self.rewriter.apply(text, scan.replacements)
-                    self.verify(text, scan, rewritten.text, where=where, roster=roster)
-            except AnonymizerError as refused:
-                yield refused
-                continue
-            except Exception as error:  # noqa: BLE001 - one transcript's bug fails it alone
-                yield InternalError.of(where, error)
-                continue
-            yield Outcome(rewritten.text, scan, rewritten)
+            yield self.anonymize_parsed(text, chunks, where=where, table_lines=table)
+
+    def parse(self, texts: Sequence[str]) -> Iterator[list[AnalysedChunk]]:
+        """The spaCy pass, each text's chunks in order: what does not depend on the key store
+        (a batch worker keeps it, to finish the transcript again with a newer key)."""
+        return self.pipeline.analyse_many(texts, tags_for=self._tags_needed)
+
+    def anonymize_parsed(self, text: str, chunks: list[AnalysedChunk], *,
+                         where: str = "transcript", table_lines: frozenset[int] = frozenset(),
+                         ) -> Outcome | AnonymizerError:
+        """Every stage after the parse, for one transcript: its Outcome or what refused it."""
+        try:
+            with self.keystore.batch():
+                # the roster detection saw: a name this transcript registers (a speaker label
+                # numbered as a participant) is checked as what it replaced, like every
+                # detected string, not as a roster name it was never matched against
+                roster = self.roster()
+                doc = Analysis(text, chunks, self.keystore, is_lower_case(text), table_lines)
+                scan = self._run_stages(doc)
+                rewritten = self.rewriter.apply(text, scan.replacements)
+                self.verify(text, scan, rewritten.text, where=where, roster=roster)
+        except AnonymizerError as refused:
+            return refused
+        except Exception as error:  # noqa: BLE001 - one transcript's bug fails it alone
+            return InternalError.of(where, error)
+        return Outcome(rewritten.text, scan, rewritten)
 
     def verify(self, text: str, scan: Scan, clean: str, *, where: str = "transcript",
                roster: Sequence[Identity] | None = None) -> None:

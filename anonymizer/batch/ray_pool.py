@@ -1,0 +1,175 @@
+"""The workers as Ray actors: one ``TranscriptWorker`` per actor, so each worker loads the model
+once and keeps it for every transcript it is given.
+
+On this machine (no ``--ray-address``) the batch starts its own Ray: ``num_cpus`` = workers, no
+dashboard, no usage statistics, Ray's session folder in a private temp folder (mode 0700; a
+folder under the output would make Ray's socket paths too long) and object spilling inside the
+output's work folder; both are removed at the end, and a leftover of a run that was killed is
+removed at the next start. With ``--ray-address`` the batch joins a running cluster as a client
+(its operator owns that cluster's folders). A worker that dies is restarted and its task run
+again (Ray's ``max_restarts``/``max_task_retries``); a task that still fails is run on the driver.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from anonymizer.batch.snapshot import KeySnapshot
+from anonymizer.batch.worker import Job, TranscriptWorker, WorkerResult
+from anonymizer.errors import SettingsError
+
+SPILL_FOLDER = "spill"
+TEMP_POINTER = "ray-temp"  # the path of Ray's temp folder, to remove it after a kill -9
+_KEPT_SNAPSHOTS = 8
+WINDOW_PER_WORKER = 3  # items in flight per worker: one in hand, two queued
+
+
+def _ray() -> Any:
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        import ray
+    except ImportError:
+        raise SettingsError("batch with workers needs Ray: pip install "
+                            "'transcript-anonymizer[ray]' (or run with --workers 0)") from None
+    return ray
+
+
+def remove_leftovers(work: Path) -> None:
+    """Ray's folders of an earlier run of this batch that was killed before it could clean up."""
+    pointer = work / TEMP_POINTER
+    if pointer.exists():
+        old = Path(pointer.read_text(encoding="utf-8").strip())
+        if old.name.startswith("anonymizer-ray-") and old.parent == Path(tempfile.gettempdir()):
+            shutil.rmtree(old, ignore_errors=True)
+        pointer.unlink(missing_ok=True)
+    shutil.rmtree(work / SPILL_FOLDER, ignore_errors=True)
+
+
+class RayPool:
+    def __init__(self, workers: int, work: Path, address: str | None = None) -> None:
+        ray = self.ray = _ray()
+        self.work = work
+        self.temp: Path | None = None
+        self.started = not ray.is_initialized()
+        env = {k: os.environ[k] for k in ("PYTHONPATH", "RAY_USAGE_STATS_ENABLED")
+               if k in os.environ}
+        if self.started:
+            remove_leftovers(work)
+            runtime_env = {"env_vars": env}
+            if address:
+                ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
+            else:
+                self.temp = Path(tempfile.mkdtemp(prefix="anonymizer-ray-"))
+                (work / TEMP_POINTER).write_text(str(self.temp), encoding="utf-8")
+                spill = work / SPILL_FOLDER
+                spill.mkdir(mode=0o700, exist_ok=True)
+                ray.init(num_cpus=max(workers, 1), include_dashboard=False,
+                         runtime_env=runtime_env, log_to_driver=False,
+                         _temp_dir=str(self.temp), object_spilling_directory=str(spill))
+        actor = ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2,
+                           concurrency_groups={"finish": 1})(_actor_class(ray))
+        self.actors = [actor.remote(WINDOW_PER_WORKER + 1) for _ in range(workers)]
+        self.window = WINDOW_PER_WORKER * workers
+        self._busy = [0] * workers
+        self._snapshots: dict[tuple[str, int], Any] = {}
+
+    def submit(self, job: Job, snapshot: KeySnapshot) -> object:
+        key = (job.study, snapshot.version)
+        if key not in self._snapshots:  # each version of the key goes to the store once
+            while len(self._snapshots) >= _KEPT_SNAPSHOTS:
+                self._snapshots.pop(next(iter(self._snapshots)))
+            self._snapshots[key] = self.ray.put(snapshot)
+        index = min(range(len(self.actors)), key=lambda i: self._busy[i])
+        self._busy[index] += 1
+        return _Handle(index, self.actors[index].process.remote(job, self._snapshots[key]), job,
+                       snapshot)
+
+    def warm(self, jobs: list[Job]) -> None:
+        """Load each study's engine in every worker before the clock starts (model, rules,
+        gazetteers: seconds), so the progress line measures transcripts, not start-up."""
+        self.ray.get([actor.warm.remote(job) for actor in self.actors for job in jobs])
+
+    def nodes(self) -> set[str]:
+        """The Ray nodes the workers run on."""
+        return set(self.ray.get([actor.node.remote() for actor in self.actors]))
+
+    def memory(self) -> list[int]:
+        """Each worker's peak resident memory, in bytes."""
+        return list(self.ray.get([actor.memory.remote() for actor in self.actors]))
+
+    def redo(self, handle: object, snapshot: KeySnapshot) -> object:
+        old = _Handle.of(handle)
+        key = (old.job.study, snapshot.version)
+        ref = self._snapshots.get(key)
+        if ref is None:
+            ref = self._snapshots[key] = self.ray.put(snapshot)
+        self._busy[old.actor] += 1
+        return _Handle(old.actor, self.actors[old.actor].redo.remote(old.job, ref), old.job,
+                       snapshot)
+
+    def result(self, handle: object) -> WorkerResult:
+        index, future, job, snapshot = _Handle.of(handle)
+        try:
+            result: WorkerResult = self.ray.get(future)
+            return result
+        except self.ray.exceptions.RayError:
+            # The worker is gone for good (or the task failed in Ray): the driver runs it.
+            return WorkerResult(job, snapshot.version, conflict=True)
+        finally:
+            self._busy[index] -= 1
+
+    def close(self) -> None:
+        self._snapshots.clear()
+        for actor in self.actors:
+            self.ray.kill(actor)
+        if self.started:
+            self.ray.shutdown()
+        shutil.rmtree(self.work / SPILL_FOLDER, ignore_errors=True)
+        if self.temp is not None:
+            shutil.rmtree(self.temp, ignore_errors=True)
+            (self.work / TEMP_POINTER).unlink(missing_ok=True)
+
+
+class _Handle(NamedTuple):
+    actor: int
+    future: Any
+    job: Job
+    snapshot: KeySnapshot
+
+    @staticmethod
+    def of(handle: object) -> _Handle:
+        assert isinstance(handle, _Handle)
+        return handle
+
+
+def _actor_class(ray: Any) -> type:
+    class TranscriptActor:
+        def __init__(self, keep: int) -> None:
+            self.worker = TranscriptWorker(keep)
+
+        def process(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
+            return self.worker.process(job, snapshot)
+
+        def warm(self, job: Job) -> None:
+            self.worker.finisher(job)
+
+        @ray.method(concurrency_group="finish")
+        def redo(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
+            return self.worker.redo(job, snapshot)
+
+        @ray.method(concurrency_group="finish")
+        def node(self) -> str:
+            return str(ray.get_runtime_context().get_node_id())
+
+        @ray.method(concurrency_group="finish")
+        def memory(self) -> int:
+            """Peak resident memory of this worker, in bytes (the benchmark asks)."""
+            import resource
+
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    return TranscriptActor
