@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "anonymizer.cli.participant_cmds",
     "anonymizer.cli.review_cmds",
     "anonymizer.cli.watch_cmds",
+    "anonymizer.cli.web_cmds",
 )
 
 

@@ -1,0 +1,41 @@
+"""Fixtures of the workbench tests: a study with a real vault (``tests/steward_study.py``), its
+accounts (real Argon2id, cheap parameters), the app served by a real uvicorn on a free loopback
+port, and a headless Chromium (``tests/browser.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browser import chromium_browser, page  # noqa: F401 - fixtures
+from steward_study import (  # noqa: F401 - fixtures
+    StewardStudy,
+    empty_study,
+    steward_commands_registered,
+    steward_env,
+    study,
+)
+
+PASSWORDS = {"stella": "steward password 1", "conrad": "committee password 2",
+             "astrid": "assistant password 3"}
+ROLES = {"stella": "steward", "conrad": "committee", "astrid": "assistant"}
+
+
+def cheap_hasher():
+    from argon2 import PasswordHasher, Type
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
+
+
+@pytest.fixture
+def bare_study(tmp_path: Path, steward_env: None) -> StewardStudy:  # noqa: F811 - the fixture
+    """Settings and a vault with three participants, no engine (nothing can be released)."""
+    return StewardStudy(tmp_path, None)
+
+
+def add_accounts(settings) -> None:
+    from anonymizer.web.accounts import Accounts, Role
+
+    accounts = Accounts.of(settings, hasher=cheap_hasher())
+    for name, role in ROLES.items():
+        accounts.add(name, Role(role), PASSWORDS[name])
