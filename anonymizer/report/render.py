@@ -135,10 +135,11 @@ def _transcripts(report: dict[str, Any]) -> str:
     rows = [[escape(t["released_as"]), str(t["participant"]), escape(t["wave"]),
              escape(t["anonymized_at"] or "-"), escape(t["consent"] or "-"),
              *[str(t["replacements"]["by_kind"].get(k, 0)) for k in kinds],
-             str(t["replacements"]["total"]), str(t["residual_risk_flags"] or 0)]
+             str(t["replacements"]["total"]), str(t["residual_risk_flags"] or 0),
+             escape(t.get("reviewed_by") or "-")]
             for t in report["transcripts"]]
     header = ["Released as", "Participant", "Wave", "Anonymized", "Consent",
-              *[escape(k) for k in kinds], "Total", "Flags"]
+              *[escape(k) for k in kinds], "Total", "Flags", "Reviewed by"]
     numeric = [1, *range(5, 5 + len(kinds) + 2)]
     return _or_none(rows, element("div", table(header, rows, numeric=numeric,
                                                id="transcripts"), class_="scroll-x"))
@@ -156,10 +157,12 @@ def _quarantine(report: dict[str, Any]) -> str:
 
 def _reidentifications(report: dict[str, Any]) -> str:
     rows = [[str(r["seq"]), escape(r["time"]), escape(r["actor"]), escape(r["kind"] or "-"),
-             escape(", ".join(str(n) for n in r["numbers"]) or "-"), escape(r["command"] or "-")]
+             escape(", ".join(str(n) for n in r["numbers"]) or "-"), escape(r["command"] or "-"),
+             escape((r.get("reason") or "-").replace("_", " "))]
             for r in report["reidentifications"]]
-    return _or_none(rows, table(["Record", "Time (UTC)", "Who (OS user)", "Kind", "Number(s)",
-                                 "How"], rows, numeric=[0], id="reidentifications"))
+    return _or_none(rows, table(["Record", "Time (UTC)", "Who (account or OS user)", "Kind",
+                                 "Number(s)", "How", "Why"], rows, numeric=[0],
+                                id="reidentifications"))
 
 
 def _decisions(report: dict[str, Any]) -> str:

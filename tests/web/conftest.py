@@ -16,26 +16,8 @@ from steward_study import (  # noqa: F401 - fixtures
     study,
 )
 
-PASSWORDS = {"stella": "steward password 1", "conrad": "committee password 2",
-             "astrid": "assistant password 3"}
-ROLES = {"stella": "steward", "conrad": "committee", "astrid": "assistant"}
-
-
-def cheap_hasher():
-    from argon2 import PasswordHasher, Type
-
-    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
-
 
 @pytest.fixture
 def bare_study(tmp_path: Path, steward_env: None) -> StewardStudy:  # noqa: F811 - the fixture
     """Settings and a vault with three participants, no engine (nothing can be released)."""
     return StewardStudy(tmp_path, None)
-
-
-def add_accounts(settings) -> None:
-    from anonymizer.web.accounts import Accounts, Role
-
-    accounts = Accounts.of(settings, hasher=cheap_hasher())
-    for name, role in ROLES.items():
-        accounts.add(name, Role(role), PASSWORDS[name])

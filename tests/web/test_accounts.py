@@ -8,7 +8,7 @@ import json
 import stat
 
 import pytest
-from conftest import cheap_hasher
+from workbench import cheap_hasher
 
 from anonymizer.web.accounts import AccountError, Accounts, Role
 
