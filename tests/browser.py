@@ -168,6 +168,26 @@ class Page:
         self.call("Page.navigate", {"url": self.url})
         self.browser.wait_for_event("Page.loadEventFired", session=self.session)
 
+    def goto(self, url: str) -> None:
+        """Load ``url`` (an http:// address of a test server) and wait for its load event."""
+        self.url = url
+        self.navigating(lambda: self.call("Page.navigate", {"url": url}))
+
+    def navigating(self, action: Any) -> None:
+        """Do ``action`` (a click that submits a form, say) and wait for the next page's load
+        event; earlier requests and messages are dropped."""
+        self.browser.events[:] = [e for e in self.browser.events
+                                  if e.get("sessionId") != self.session]
+        action()
+        self.browser.wait_for_event("Page.loadEventFired", session=self.session)
+
+    def set_files(self, selector: str, paths: list[Path]) -> None:
+        """Choose ``paths`` in the file input ``selector`` (what a drop or the file dialog does)."""
+        root = self.call("DOM.getDocument")["root"]["nodeId"]
+        node = self.call("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        self.call("DOM.setFileInputFiles", {"nodeId": node,
+                                            "files": [str(Path(p).resolve()) for p in paths]})
+
     def _mine(self, method: str) -> list[dict[str, Any]]:
         return [e["params"] for e in self.browser.events
                 if e["method"] == method and e.get("sessionId") == self.session]

@@ -26,6 +26,8 @@ class Mark:
     index: int  # 1-based, in its list
     kind: str
     title: str = ""
+    # marks merged into this one (they overlapped it): (cls, index), for their anchors
+    others: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def _groups(marks: Sequence[Mark], length: int) -> list[Mark]:
         if merged and start < merged[-1].end:
             last = merged[-1]
             merged[-1] = Mark(last.start, max(last.end, end), last.cls, last.index, last.kind,
-                              last.title)
+                              f"{last.title} | {mark.title}" if mark.title else last.title,
+                              (*last.others, (mark.cls, mark.index)))
         else:
             merged.append(Mark(start, end, mark.cls, mark.index, mark.kind, mark.title))
     return merged
