@@ -50,14 +50,16 @@ def find_chromium() -> str:
                        "'chromium-driver' (apt-get install -y chromium chromium-driver)")
 
 
-def chromium_args(binary: str, profile: Path) -> list[str]:
+def chromium_args(binary: str, profile: Path, *, loopback: bool = False) -> list[str]:
+    """``loopback``: 127.0.0.1 stays reachable (a test server there); no host name resolves."""
+    rules = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" if loopback else "MAP * ~NOTFOUND"
     return [
         binary, "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--no-default-browser-check", "--disable-default-apps",
         "--disable-extensions", "--disable-client-side-phishing-detection",
         "--disable-domain-reliability", "--metrics-recording-only", "--mute-audio",
-        "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-dev-shm-usage",
+        f"--host-resolver-rules={rules}", "--disable-dev-shm-usage",
         f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank",
     ]
 
@@ -265,7 +267,8 @@ def _high(fd: int) -> int:
     return copy
 
 
-def launch(profile: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Browser:
+def launch(profile: Path, *, timeout: float = DEFAULT_TIMEOUT, loopback: bool = False
+           ) -> Browser:
     binary = find_chromium()
     profile.mkdir(parents=True, exist_ok=True)
     commands_r, commands_w = map(_high, os.pipe())
@@ -278,7 +281,7 @@ def launch(profile: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Browser:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_PROXY")
            and not k.endswith("_proxy")}
     process = subprocess.Popen(
-        chromium_args(binary, profile), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        chromium_args(binary, profile, loopback=loopback), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         # close_fds=False: fds 3 and 4 are made in ``wire`` and must survive; Python's own fds
         # are close-on-exec (PEP 446), so nothing else leaks into the browser
         stderr=subprocess.DEVNULL, preexec_fn=wire, close_fds=False, env=env)
@@ -294,8 +297,8 @@ def launch(profile: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Browser:
 
 
 @contextmanager
-def chromium(profile: Path) -> Iterator[Browser]:
-    browser = launch(profile)
+def chromium(profile: Path, *, loopback: bool = False) -> Iterator[Browser]:
+    browser = launch(profile, loopback=loopback)
     try:
         yield browser
     finally:

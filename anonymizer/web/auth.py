@@ -118,8 +118,8 @@ def current(request: Request) -> Who | None:
     return Who(session, session.account, session.role)
 
 
-def refused(request: Request, status: int, reason: str) -> Response:
-    return request.app.state.workbench.page(request, None, "refused.html",
+def refused(request: Request, status: int, reason: str, who: Who | None = None) -> Response:
+    return request.app.state.workbench.page(request, who, "refused.html",
                                             {"reason": reason}, status=status)
 
 
@@ -134,7 +134,7 @@ def guard(view: View) -> Callable[[Request], Awaitable[Response]]:
                     return RedirectResponse("/login", status_code=303)
                 return refused(request, 403, "not logged in")
             if who.role not in roles:
-                return refused(request, 403, "your role may not open this page")
+                return refused(request, 403, "your role may not open this page", who)
         form: FormData | dict[str, Any] = {}
         if request.method in STATE_CHANGING:
             limit = request.app.state.workbench.settings.web.max_upload_mb * 1024 * 1024

@@ -44,6 +44,7 @@ table.aligned td.num { color: var(--muted); }
 .dropzone { border: 2px dashed #64748b; padding: 2rem; text-align: center; margin: .8rem 0; }
 .dropzone.over { background: #eff6ff; border-color: #1d4ed8; }
 mark.rep { cursor: pointer; }
+a.mark-link { color: inherit; text-decoration: none; }
 details.mark-actions { display: inline; }
 """
 

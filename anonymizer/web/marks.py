@@ -134,7 +134,9 @@ def aligned_rows(clean: str, original: str, replacements: Sequence[ReviewMark],
                  flags: Sequence[ReviewMark], describe: dict[str, str]) -> list[Row]:
     clean_lines = lines(clean, clean_marks(replacements, flags, describe))
     starts = [to_original(line.start, replacements) for line in clean_lines]
-    starts = [max(0, min(s, len(original))) for s in starts] + [len(original) + 1]
+    # +1: the line after the original's last one starts past its end (a reader may have left
+    # out the final line break the released file has)
+    starts = [max(0, min(s, len(original) + 1)) for s in starts] + [len(original) + 1]
     o_marks = original_marks(replacements, flags)
     rows = []
     for i, line in enumerate(clean_lines):
@@ -145,4 +147,6 @@ def aligned_rows(clean: str, original: str, replacements: Sequence[ReviewMark],
         segments = tuple(s for part in lines(piece, shifted) for s in
                          (*part.segments, Segment("\n")))[:-1] if piece else ()
         rows.append(Row(line.number, line, segments))
+    if rows and not rows[-1].clean.segments and not rows[-1].original:
+        rows.pop()  # the released file's final line break, not a line
     return rows

@@ -1,0 +1,206 @@
+"""The workbench in a real headless Chromium against a real uvicorn on a loopback port, over a
+study whose transcripts the real daemon released (the session's model, a real vault).
+
+The issue's story: an assistant uploads a transcript and sees its receipt; the daemon releases
+it; a steward finds the missed name "Poppy" (no detector and no flag caught it), selects it and
+registers it as a person; the re-run the daemon then does (here: the daemon's own ``rerun``,
+what "Apply" hands it) releases a text with a label where the name was, and the audit log names
+the account. The committee reads the report and is refused the original and the search; a
+wrong password and a POST without the CSRF token are refused. Screenshots go to
+test-artifacts/ (git-ignored). Every page loads only from the server and breaks no CSP rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser import Page, artifact
+from steward_study import StewardStudy
+from workbench import PASSWORDS, build
+
+MISSED = """\
+Interviewer: And who helped you through the worst weeks?
+Torvald Myrhaug: Mostly the dog. Poppy sleeps by the stove when the ringing is bad.
+Interviewer: That sounds like a comfort.
+"""
+
+
+@pytest.fixture
+def server(empty_study: StewardStudy) -> Iterator[str]:
+    import uvicorn
+
+    with empty_study.config.open("a", encoding="utf-8") as config:
+        config.write("\n[watch]\nsettle_seconds = 0.0\npoll_seconds = 0.05\n")
+    app = build(empty_study)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                            lifespan="off")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    for _ in range(2000):  # a deadline of a few seconds, each wait a real condition
+        if running.started:
+            started.set()
+            break
+        thread.join(0.005)
+    assert started.is_set(), "uvicorn did not start"
+    port = running.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(10)
+
+
+def daemon(study: StewardStudy, session_engine) -> object:
+    from anonymizer.audit.log import open_audit_log
+    from anonymizer.daemon import Daemon
+    from anonymizer.engine.engine import Engine
+    from anonymizer.keys.vault_adapter import open_vault_keystore
+
+    settings = study.settings()
+    keystore = open_vault_keystore(settings, interactive=False)
+    engine = Engine(settings, session_engine.rulebook, session_engine.pipeline, keystore)
+    audit = open_audit_log(settings, keystore.vault.audit_key())
+    return Daemon(settings, engine, keystore, audit, polling=True)
+
+
+def clean(page: Page, base: str) -> None:
+    """Loaded from the server only, and no CSP violation or script error."""
+    assert [u for u in page.requests() if not u.startswith(base)] == []
+    assert page.messages() == []
+
+
+def login(page: Page, base: str, account: str, password: str | None = None) -> None:
+    page.goto(f"{base}/login")
+    page.evaluate(f"document.querySelector('#name').value = {json.dumps(account)};"
+                  f"document.querySelector('#password').value = "
+                  f"{json.dumps(password or PASSWORDS[account])}; 1")
+    page.navigating(lambda: page.click("#login"))
+
+
+def logout(page: Page) -> None:
+    page.navigating(lambda: page.click("#logout"))
+    assert page.evaluate("location.pathname") == "/login"
+
+
+def text_of(page: Page, selector: str) -> str:
+    return page.evaluate(f"document.querySelector({json.dumps(selector)}).textContent")
+
+
+def post_without_token(page: Page, path: str) -> int:
+    return page.evaluate(f"fetch({json.dumps(path)}, {{method: 'POST', body: new "
+                         "URLSearchParams({reason: 'check a missed name'})}).then(r => r.status)")
+
+
+def test_the_workbench_end_to_end(server: str, empty_study: StewardStudy, session_engine,
+                                  page: Page, tmp_path: Path) -> None:
+    study, base = empty_study, server
+
+    # -- the assistant uploads, and sees the receipt -------------------------------------
+    login(page, base, "astrid")
+    assert page.evaluate("location.pathname") == "/assistant"
+    upload = tmp_path / "P01_wave1.txt"
+    upload.write_text(MISSED, encoding="utf-8")
+    page.set_files("#files", [upload])
+    page.navigating(lambda: page.click("#upload"))
+    assert "1 file(s) received" in text_of(page, "#message")
+    assert text_of(page, "#receipts .fate") == "waiting in the inbox for the daemon"
+    clean(page, base)
+    page.screenshot(artifact("workbench-assistant-upload.png"))
+    assert (study.data / "inbox" / "P01_wave1.txt").read_text(encoding="utf-8") == MISSED
+
+    worker = daemon(study, session_engine)
+    summary = worker.run(oneshot=True)
+    assert summary.released == 1
+    page.goto(f"{base}/assistant")
+    assert text_of(page, "#receipts .fate") == "released as P01 wave1"
+    page.screenshot(artifact("workbench-assistant-receipt.png"))
+    logout(page)
+
+    # -- the steward finds the missed name and registers it ------------------------------
+    login(page, base, "stella")
+    assert page.evaluate("location.pathname") == "/steward"
+    page.navigating(lambda: page.click('a[href="/steward/t/P01_wave1"]'))
+    released = text_of(page, "#clean-text")
+    assert "Poppy" in released and "Participant 1" in released
+    clean(page, base)
+    page.screenshot(artifact("workbench-steward-transcript.png"))
+    assert page.evaluate("document.querySelector('#selection-bar').classList.contains"
+                         "('hidden')")
+    page.evaluate("""(() => { const pre = document.querySelector('#clean-text');
+        const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+        let node; while ((node = walker.nextNode()) && node.data.indexOf('Poppy') < 0) {}
+        const range = document.createRange(), at = node.data.indexOf('Poppy');
+        range.setStart(node, at); range.setEnd(node, at + 5);
+        const s = document.getSelection(); s.removeAllRanges(); s.addRange(range); })()""")
+    page.wait_until("!document.querySelector('#selection-bar').classList.contains('hidden')")
+    assert text_of(page, "#selected-text") == "Poppy"
+    page.screenshot(artifact("workbench-steward-selection.png"))
+    page.navigating(lambda: page.click("#deny-person"))
+    message = text_of(page, "#message")
+    label = re.search(r"Registered as (Person \d+) in the key vault", message).group(1)
+    page.screenshot(artifact("workbench-steward-apply.png"))
+
+    # a POST without the CSRF token is refused, and changes nothing
+    assert post_without_token(page, "/steward/t/P01_wave1/reviewed") == 403
+
+    # the re-run the daemon does for "Apply"
+    from anonymizer.store.released import find_sidecar, store_folder
+
+    result = worker.rerun(lambda: find_sidecar(store_folder(study.settings()), "P01_wave1"))
+    assert result.new_stem == "P01_wave1_r2"
+    page.goto(f"{base}/steward/t/P01_wave1_r2")
+    relabelled = text_of(page, "#clean-text")
+    assert relabelled == released.replace("Poppy", f"[{label}]")
+    assert f"[{label}]" in page.evaluate("[...document.querySelectorAll('#clean-text "
+                                         "mark.rep')].map(m => m.textContent)")
+    page.screenshot(artifact("workbench-steward-relabelled.png"))
+
+    # the original beside it, behind a reason
+    page.navigating(lambda: page.click("#show-original"))
+    page.evaluate("document.querySelector('#reason').value = 'check the missed name'; 1")
+    page.navigating(lambda: page.click("#open-original"))
+    rows = page.evaluate("[...document.querySelectorAll('#aligned tbody tr')].map(r =>"
+                         " [r.cells[1].textContent, r.cells[2].textContent])")
+    assert [o for o, _ in rows] == MISSED.rstrip("\n").split("\n")
+    assert [c for _, c in rows] == relabelled.rstrip("\n").split("\n")
+    assert "Poppy" in rows[1][0] and "Poppy" not in rows[1][1]
+    page.screenshot(artifact("workbench-steward-original.png"))
+    logout(page)
+
+    decisions = [(e, f) for e, f in study.audit_events() if e == "review_decision"]
+    assert [f["decision"] for _, f in decisions] == ["add_deny"]
+    log = study.audit_path.read_text(encoding="utf-8").splitlines()
+    assert any('"actor":"stella"' in line and '"add_deny"' in line for line in log)
+    assert any('"actor":"stella"' in line and '"reidentified"' in line for line in log)
+    assert all("Poppy" not in line and "Torvald" not in line for line in log)
+
+    # -- the committee reads the report, and is refused the original and the search ------
+    login(page, base, "conrad")
+    assert page.evaluate("location.pathname") == "/committee"
+    assert text_of(page, "#audit-verify").startswith("Audit log OK")
+    assert "check the missed name" in text_of(page, "#reidentifications")
+    report_text = text_of(page, "body")
+    assert "Poppy" not in report_text and "Torvald" not in report_text
+    clean(page, base)
+    page.screenshot(artifact("workbench-committee-report.png"), full_page=True)
+    page.goto(f"{base}/steward/search")
+    assert text_of(page, "#refused") == "your role may not open this page"
+    token = page.evaluate("document.querySelector('meta[name=csrf-token]').content")
+    status = page.evaluate(f"""fetch('/steward/t/P01_wave1_r2/original', {{method: 'POST',
+        body: new URLSearchParams({{csrf: {json.dumps(token)}, reason: 'just curious now'}})}})
+        .then(r => r.status)""")
+    assert status == 403
+    page.screenshot(artifact("workbench-committee-refused.png"))
+    logout(page)
+
+    # -- a wrong password -------------------------------------------------------------
+    login(page, base, "stella", "not the password")
+    assert text_of(page, "#login-message") == "Wrong account name or password."
+    page.screenshot(artifact("workbench-wrong-password.png"))
