@@ -29,6 +29,8 @@ class AuditEvent(str, Enum):
     DUPLICATE = "duplicate"
     SUPERSEDED = "superseded"  # a release replaced by its rerun (store rerun)
     RERUN_REFUSED = "rerun_refused"  # a rerun the pipeline refused; the old release stays
+    RERUN_REQUESTED = "rerun_requested"  # the daemon took a queued rerun request (requests/)
+    AFFECTED_LISTED = "affected_listed"  # store affected: which releases a correction concerns
     REVIEW_DECISION = "review_decision"
     RULES_CHANGED = "rules_changed"
     PARTICIPANT_ADDED = "participant_added"

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from anonymizer.benchmarks.affected import affected_section
 from anonymizer.benchmarks.daemon import daemon_section
 from anonymizer.benchmarks.ids import ids_section
 from anonymizer.benchmarks.realfiles import realfiles_section
@@ -69,7 +70,7 @@ def engine_section() -> None:
 
 SECTIONS: dict[str, Callable[[], object]] = {
     "engine": engine_section, "vault": vault_section, "daemon": daemon_section,
-    "ids": ids_section, "realfiles": realfiles_section}
+    "ids": ids_section, "realfiles": realfiles_section, "affected": affected_section}
 
 
 def host_check() -> float:

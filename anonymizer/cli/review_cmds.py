@@ -6,7 +6,8 @@
     rules add-deny NAME [--kind person|place|organisation]   a missed name -> the vault
     rules add-allow WORD [--force]                        a false positive -> project allow list
 
-after a correction: ``anonymizer store rerun P07_wave2`` (``anonymizer.cli.watch_cmds``).
+after a correction: ``anonymizer store affected --since-correction N [--queue]`` lists (and
+re-runs) every released transcript it concerns (``anonymizer.cli.affected_cmds``).
 
 The work is in ``anonymizer.review`` and ``anonymizer.report``; every decision and every page
 with names is recorded in the audit log there.
@@ -21,7 +22,11 @@ from pathlib import Path
 from anonymizer.cli.common import command_group, lines_from, settings_from, subcommand
 from anonymizer.errors import ExitCode, InputError
 
-RERUN_HINT = "anonymizer store rerun P07_wave2 (its released name; stop the daemon first)"
+
+def affected_hint(correction: int | None) -> str:
+    """How to find (and re-run) every released transcript a correction concerns."""
+    return (f"correction {correction}; the released transcripts it concerns: anonymizer store "
+            f"affected --since-correction {correction} (add --queue to re-run them)")
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -98,8 +103,8 @@ def cmd_add_deny(args: argparse.Namespace) -> int:
     if not result.created:
         print(f"already in the vault as {result.label}; nothing changed")
         return 0
-    print(f"registered as {result.label} in the vault (recorded in the audit log); re-run each "
-          f"transcript it was missed in: {RERUN_HINT}")
+    print(f"registered as {result.label} in the vault (recorded in the audit log as "
+          f"{affected_hint(result.correction)})")
     return 0
 
 
@@ -112,8 +117,8 @@ def cmd_add_allow(args: argparse.Namespace) -> int:
     if not result.added:
         print(f"already in {result.path}; nothing changed")
         return 0
-    print(f"added to {result.path} ({result.words} entries; recorded in the audit log); re-run "
-          f"each transcript it was replaced in: {RERUN_HINT}")
+    print(f"added to {result.path} ({result.words} entries; recorded in the audit log as "
+          f"{affected_hint(result.correction)})")
     return 0
 
 
@@ -149,8 +154,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.set_defaults(func=cmd_report)
 
     commands = command_group(sub, "rules", "steward corrections: missed names, false positives",
-                             "Correct what a review found, then re-run the transcript: "
-                             "anonymizer store rerun P07_wave2.")
+                             "Correct what a review found, then re-run the transcripts it "
+                             "concerns: anonymizer store affected --since-correction N "
+                             "--queue (N: printed by the correction).")
     deny = subcommand(
         commands, "add-deny", "a missed name: register it in the vault so it is always replaced",
         "Register a missed name as a person, place or organisation in the key "

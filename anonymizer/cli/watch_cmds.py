@@ -7,7 +7,9 @@ by policy); 2 with ``--oneshot`` when any input went to quarantine (duplicates i
 settings (no ethics metadata, no vault backend); 4 the vault refused; 1 another daemon holds the
 work folder, or the audit log refused. Of ``store rerun``: 0 re-released; 2 no such release, a
 withdrawn participant, no --yes without a terminal; 5 verification refused the new version (the
-old one stays); 4 the vault refused; 1 a daemon is running, or another failure.
+old one stays); 4 the vault refused; 1 another failure. With a daemon running, ``store rerun``
+queues the rerun for it (``anonymizer.daemon.requests``) and waits for its outcome (the same
+exit codes), or with ``--no-wait`` returns 0 once it is queued.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from types import FrameType
 
+from anonymizer.cli import affected_cmds
 from anonymizer.cli.common import settings_from
 from anonymizer.errors import (
     AnonymizerError,
@@ -26,7 +30,7 @@ from anonymizer.errors import (
     KeyStoreError,
     VerificationError,
 )
-from anonymizer.refusals import Reason
+from anonymizer.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,13 +69,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "released as P07_wave2_r2 (then _r3, ...) and the old one -- clean files, review data, "
         "metadata, catalog rows -- is removed; the original stays sealed (once, under the new "
         "job). If verification refuses the new version, the old one stays as it is (exit 5). "
-        "Runs in place of the daemon: stop the daemon first. Recorded in the audit log "
-        "(released with supersedes, superseded).", allow_abbrev=False)
+        "With a daemon running, the rerun is handed to it (queued in requests/) and this "
+        "waits for the outcome; otherwise it runs in place of the daemon. Recorded in the "
+        "audit log (rerun_requested, released with supersedes, superseded).",
+        allow_abbrev=False)
     rerun.add_argument("release", metavar="RELEASE",
                        help="P07_wave2 (its latest version), a path to its clean file or "
                        ".meta.json, or the first 8+ hex digits of its job id")
     rerun.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rerun.add_argument("--no-wait", action="store_true",
+                       help="with a running daemon: queue the rerun and return at once")
     rerun.set_defaults(func=cmd_store_rerun)
+    affected_cmds.register(group)
 
 
 def _logging(verbose: bool) -> None:
@@ -128,30 +137,20 @@ def cmd_store_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-# A refused rerun's exit code: what the steward can do about it.
-_RERUN_REFUSALS: dict[Reason, type[AnonymizerError]] = {
-    Reason.VERIFICATION_REFUSED: VerificationError,
-    Reason.VAULT_REFUSED: KeyStoreError,
-    Reason.PARTICIPANT_WITHDRAWN: InputError,
-    Reason.PARTICIPANT_UNKNOWN: InputError,
-    Reason.PARTICIPANT_MISMATCH: InputError,
-    Reason.PARTICIPANT_AMBIGUOUS: InputError,
-    Reason.WITHDRAWN_INPUT: InputError,
-    Reason.SUPERSEDED_GONE: InputError,
-}
-
-
 def cmd_store_rerun(args: argparse.Namespace) -> int:
-    from anonymizer.daemon.preflight import check_no_daemon, check_settings
+    from anonymizer.daemon.preflight import check_settings, daemon_running
+    from anonymizer.daemon.rerun import refusal_error
     from anonymizer.store.released import find_sidecar, read_meta, stem_of, store_folder
 
     settings = settings_from(args)
     check_settings(settings)
     folder = store_folder(settings)
     sidecar = find_sidecar(folder, args.release)  # cheap checks first: a typo costs no model load
-    check_no_daemon(settings)
+    stem = stem_of(sidecar)
     if not args.yes:
-        _confirm(stem_of(sidecar), str((read_meta(sidecar) or {}).get("job_id", "")))
+        _confirm(stem, str((read_meta(sidecar) or {}).get("job_id", "")))
+    if daemon_running(settings):
+        return _hand_to_daemon(settings, stem, wait=not args.no_wait)
     from anonymizer.daemon import open_daemon
 
     daemon = open_daemon(settings, interactive=None)
@@ -161,20 +160,63 @@ def cmd_store_rerun(args: argparse.Namespace) -> int:
         daemon.ctx.keystore.close()
     if result.refusal is not None:
         refusal = result.refusal
-        error = _RERUN_REFUSALS.get(refusal.reason, AnonymizerError)
-        raise error(f"the rerun of {result.old_stem} was refused ({refusal.reason.value} at "
-                    f"stage {refusal.stage.value}: {refusal.detail or 'see the log'}); "
-                    f"{result.old_stem} "
-                    "is unchanged (recorded in the audit log)")
+        raise refusal_error(refusal.reason)(
+            f"the rerun of {result.old_stem} was refused ({refusal.reason.value} at stage "
+            f"{refusal.stage.value}: {refusal.detail or 'see the log'}); {result.old_stem} "
+            "is unchanged (recorded in the audit log)")
     if result.new_stem is None:
         raise AnonymizerError(f"the rerun of {result.old_stem} (job {result.job[:12]}) did not "
                               "finish; the daemon finishes or rolls it back at its next start")
-    more = (" (finishing touches -- sealing, removing the old version -- are left to the "
-            "daemon's next start)") if result.unfinished else ""
-    print(f"re-ran {result.old_stem} as {result.new_stem} (job {result.job[:12]}); "
-          f"{result.old_stem} is removed, the original stays sealed{more}. Review it: "
-          f"anonymizer review {result.new_stem} -o review.html")
+    _print_rerun(result.old_stem, result.new_stem, result.job, result.unfinished)
     return 0
+
+
+def _print_rerun(old: str, new: str, job: str, unfinished: bool) -> None:
+    more = (" (finishing touches -- sealing, removing the old version -- are left to the "
+            "daemon's next start)") if unfinished else ""
+    print(f"re-ran {old} as {new} (job {job[:12]}, in place); the old version is removed, the "
+          f"original stays sealed{more}. Review it: anonymizer review {new} -o review.html")
+
+
+_BY_EXIT_CODE: dict[int, type[AnonymizerError]] = {
+    ExitCode.BAD_INPUT: InputError, ExitCode.KEYSTORE: KeyStoreError,
+    ExitCode.VERIFICATION: VerificationError}
+
+
+def _hand_to_daemon(settings: Settings, stem: str, *, wait: bool) -> int:
+    """A daemon runs: it does the rerun (``anonymizer.daemon.requests``); wait for it."""
+    from anonymizer.audit.fields import default_actor
+    from anonymizer.daemon.preflight import daemon_running
+    from anonymizer.daemon.requests import RequestStatus, request_state, submit_rerun
+
+    request = submit_rerun(settings, stem, actor=default_actor(), cause="steward")
+    if not wait:
+        print(f"queued the rerun of {stem} for the running daemon (request {request[:12]})")
+        return 0
+    print(f"the daemon is running: handed it the rerun of {stem} (request {request[:12]}); "
+          "waiting for it (Ctrl-C stops waiting, not the rerun)", file=sys.stderr)
+    pause = threading.Event()
+    looks = 0
+    while True:
+        looks += 1
+        state = request_state(settings, request)
+        if state.status is RequestStatus.DONE:
+            _print_rerun(stem, state.new_stem or stem, state.job or "", state.unfinished)
+            return 0
+        if state.status is RequestStatus.REFUSED:
+            error = _BY_EXIT_CODE.get(state.exit_code or 1, AnonymizerError)
+            raise error(f"the rerun of {stem} was refused ({state.reason}: "
+                        f"{state.detail or 'see the log'}); {stem} is unchanged (recorded in "
+                        "the audit log)")
+        # every 2 s: the look takes the daemon's lock for an instant when no daemon holds it
+        if looks % 10 == 0 and not daemon_running(settings):
+            state = request_state(settings, request)
+            if not state.status.final:
+                raise AnonymizerError(f"the daemon stopped before it finished the rerun of "
+                                      f"{stem} (request {request[:12]}, {state.status.value}); "
+                                      "it is done at the daemon's next start")
+            continue
+        pause.wait(0.2)
 
 
 def _confirm(stem: str, job: str) -> None:

@@ -12,7 +12,9 @@ Modules, one noun each::
     identify    whose transcript it is (file name clue, speaker labels, policy)
     release     release (store lock, plan, clean files, sidecar = commit), finish_release
     runner      process one job; quarantine_job; duplicates
-    rerun       a released transcript again from its sealed original (store rerun)
+    rerun       a released transcript again from its sealed original, in place (store rerun)
+    requests    the spool: reruns a steward queues for the running daemon (submit, state)
+    pickup      the daemon's side of the spool: take, run as a journaled job, settle after a crash
     recovery    after a crash: roll back, clean, rebuild the catalog, resume
 
 The store's own nouns (layout, names, sidecars, catalog, originals, quarantine, reasons, purge)

@@ -87,6 +87,7 @@ class Supersedes:
     files: tuple[tuple[str, str], ...]  # (file name, sha256) of its clean files and review data
     original: str  # its sealed original, relative to the project's originals folder
     input_sha256: str
+    version: int = 1  # its sidecar's version (1 for a release from before versions)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "files": [list(f) for f in self.files]}
@@ -98,7 +99,7 @@ class Supersedes:
             raise ValueError("supersedes.job is not a job id")
         return cls(job, str(value["folder"]), str(value["stem"]), str(value["meta"]),
                    tuple((str(n), str(s)) for n, s in value["files"]), str(value["original"]),
-                   str(value["input_sha256"]))
+                   str(value["input_sha256"]), int(value.get("version", 1)))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from anonymizer.errors import SettingsError
-from anonymizer.fsutil import exclusive_lock, make_dirs
+from anonymizer.fsutil import FolderLocked, exclusive_lock, make_dirs
 from anonymizer.settings import KeyStoreBackend, Settings
 
 FOLDERS = ("inbox", "work", "store", "quarantine", "originals")
@@ -27,6 +27,15 @@ def check_no_daemon(settings: Settings) -> None:
     make_dirs(work, 0o700)
     with exclusive_lock(work / DAEMON_LOCK, wait=False, what=DAEMON_RUNNING):
         pass
+
+
+def daemon_running(settings: Settings) -> bool:
+    """Whether a daemon (or a ``store rerun``) holds the work folder now."""
+    try:
+        check_no_daemon(settings)
+    except FolderLocked:
+        return True
+    return False
 
 
 def check_settings(settings: Settings) -> None:

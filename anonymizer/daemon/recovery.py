@@ -3,8 +3,10 @@
 Order matters:
 
 1. read every entry; roll back each ``releasing`` plan whose sidecar is not there (its clean
-   files are deleted: not released, so nothing is taken back from anyone); delete temp files
-   left in work/ (a killed writer's: a journal entry, a rerun's decrypted input);
+   files are deleted: not released, so nothing is taken back from anyone; a rerun in place
+   loses only its staged files, the old version stays whole); place the staged files of each
+   committed rerun over the old version's; delete temp files left in work/ (a killed
+   writer's: a journal entry, a rerun's decrypted input);
 2. remove leftovers no entry claims (temp files; clean files without a sidecar, e.g. from a purge
    cut short), and rebuild ``catalog.csv`` from the sidecars if it differs;
 3. load what the store and quarantine hold (for duplicate detection);
@@ -62,7 +64,11 @@ def prepare_store(ctx: Context) -> None:
             log.info("job %s: rolled back an unfinished release (%d file(s))", entry.job[:12],
                      removed)
             continue
+        if ctx.store.is_committed(plan, entry.job) and ctx.store.place_staged(plan):
+            log.info("job %s: placed the committed rerun's files over the old version",
+                     entry.job[:12])
         planned |= {f"{plan.folder}/{name}" for name, _ in plan.files}
+        planned |= {f"{plan.folder}/{name}" for name in plan.written_names()}
     orphans = ctx.store.clean_orphans(planned)
     if orphans:
         log.warning("removed %d clean file(s) that no metadata sidecar claims", orphans)

@@ -1,8 +1,9 @@
 """The release and what follows it: store, commit, audit, seal (or delete), clean up.
 
     release:  [store lock] participant still live? -> plan (journal: releasing) -> clean files
-              -> sidecar (the commit point) -> catalog rows -> [a rerun: the old release out
-              of the store] -> (journal: released)
+              (a rerun: staged) -> sidecar (the commit point; a rerun: over the old one) ->
+              catalog rows [a rerun: staged files placed over the old ones, the rest of the
+              old release out of the store, the catalog rewritten] -> (journal: released)
     finish:   audit RELEASED -> seal or delete the original -> (journal: sealed) -> [a rerun:
               the old sealed original deleted, audit SUPERSEDED] -> remove the input and the
               journal entry
@@ -75,6 +76,7 @@ def release(ctx: Context, job: Job) -> JournalEntry:
             input_sha256=sha, input_bytes=entry.input_bytes or 0,
             input_format=entry.ext[1:], original=original, anonymized_at=ctx.clock(),
             supersedes=None if old is None else old.job,
+            version=1 if old is None else old.version + 1,
             dropped=job.transcript.dropped_counts() if job.transcript is not None else None,
         )
         try:
@@ -84,12 +86,15 @@ def release(ctx: Context, job: Job) -> JournalEntry:
             ctx.store.roll_back(plan)
             raise Refused(Reason.STORE_ERROR, Stage.RELEASE,
                           exc.strerror or type(exc).__name__) from None
-        try:
-            ctx.store.catalog.append(rows_for(meta, plan.folder, plan.meta))
-        except Exception:  # noqa: BLE001 - committed already; the catalog is derived
-            log.warning("catalog.csv could not be appended to; it is rebuilt at the next start")
-        if old is not None:  # one release visible: the old one goes while the lock is held
-            retire_superseded(ctx, old)
+        if old is None:
+            try:
+                ctx.store.catalog.append(rows_for(meta, plan.folder, plan.meta))
+            except Exception:  # noqa: BLE001 - committed already; the catalog is derived
+                log.warning("catalog.csv could not be appended to; it is rebuilt at the next "
+                            "start")
+        else:  # in place: the new files over the old ones, then the rest of the old one out
+            ctx.store.place_staged(plan)
+            retire_superseded(ctx, old)  # rewrites the catalog: one row per transcript
     ctx.released[sha] = ctx.store.folder / plan.folder / plan.meta
     return ctx.journal.save(entry.moved(JobState.RELEASED))
 
@@ -100,6 +105,9 @@ def finish_release(ctx: Context, entry: JournalEntry, *, audited: set[str] | Non
     RELEASED record) is given by recovery, where the record may exist already."""
     plan = entry.release
     assert plan is not None and entry.input_sha256 is not None
+    if plan.staged:
+        with ctx.store.locked():
+            ctx.store.place_staged(plan)  # a no-op unless a failure cut release() short
     if entry.state is JobState.RELEASED:
         if audited is None or entry.job not in audited:
             meta = ctx.store.read_meta(ctx.store.folder / plan.folder / plan.meta) or {}

@@ -2,19 +2,24 @@
 the current rules and vault, and the old release replaced.
 
 A rerun is an ordinary job with ``supersedes`` in its journal entry (the old release's job id,
-sidecar, files and sealed original). It runs only in a process that holds the daemon's
-work-folder lock (``Daemon.rerun``, the ``anonymizer store rerun`` command), so the journal has
-one writer and the recovery rules stay those of ``anonymizer.daemon.journal``::
+sidecar, files, sealed original and version). It runs only in a process that holds the daemon's
+work-folder lock -- the daemon itself, for a request queued in ``requests/``
+(``anonymizer.daemon.pickup``), or ``anonymizer store rerun`` in its place when no daemon runs --
+so the journal has one writer and the recovery rules stay those of
+``anonymizer.daemon.journal``::
 
     claim_rerun      [old sidecar read, participant live] journal (claiming, supersedes)
                      -> the sealed original, decrypted, written to work/<job><ext> (atomic,
                      0600; no other place, no name from anyone) -> journal (claimed)
     process          the same stages as an inbox file; participant and wave come from the old
                      sidecar (as name clues), ``dedupe`` lets the same bytes through
-    release          plan ``P07_wave2_r2`` (a new name: nothing is overwritten) -> clean files
-                     -> new sidecar (the commit point) -> ``retire_superseded`` under the same
-                     store lock: old sidecar (from then on it is not released), its clean files
-                     and review data, catalog rows
+    release          plan ``P07_wave2`` again, staged (the same names: a QDA project keeps
+                     its links) -> clean files under staged names beside the old ones -> new
+                     sidecar renamed over the old one (the commit point; ``version`` + 1,
+                     ``supersedes``) -> staged files renamed over the old ones ->
+                     ``retire_superseded`` under the same store lock: whatever of the old
+                     release the new one does not name, the catalog rewritten (one row per
+                     transcript)
     finish_release   audit ``released`` (``supersedes``) -> the input sealed again, under the
                      new job id -> (journal: sealed) -> ``finish_superseding``: retire again
                      (a no-op unless a crash cut it short), delete the old sealed original,
@@ -43,9 +48,9 @@ from anonymizer.daemon.context import Context
 from anonymizer.daemon.intake import extension_of
 from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry, Supersedes
-from anonymizer.errors import AnonymizerError, InputError
+from anonymizer.errors import AnonymizerError, InputError, KeyStoreError, VerificationError
 from anonymizer.fsutil import atomic_write, remove_durably
-from anonymizer.refusals import Refusal
+from anonymizer.refusals import Reason, Refusal
 from anonymizer.store.metadata import sealed_original
 from anonymizer.store.naming import NameClues
 from vault import Reason as VaultReason
@@ -72,12 +77,19 @@ def superseded_from(ctx: Context, meta_path: Path, meta: dict[str, Any]) -> Supe
         job=str(meta["job_id"]), folder=ctx.store.relative(meta_path.parent), stem=stem,
         meta=meta_path.name,
         files=tuple((str(f["name"]), str(f["sha256"])) for f in meta["files"]),
-        original=relative.as_posix(), input_sha256=str(meta["input"]["sha256"]))
+        original=relative.as_posix(), input_sha256=str(meta["input"]["sha256"]),
+        version=_version(meta))
 
 
-def claim_rerun(ctx: Context, meta_path: Path) -> Job:
+def _version(meta: dict[str, Any]) -> int:
+    version = meta.get("version", 1)
+    return version if isinstance(version, int) and version >= 1 else 1
+
+
+def claim_rerun(ctx: Context, meta_path: Path, *, job_id: str | None = None) -> Job:
     """A job for the release whose sidecar is ``meta_path``: journaled, its input decrypted into
-    work/. Refuses (nothing journaled, nothing written) what cannot be re-run."""
+    work/. Refuses (nothing journaled, nothing written) what cannot be re-run. ``job_id``: the
+    id a request chose for it before (``anonymizer.daemon.pickup``), else a new one."""
     meta = ctx.store.read_meta(meta_path)
     if meta is None or not isinstance(meta.get("participant"), int):
         raise InputError(f"{meta_path.name}: not a release sidecar")
@@ -103,7 +115,7 @@ def claim_rerun(ctx: Context, meta_path: Path) -> Job:
         raise OriginalMismatch(f"the sealed original of {old.stem} does not open to the input "
                                "its metadata names (SHA-256 differs); nothing was re-run")
     now = ctx.clock().isoformat().replace("+00:00", "Z")
-    entry = JournalEntry(uuid.uuid4().hex, JobState.CLAIMING, ext, now,
+    entry = JournalEntry(job_id or uuid.uuid4().hex, JobState.CLAIMING, ext, now,
                          NameClues(participant, wave), supersedes=old)
     ctx.journal.save(entry)
     target = ctx.journal.input_path(entry)
@@ -172,6 +184,26 @@ def finish_discard(ctx: Context, entry: JournalEntry, *, audited: set[str] | Non
     ctx.counts["rerun_refused"] += 1
     log.warning("rerun job %s refused: %s at stage %s; %s is unchanged", entry.job[:12],
                 refusal.reason.value, refusal.stage.value, old.stem)
+
+
+# A refused rerun's exit code: what the steward can do about it (the CLI and the spool use it).
+_REFUSAL_ERRORS: dict[Reason, type[AnonymizerError]] = {
+    Reason.VERIFICATION_REFUSED: VerificationError,
+    Reason.VAULT_REFUSED: KeyStoreError,
+    Reason.PARTICIPANT_WITHDRAWN: InputError,
+    Reason.PARTICIPANT_UNKNOWN: InputError,
+    Reason.PARTICIPANT_MISMATCH: InputError,
+    Reason.PARTICIPANT_AMBIGUOUS: InputError,
+    Reason.WITHDRAWN_INPUT: InputError,
+    Reason.SUPERSEDED_GONE: InputError,
+}
+
+
+def refusal_error(reason: Reason | str) -> type[AnonymizerError]:
+    try:
+        return _REFUSAL_ERRORS.get(Reason(reason), AnonymizerError)
+    except ValueError:
+        return AnonymizerError
 
 
 @dataclass(frozen=True)

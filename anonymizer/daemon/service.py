@@ -6,7 +6,10 @@ opens the audit log. ``Daemon.run()`` takes the data folder's lock (one daemon p
 records ``daemon_started``, recovers unfinished jobs, and processes settled inbox files one at a
 time until ``stop()`` (or, with ``oneshot``, until the inbox holds nothing more to take).
 ``Daemon.rerun(find)`` takes the same lock (refusing while a daemon runs), recovers, and runs
-one released transcript through the pipeline again (``anonymizer.daemon.rerun``).
+one released transcript through the pipeline again (``anonymizer.daemon.rerun``). While it
+watches, the daemon also takes the requests queued in ``requests/`` (``anonymizer.daemon.
+requests``; a watchdog event on that folder wakes it) and runs them the same way, between inbox
+files (``anonymizer.daemon.pickup``).
 """
 
 from __future__ import annotations
@@ -23,13 +26,15 @@ from anonymizer import __version__
 from anonymizer.audit.log import AuditEvent, AuditLog, open_audit_log
 from anonymizer.daemon.context import Context, Folders, utc_now
 from anonymizer.daemon.intake import claim
+from anonymizer.daemon.pickup import rerun_release, serve_requests, settle_running
 from anonymizer.daemon.preflight import DAEMON_LOCK, DAEMON_RUNNING, check_settings
 from anonymizer.daemon.recovery import prepare_store, resume_all
-from anonymizer.daemon.rerun import RerunResult, claim_rerun, result_of
+from anonymizer.daemon.requests import RequestStatus, Spool
+from anonymizer.daemon.rerun import RerunResult
 from anonymizer.daemon.runner import process
 from anonymizer.daemon.watcher import InboxWatcher
 from anonymizer.engine.engine import Engine
-from anonymizer.fsutil import exclusive_lock
+from anonymizer.fsutil import exclusive_lock, remove_temps
 from anonymizer.keys.keystore import StudyKeyStore
 from anonymizer.keys.vault_adapter import open_vault_keystore
 from anonymizer.settings import Settings
@@ -65,7 +70,10 @@ class Daemon:
         self.ctx.store.prepare()
         self.ctx.quarantine.prepare()
         self.ctx.originals.prepare()
-        self.watcher = InboxWatcher(self.folders.inbox, settings.watch, polling=polling)
+        self.spool = Spool.of(settings)
+        self.spool.prepare()
+        self.watcher = InboxWatcher(self.folders.inbox, settings.watch, polling=polling,
+                                    also_wake_on=(self.spool.folder,))
         self.stop_event = stop or threading.Event()
         self.ready = threading.Event()  # set once recovery is done and the inbox is watched
 
@@ -103,12 +111,7 @@ class Daemon:
         (``FolderLocked``): the journal must have one writer."""
         with exclusive_lock(self.folders.work / DAEMON_LOCK, wait=False, what=DAEMON_RUNNING):
             self._recover()
-            meta_path = find()
-            job = claim_rerun(self.ctx, meta_path)
-            old = job.entry.supersedes
-            assert old is not None
-            process(self.ctx, job)
-            return result_of(self.ctx, job, old.stem)
+            return rerun_release(self.ctx, find())
 
     def _started(self, oneshot: bool) -> None:
         engine = self.ctx.engine
@@ -127,12 +130,15 @@ class Daemon:
         resumed = resume_all(self.ctx)
         if resumed:
             log.info("recovered %d unfinished job(s)", resumed)
+        remove_temps(self.spool.folder)
+        settle_running(self.ctx, self.spool)
         return resumed
 
     def _loop(self, oneshot: bool) -> None:
         log.info("watching the inbox%s", " (polling)" if self.watcher.polling else "")
         next_retry = self.watcher.clock() + self.settings.watch.rescan_seconds
         while not self.stop_event.is_set():
+            serve_requests(self.ctx, self.spool, self.stop_event)
             for name in self.watcher.ready():
                 if self.stop_event.is_set():
                     break
@@ -143,7 +149,9 @@ class Daemon:
             if self.watcher.clock() >= next_retry:
                 next_retry = self.watcher.clock() + self.settings.watch.rescan_seconds
                 resume_all(self.ctx)  # jobs whose sealing waits for the vault
-            if oneshot and not self.watcher.pending():
+                settle_running(self.ctx, self.spool)
+            if oneshot and not self.watcher.pending() and not any(
+                    s.status is RequestStatus.QUEUED for s in self.spool.waiting()):
                 break
             self.watcher.wait(self.stop_event)
 

@@ -190,11 +190,23 @@ def shorten_move_pairing() -> list[str]:
     return changed
 
 
+class _Wake:
+    """Any event in a folder the daemon reads besides the inbox (the request spool) wakes it."""
+
+    def __init__(self, wake: threading.Event) -> None:
+        self.wake = wake
+
+    def dispatch(self, event: object) -> None:  # watchdog's handler protocol
+        self.wake.set()
+
+
 class InboxWatcher:
     def __init__(self, inbox: Path, settings: WatchSettings, *, polling: bool | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time,
+                 also_wake_on: tuple[Path, ...] = ()) -> None:
         self.inbox = Path(inbox)
+        self.also_wake_on = tuple(Path(f) for f in also_wake_on)
         self.settings = settings
         self.polling = settings.use_polling if polling is None else polling
         self.clock = clock
@@ -227,6 +239,9 @@ class InboxWatcher:
                 # _Events has the one method watchdog calls (dispatch); it need not subclass
                 observer.schedule(self._events, os.fspath(self.inbox),  # type: ignore[arg-type]
                                   recursive=False)
+                for folder in self.also_wake_on:
+                    observer.schedule(_Wake(self.wake), os.fspath(folder),  # type: ignore[arg-type]
+                                      recursive=False)
                 observer.daemon = True
                 observer.start()
                 return observer

@@ -4,6 +4,8 @@ Readers (all refuse bad input with ``UnreadableTranscript``, an ``InputError`` w
 message names the file and the reason, never text from inside it):
 
     read_transcript(path, limits)   dispatch on the suffix: .txt .docx .odt .vtt .srt
+    read_transcript_bytes(data, ext, limits)   the same from bytes in memory (a decrypted
+                                    original: no plaintext is written anywhere)
 
 Writers (atomic: temp file in the target folder, fsync, rename):
 
@@ -40,6 +42,7 @@ __all__ = [
     "build_clean_docx",
     "build_clean_subtitles",
     "read_transcript",
+    "read_transcript_bytes",
     "render_clean_text",
     "write_clean_docx",
     "write_clean_subtitles",
@@ -66,6 +69,25 @@ def read_transcript(
         raise UnreadableTranscript(
             path, Reason.UNSAFE_XML, "refused: its XML is nested too deeply"
         ) from None
+
+
+def read_transcript_bytes(data: bytes, ext: str, limits: ReadLimits = DEFAULT_LIMITS, *,
+                          label: str = "original") -> Transcript:
+    """Read a transcript held in memory; ``ext`` (".docx") picks the reader, messages name it
+    ``<label><ext>`` (never a path, never a name)."""
+    ext = ext.lower()
+    path = Path(f"{label}{ext}")
+    if ext == ".docx":
+        return read_docx(path, limits, data=data)
+    if ext == ".odt":
+        return read_odt(path, limits, data=data)
+    if ext == ".txt":
+        return read_text(path, limits, data=data)
+    if ext == ".vtt":
+        return read_vtt(path, limits, data=data)
+    if ext == ".srt":
+        return read_srt(path, limits, data=data)
+    raise UnreadableTranscript(path, Reason.UNSUPPORTED, f"unsupported file type {ext}")
 
 
 def _read(path: Path, limits: ReadLimits, legacy_encoding: LegacyEncoding | None) -> Transcript:

@@ -32,6 +32,15 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
 
+def given_bytes(path: Path, data: bytes, limits: ReadLimits) -> bytes:
+    """Bytes a caller holds in memory (a sealed original, decrypted), checked as a file's
+    would be; ``path`` only names it in messages."""
+    _check_size(path, len(data), limits)
+    if not data:
+        refuse(path, Reason.EMPTY, "is empty")
+    return data
+
+
 def read_source_bytes(path: Path, limits: ReadLimits) -> bytes:
     check_regular_file(path, limits)
     try:

@@ -36,7 +36,7 @@ from anonymizer.formats._opc import (
     target,
 )
 from anonymizer.formats._package import Package
-from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, read_source_bytes
+from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, given_bytes, read_source_bytes
 from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
@@ -67,8 +67,10 @@ Line = tuple[tuple[str], Block]
 FOOTNOTE_STYLE, ENDNOTE_STYLE = "Footnote Text", "Endnote Text"
 
 
-def read_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
-    data = read_source_bytes(path, limits)
+def read_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS, *, data: bytes | None = None
+              ) -> Transcript:
+    """``data``: the file's bytes, already in memory (then ``path`` only names it)."""
+    data = read_source_bytes(path, limits) if data is None else given_bytes(path, data, limits)
     if data.startswith(OLE_MAGIC):
         refuse_ole(path, data, ".docx")
     if not data.startswith(ZIP_MAGIC):

@@ -25,7 +25,7 @@ from xml.etree.ElementTree import Element
 from anonymizer.formats._lines import assemble, dropped_counts, handling_notes
 from anonymizer.formats._opc import PASSWORD_PROTECTED
 from anonymizer.formats._package import Package
-from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, read_source_bytes
+from anonymizer.formats._source import OLE_MAGIC, ZIP_MAGIC, given_bytes, read_source_bytes
 from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.transcript import Block, BlockKind, Transcript, TranscriptFormat
@@ -54,8 +54,10 @@ _MASTER_PARTS = {f"{STYLE}{k}{v}": k.capitalize() for k in ("header", "footer")
 Line = tuple[tuple[str], Block]
 
 
-def read_odt(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Transcript:
-    data = read_source_bytes(path, limits)
+def read_odt(path: Path, limits: ReadLimits = DEFAULT_LIMITS, *, data: bytes | None = None
+             ) -> Transcript:
+    """``data``: the file's bytes, already in memory (then ``path`` only names it)."""
+    data = read_source_bytes(path, limits) if data is None else given_bytes(path, data, limits)
     if data.startswith(OLE_MAGIC):
         refuse(path, Reason.LEGACY_FORMAT,
                "is not a valid .odt (it is a legacy Microsoft Office file); save it as .odt")

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from anonymizer.formats._lines import assemble, count_note
-from anonymizer.formats._source import read_source_bytes
+from anonymizer.formats._source import given_bytes, read_source_bytes
 from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.text import LegacyEncoding, decode_text
@@ -48,8 +48,9 @@ def read_vtt(
     limits: ReadLimits = DEFAULT_LIMITS,
     *,
     legacy_encoding: LegacyEncoding | None = None,
+    data: bytes | None = None,
 ) -> Transcript:
-    return _read(path, limits, TranscriptFormat.VTT, legacy_encoding)
+    return _read(path, limits, TranscriptFormat.VTT, legacy_encoding, data)
 
 
 def read_srt(
@@ -57,14 +58,16 @@ def read_srt(
     limits: ReadLimits = DEFAULT_LIMITS,
     *,
     legacy_encoding: LegacyEncoding | None = None,
+    data: bytes | None = None,
 ) -> Transcript:
-    return _read(path, limits, TranscriptFormat.SRT, legacy_encoding)
+    return _read(path, limits, TranscriptFormat.SRT, legacy_encoding, data)
 
 
 def _read(
-    path: Path, limits: ReadLimits, fmt: TranscriptFormat, legacy_encoding: LegacyEncoding | None
+    path: Path, limits: ReadLimits, fmt: TranscriptFormat, legacy_encoding: LegacyEncoding | None,
+    given: bytes | None = None,
 ) -> Transcript:
-    data = read_source_bytes(path, limits)
+    data = read_source_bytes(path, limits) if given is None else given_bytes(path, given, limits)
     # Subtitle files from older Windows tools are often cp1252. That is read when it is
     # unambiguous: not valid UTF-8, and every byte defined in cp1252 (else the file is refused).
     text, encoding = decode_text(path, data, legacy_encoding=legacy_encoding or "cp1252")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from anonymizer.formats._lines import PARAGRAPH, assemble
-from anonymizer.formats._source import read_source_bytes, sniff_foreign
+from anonymizer.formats._source import given_bytes, read_source_bytes, sniff_foreign
 from anonymizer.formats.failures import refuse
 from anonymizer.formats.limits import DEFAULT_LIMITS, ReadLimits
 from anonymizer.formats.transcript import Transcript, TranscriptFormat
@@ -45,8 +45,9 @@ def read_text(
     limits: ReadLimits = DEFAULT_LIMITS,
     *,
     legacy_encoding: LegacyEncoding | None = None,
+    data: bytes | None = None,
 ) -> Transcript:
-    data = read_source_bytes(path, limits)
+    data = read_source_bytes(path, limits) if data is None else given_bytes(path, data, limits)
     text, encoding = decode_text(path, data, legacy_encoding=legacy_encoding)
     lines = _LINE_END.split(text)
     if len(lines) > 1 and lines[-1] == "":

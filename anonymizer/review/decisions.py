@@ -61,6 +61,7 @@ class Decision(str, Enum):
 class DenyResult:
     label: str  # "Person 3"
     created: bool
+    correction: int | None = None  # its audit record's number: store affected --since-correction
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class AllowResult:
     added: bool
     words: int  # entries in the list afterwards
     warnings: tuple[str, ...] = field(default=())
+    correction: int | None = None  # its audit record's number: store affected --since-correction
 
 
 def _vault(settings: Settings) -> Any:
@@ -118,9 +120,9 @@ def add_deny(settings: Settings, name: str, kind: str = "person", *,
             log = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count,
                                  actor=actor)
             entry = vault.add(kind, [name])
-            log.append(AuditEvent.REVIEW_DECISION, decision=Decision.ADD_DENY, kind=kind,
-                       number=entry.number, name_count=1)
-    return DenyResult(entry.label, created=True)
+            record = log.append(AuditEvent.REVIEW_DECISION, decision=Decision.ADD_DENY,
+                                kind=kind, number=entry.number, name_count=1)
+    return DenyResult(entry.label, created=True, correction=record.seq)
 
 
 def allow_list_path(settings: Settings) -> Path:
@@ -216,15 +218,16 @@ def add_allow(settings: Settings, word: str, *, force: bool = False,
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = _staged(path, new)
     try:
-        log.append(AuditEvent.RULES_CHANGED, decision=Decision.ADD_ALLOW,
-                   word_mac=word_mac(key, word), allow_words=len(present) + 1,
-                   allow_sha256=hashlib.sha256(new).hexdigest())
+        record = log.append(AuditEvent.RULES_CHANGED, decision=Decision.ADD_ALLOW,
+                            word_mac=word_mac(key, word), allow_words=len(present) + 1,
+                            allow_sha256=hashlib.sha256(new).hexdigest())
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent, strict=True)
-    return AllowResult(path, added=True, words=len(present) + 1, warnings=tuple(warnings))
+    return AllowResult(path, added=True, words=len(present) + 1, warnings=tuple(warnings),
+                       correction=record.seq)
 
 
 def _staged(path: Path, data: bytes) -> Path:

@@ -5,7 +5,9 @@ write, fsynced) after its sidecar is durable; a purge rewrites the file atomical
 withdrawn participant's rows; and at start the daemon rebuilds it from the sidecars if it
 differs (a crash between sidecar and row, a torn append). Columns are fixed (one per kind of
 replacement), so a QDA tool sees the same header in every study. No names: numbers, codes,
-dates, checksums and the study's own metadata.
+dates, checksums and the study's own metadata. A rerun replaces its transcript in place, so
+the catalog keeps one row per clean file of each transcript: the latest version (``version``,
+and ``supersedes``: the job id of the version before it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ COLUMNS = [
     "ethics_committee", "ethics_reference", "approval_date", "consent_status", "consent_scope",
     "anonymized_at", "retention_until", "tool_version", "rules_digest", "language",
     "model_name", "model_version", "replacements_total", *_KIND_COLUMNS,
-    "residual_risk_flags", "sha256", "input_sha256", "meta_file", "job_id",
+    "residual_risk_flags", "sha256", "input_sha256", "meta_file", "job_id", "version",
+    "supersedes",
 ]
 
 
@@ -57,6 +60,8 @@ def rows_for(meta: dict[str, Any], folder: str, meta_name: str) -> list[dict[str
         "input_sha256": meta["input"]["sha256"],
         "meta_file": f"{folder}/{meta_name}",
         "job_id": meta["job_id"],
+        "version": str(meta.get("version", 1)),
+        "supersedes": str(meta.get("supersedes") or ""),
     }
     # One row per clean transcript file; the review data beside it is not a transcript.
     return [{**common, "file": f"{folder}/{f['name']}", "format": f["format"],

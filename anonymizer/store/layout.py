@@ -3,12 +3,19 @@
 A release, under the store lock (``.store.lock``; purges take it too):
 
 1. ``plan`` picks the file names (``P07_wave2``, or ``P07_wave2_part2`` if another transcript
-   holds that name: nothing is ever overwritten; ``plan_rerun``: ``P07_wave2_r2`` for a
-   rerun of ``P07_wave2``); the caller journals the plan;
-2. ``write_clean`` writes each clean file to a hidden temp file, fsyncs and renames it;
+   holds that name: nothing is ever overwritten); ``plan_rerun`` keeps the names of the
+   release it replaces (``P07_wave2`` again: a QDA project that imported ``P07_wave2.docx``
+   keeps its link) and marks the plan ``staged``; the caller journals the plan;
+2. ``write_clean`` writes each clean file to a hidden temp file, fsyncs and renames it -- for a
+   staged plan, to its staged name ``.P07_wave2.txt.staged`` beside the old release's file;
 3. ``commit`` writes the sidecar the same way -- the commit point: from here the transcript is
-   released, and a restart finishes the job instead of rolling it back;
-4. the catalog rows are appended.
+   released, and a restart finishes the job instead of rolling it back (for a rerun in place
+   the rename replaces the old version's sidecar: before it the old version is released,
+   after it the new one);
+4. ``place_staged`` (a staged plan) renames each staged file over the old version's file;
+   idempotent, and redone by recovery for a committed plan, so after a crash the folder holds
+   the old version whole or the new one whole, never a mixture;
+5. the catalog rows are appended (a rerun: the catalog is rewritten, one row per transcript).
 
 A clean file without its sidecar is never "released": on restart the journal's plan says whose it
 is and it is rolled back; one that no journal claims (a purge cut short) is removed at start.
@@ -40,12 +47,12 @@ from anonymizer.store.naming import (
     participant_folder,
     released_stem,
     revision_of,
-    revision_stem,
 )
 
 META_SUFFIX = ".meta.json"
 LOCK_FILE = ".store.lock"
 WITHDRAWN_INPUTS = ".withdrawn-inputs"
+STAGED_SUFFIX = ".staged"
 FILE_MODE = 0o640
 DIR_MODE = 0o750
 # What this store writes itself: P07_wave2.txt, P07_wave2_part2.docx, P07_wave1.vtt,
@@ -62,6 +69,7 @@ class ReleasePlan:
     meta: str  # sidecar file name
     participant: int
     wave: str
+    staged: bool = False  # a rerun in place: clean files are written under staged names
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "files": [list(f) for f in self.files]}
@@ -70,7 +78,17 @@ class ReleasePlan:
     def from_json(cls, value: dict[str, Any]) -> ReleasePlan:
         return cls(str(value["folder"]), str(value["stem"]),
                    tuple((str(n), str(s)) for n, s in value["files"]), str(value["meta"]),
-                   int(value["participant"]), str(value["wave"]))
+                   int(value["participant"]), str(value["wave"]),
+                   bool(value.get("staged", False)))
+
+    def written_names(self) -> list[str]:
+        """The names ``write_clean`` writes: the final names, or the staged ones."""
+        return [staged_name(n) if self.staged else n for n, _ in self.files]
+
+
+def staged_name(name: str) -> str:
+    """Where a rerun in place writes ``name`` before its commit (hidden: no reader lists it)."""
+    return f".{name}{STAGED_SUFFIX}"
 
 
 
@@ -154,26 +172,33 @@ class Store:
 
     def plan_rerun(self, old_stem: str, participant: int, wave: str,
                    suffixes: list[tuple[str, str]]) -> ReleasePlan:
-        """File names for a rerun of ``old_stem``: the next free revision in the same folder
-        (``P07_wave2`` -> ``P07_wave2_r2`` -> ``_r3``), so the release it replaces stays whole
-        until the new one is committed."""
+        """File names for a rerun of ``old_stem``: the same names, in the same folder, written
+        staged (``write_clean``) and placed over the old files once committed
+        (``place_staged``)."""
         folder = f"{participant_folder(participant)}/{wave}"
-        target = self.folder / folder
-        base, revision = revision_of(old_stem)
-        while True:
-            revision += 1
-            stem = revision_stem(base, revision)
-            names = [stem + suffix for suffix, _ in suffixes] + [stem + META_SUFFIX]
-            if not any((target / n).exists() or (target / n).is_symlink() for n in names):
-                break
-        return ReleasePlan(folder, stem, tuple((stem + s, sha) for s, sha in suffixes),
-                           stem + META_SUFFIX, participant, wave)
+        return ReleasePlan(folder, old_stem, tuple((old_stem + s, sha) for s, sha in suffixes),
+                           old_stem + META_SUFFIX, participant, wave, staged=True)
 
     def write_clean(self, plan: ReleasePlan, contents: dict[str, bytes], job: str) -> None:
         target = self.folder / plan.folder
         make_dirs(target, DIR_MODE)
+        for (name, _), written in zip(plan.files, plan.written_names(), strict=True):
+            atomic_write(target / written, contents[name], tag=job[:12], mode=FILE_MODE)
+
+    def place_staged(self, plan: ReleasePlan) -> int:
+        """After the commit of a staged plan: each staged file renamed over the old version's
+        (idempotent: a name already placed is skipped). Returns how many were placed."""
+        if not plan.staged:
+            return 0
+        target = self.folder / plan.folder
+        placed = 0
         for name, _ in plan.files:
-            atomic_write(target / name, contents[name], tag=job[:12], mode=FILE_MODE)
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(target / staged_name(name), target / name)
+                placed += 1
+        if placed:
+            fsync_dir(target)
+        return placed
 
     def commit(self, plan: ReleasePlan, meta: dict[str, Any], job: str) -> None:
         data = json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
@@ -188,9 +213,10 @@ class Store:
         return meta is not None and meta.get("job_id") == job
 
     def roll_back(self, plan: ReleasePlan) -> int:
-        """Remove what an uncommitted release wrote (its clean files, temp files)."""
+        """Remove what an uncommitted release wrote (its clean files -- for a staged plan only
+        the staged ones: the final names are the old version's --, temp files)."""
         target = self.folder / plan.folder
-        removed = sum(remove_durably(target / name) for name, _ in plan.files)
+        removed = sum(remove_durably(target / name) for name in plan.written_names())
         if target.is_dir():
             remove_temps(target)
         return removed
@@ -220,7 +246,11 @@ class Store:
                 claimed = self.claimed_names(wave)
                 for entry in list(os.scandir(wave)):
                     rel = f"{participant.name}/{wave.name}/{entry.name}"
-                    if _OURS.fullmatch(entry.name) and not entry.name.endswith(META_SUFFIX) \
+                    if entry.name.startswith(".") and entry.name.endswith(STAGED_SUFFIX) \
+                            and _OURS.fullmatch(entry.name[1: -len(STAGED_SUFFIX)]) \
+                            and rel not in planned:
+                        removed += remove_durably(Path(entry.path))  # a rerun's, unjournaled
+                    elif _OURS.fullmatch(entry.name) and not entry.name.endswith(META_SUFFIX) \
                             and entry.name not in claimed and rel not in planned:
                         removed += remove_durably(Path(entry.path))
         return removed

@@ -61,6 +61,7 @@ def build_meta(
     original: dict[str, str],
     anonymized_at: datetime,
     supersedes: str | None = None,
+    version: int = 1,
     dropped: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     ethics = settings.ethics
@@ -69,6 +70,7 @@ def build_meta(
     return {
         "format": FORMAT,
         "job_id": job,
+        "version": version,  # 1 for a first release; each rerun in place counts on
         **rerun,  # a rerun: the job id of the release it replaced
         "project": {"id": settings.project.id, "title": settings.project.title},
         "ethics": {

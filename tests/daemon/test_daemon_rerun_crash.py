@@ -39,6 +39,10 @@ def _path_ends(suffix: str) -> Callable[..., bool]:
     return lambda path, *a, **k: str(path).endswith(suffix)
 
 
+def _staged(source: Any, *a: Any, **k: Any) -> bool:
+    return str(source).endswith(".staged")
+
+
 def _input_in_work(source: Any, target: Any, *a: Any, **k: Any) -> bool:
     return Path(target).parent.name == "work" and str(target).endswith(".txt")
 
@@ -55,13 +59,15 @@ RERUN_CRASHES: dict[str, tuple[Crash, str]] = {
         Crash(f"{D}.stages", "speaking_participants"), "new"),
     "release: plan journaled, no clean file yet": (
         Crash(f"{S}.layout:Store", "write_clean"), "new"),
+    "release: staged files written, no sidecar yet": (
+        Crash(f"{S}.layout:Store", "commit"), "new"),
     "release: new sidecar temp written, not renamed": (
         Crash("os", "replace", only=_to(".meta.json")), "new"),
-    "release: new sidecar durable, old release still there": (
+    "release: new sidecar over the old one, staged files not placed": (
         Crash(f"{S}.layout:Store", "commit", "after"), "new"),
-    "retire: old sidecar removed, its files not yet": (
-        Crash(R, "remove_durably", "after", only=_path_ends(".meta.json")), "new"),
-    "retire: old files removed, catalog not yet rewritten": (
+    "release: one staged file placed, the next not": (
+        Crash("os", "replace", nth=2, only=_staged), "new"),
+    "retire: files placed, catalog not yet rewritten": (
         Crash(f"{S}.catalog:Catalog", "reconcile", nth=2), "new"),  # 1st: at start
     "release: old release out, journal not yet released": (
         Crash(f"{D}.journal:Journal", "save", only=_state_is("released")), "new"),
@@ -138,6 +144,7 @@ def after_recovery(study: Study, inputs: dict[str, bytes], old: dict[str, Any], 
     (path, meta), = study.sidecars()
     assert len(list(study.originals.rglob("*"))) == 2  # P01/ and one sealed original in it
     assert sorted(p.name for p in study.work.iterdir()) == [".daemon.lock"]
+    assert [p.name for p in study.store.rglob(".*")] == [".store.lock"]  # nothing staged left
     events = study.audit_events()  # verifies the chain
     assert all(n == 1 for n in Counter(f["job_id"] for e, f in events
                                        if e == "released").values())
@@ -146,8 +153,9 @@ def after_recovery(study: Study, inputs: dict[str, bytes], old: dict[str, Any], 
         assert meta == old and path.name == "P01_wave1.meta.json"
         assert superseded == []
     else:
-        assert path.name == "P01_wave1_r2.meta.json" and meta["supersedes"] == old["job_id"]
-        assert MISSED not in path.with_name("P01_wave1_r2.txt").read_text(encoding="utf-8")
+        assert path.name == "P01_wave1.meta.json" and meta["supersedes"] == old["job_id"]
+        assert meta["version"] == 2
+        assert MISSED not in path.with_name("P01_wave1.txt").read_text(encoding="utf-8")
         [new_release] = [f for e, f in events if e == "released" and f.get("supersedes")]
         assert new_release["job_id"] == meta["job_id"]
         assert [(f["job_id"], f["new_job_id"]) for f in superseded] == [

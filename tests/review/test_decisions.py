@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import json
 from pathlib import Path
 
 from steward_study import StewardStudy, all_names
@@ -41,7 +42,7 @@ def test_a_missed_name_is_registered_in_the_vault_and_then_replaced(
     assert code == 0 and 'anonymizer rules add-deny "Fjellkroa" --kind person' in page
     code, stdout, _ = study.cli(capsys, "rules", "add-deny", "Fjellkroa", "--kind", "place")
     assert code == 0 and "registered as Place" in stdout
-    assert "anonymizer store rerun" in stdout
+    assert "anonymizer store affected --since-correction" in stdout
     with study.open_vault() as vault:
         entry = vault.lookup("place", "Fjellkroa")
         assert entry is not None and entry.registered
@@ -52,10 +53,10 @@ def test_a_missed_name_is_registered_in_the_vault_and_then_replaced(
     # re-run: the same transcript, from its sealed original, now comes out without it
     (study.root / "project-allow.txt").write_text("# nothing allowed yet\n", encoding="utf-8")
     code, stdout, stderr = study.cli(capsys, "store", "rerun", "P01_wave1", "--yes")
-    assert code == 0 and "re-ran P01_wave1 as P01_wave1_r2" in stdout, stderr
-    clean = (first.clean_path.parent / "P01_wave1_r2.txt").read_text(encoding="utf-8")
+    assert code == 0 and "re-ran P01_wave1 as P01_wave1 " in stdout, stderr
+    clean = first.clean_path.read_text(encoding="utf-8")  # in place: the same file name
     assert "Fjellkroa" not in clean and "[Place 1]" in clean
-    assert not first.clean_path.exists() and not first.meta_path.exists()
+    assert json.loads(first.meta_path.read_text())["version"] == 2
     assert _log_names(study, "Fjellkroa") == []
     # asking again changes nothing
     before = study.audit_path.read_bytes()
@@ -141,7 +142,7 @@ def test_a_word_the_engine_numbered_can_be_allowed(empty_study: StewardStudy, ca
         numbered = vault.lookup("person", "Ergometer")
     assert numbered is not None and not numbered.registered and "Ergometer" not in clean
     code, stdout, stderr = study.cli(capsys, "rules", "add-allow", "Ergometer")
-    assert code == 0 and "anonymizer store rerun" in stdout
+    assert code == 0 and "anonymizer store affected --since-correction" in stdout
     assert f"the engine had numbered it as {numbered.label}" in stderr
     assert "Ergometer" not in stderr
     # one a steward registered is still refused
