@@ -53,10 +53,14 @@ def _event(record: Any) -> str:
 
 def release_versions(records: list[Any]) -> list[dict[str, Any]]:
     """One entry per participant and wave: every version released, oldest first, with what it
-    replaced and why it was re-run (the record's ``cause``, when the daemon gives one)."""
+    replaced and why it was re-run (the cause of the request the daemon took, when it came
+    from the request spool: ``steward`` or ``correction_<n>``)."""
     by_release: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     superseded = {str(r.fields.get("job_id")) for r in records
                   if _event(r) == AuditEvent.SUPERSEDED.value}
+    # a rerun the daemon took from the request spool: its cause (steward, correction_<n>)
+    causes = {str(r.fields.get("job_id")): str(r.fields.get("cause_code")) for r in records
+              if _event(r) == AuditEvent.RERUN_REQUESTED.value and r.fields.get("cause_code")}
     for record in records:
         if _event(record) not in _VERSION_EVENTS or _event(record) == "superseded":
             continue
@@ -69,7 +73,7 @@ def release_versions(records: list[Any]) -> list[dict[str, Any]]:
             "event": _event(record), "actor": record.actor,
             "job": str(f.get("job_id") or "")[:12], "supersedes": str(f.get("supersedes")
                                                                       or "")[:12],
-            "cause": f.get("cause") or f.get("rerun_cause") or (
+            "cause": causes.get(str(f.get("job_id"))) or (
                 "rerun" if f.get("supersedes") else "first release"),
             "rules": str(f.get("rules_digest") or "")[:12],
             "current": str(f.get("job_id")) not in superseded,

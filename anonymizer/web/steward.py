@@ -7,7 +7,8 @@
     POST /steward/t/{stem}/r/{n}/allow    replacement n is no name: allow the word
     POST /steward/t/{stem}/r/{n}/kind     replacement n is another kind: register it as that
     POST /steward/t/{stem}/reviewed       this version is fine as released
-    POST /steward/apply                   hand the re-runs to the daemon
+    POST /steward/apply                   hand the re-runs to the daemon (``web.rerun``)
+    GET  /steward/requests?ids=...        their states, refreshed until done
 
 Decisions go through ``anonymizer.review.decisions`` (the same code as ``anonymizer rules
 add-deny/add-allow`` and ``review --accept``) with the account as the audit actor. The word
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from anonymizer.audit.log import AuditEvent
 from anonymizer.errors import AnonymizerError, InputError
@@ -28,10 +29,9 @@ from anonymizer.review import decisions
 from anonymizer.review.original import read_original
 from anonymizer.review.page import FLAG_REASONS, describe_flag
 from anonymizer.store.released import Released
-from anonymizer.web import marks, study
+from anonymizer.web import marks, rerun, study
 from anonymizer.web.accounts import Role
 from anonymizer.web.auth import Call, allow
-from anonymizer.web.rerun import apply_plan
 
 DESCRIBE = {reason: text for reason, (text, _) in FLAG_REASONS.items()}
 KINDS = ("person", "place", "organisation")
@@ -86,14 +86,14 @@ def transcript(call: Call) -> Response:
     return _view(call, study.released(call.app.settings, call.request.path_params["stem"]))
 
 
-def _done(call: Call, released: Released, message: str, *, rerun: bool) -> Response:
-    if not rerun:
-        return _view(call, released, message=message)
+def _done(call: Call, released: Released, message: str, correction: int | None
+          ) -> Response:
+    """The decision's page: what it concerns (``store affected``) and the Apply button."""
     workbench = call.app
+    found = (rerun.affected(workbench.settings, workbench.recorder, _account(call), correction)
+             if correction is not None else None)
     return workbench.page(call.request, call.who, "steward_done.html", {
-        "stem": released.stem, "message": message,
-        "plan": apply_plan(workbench.settings, released.stem),
-    })
+        "stem": released.stem, "message": message, "affected": found})
 
 
 def _refused(call: Call, released: Released, error: AnonymizerError) -> Response:
@@ -118,7 +118,7 @@ def deny(call: Call) -> Response:
         return _view(call, released, message=f"Already in the vault as {result.label}; "
                      "nothing changed.")
     return _done(call, released, f"Registered as {result.label} in the key vault (recorded "
-                 "in the audit log).", rerun=True)
+                 f"in the audit log as correction {result.correction}).", result.correction)
 
 
 def _replacement(released: Released, call: Call) -> tuple[int, Any]:
@@ -172,7 +172,8 @@ def allow_replacement(call: Call) -> Response:
         return _view(call, released, message="That word is allowed already; nothing changed.")
     more = "".join(f" Note: {w}." for w in result.warnings)
     return _done(call, released, f"Added to the project allow list ({result.words} entries; "
-                 f"recorded in the audit log).{more}", rerun=True)
+                 f"recorded in the audit log as correction {result.correction}).{more}",
+                 result.correction)
 
 
 @allow(Role.STEWARD)
@@ -191,8 +192,8 @@ def rekind_replacement(call: Call) -> Response:
     if not result.created:
         return _view(call, released, message=f"It is registered already, as {result.label}; "
                      "nothing changed.")
-    return _done(call, released, f"Registered as {result.label} (recorded in the audit log).",
-                 rerun=True)
+    return _done(call, released, f"Registered as {result.label} (recorded in the audit log "
+                 f"as correction {result.correction}).", result.correction)
 
 
 @allow(Role.STEWARD)
@@ -209,10 +210,23 @@ def mark_reviewed(call: Call) -> Response:
 @allow(Role.STEWARD)
 def apply(call: Call) -> Response:
     workbench = call.app
-    stem = call.field("stem", 80)
-    plan = apply_plan(workbench.settings, stem, submit=True, actor=_account(call))
-    return workbench.page(call.request, call.who, "steward_done.html",
-                          {"stem": stem, "message": "", "plan": plan})
+    try:
+        correction = int(call.field("correction", 12))
+    except ValueError:
+        raise InputError("not a correction number") from None
+    _, queued = rerun.apply(workbench.settings, workbench.recorder, _account(call), correction)
+    return RedirectResponse(f"/steward/requests?ids={','.join(queued)}", status_code=303)
+
+
+@allow(Role.STEWARD)
+def requests(call: Call) -> Response:
+    ids = [i for i in call.request.query_params.get("ids", "").split(",") if i]
+    states = rerun.states(call.app.settings, ids)
+    context = {"states": states, "ids": ",".join(s.id for s in states),
+               "all_final": all(s.status.final for s in states)}
+    template = ("fragment_requests.html" if call.request.headers.get("hx-request")
+                else "steward_requests.html")
+    return call.app.page(call.request, call.who, template, context)
 
 
 ROUTES = [
@@ -224,4 +238,5 @@ ROUTES = [
     ("/steward/t/{stem}/r/{n}/kind", rekind_replacement, ("POST",)),
     ("/steward/t/{stem}/reviewed", mark_reviewed, ("POST",)),
     ("/steward/apply", apply, ("POST",)),
+    ("/steward/requests", requests, ("GET",)),
 ]

@@ -60,12 +60,23 @@ def test_a_missed_name_is_registered_with_the_account_as_actor(app, study) -> No
     answer = web.post("/steward/t/P03_wave1/deny",
                       data={"csrf": token, "text": "shipyard", "kind": "organisation"})
     assert answer.status_code == 200 and "Registered as" in answer.text
-    assert "anonymizer store affected --queue" in answer.text  # no rerun requests yet
+    # the transcripts whose originals hold the word, found in the sealed originals
+    assert re.findall(r"<li>(P\d+_wave\d) \(participant", answer.text) == ["P03_wave1"]
+    assert 'name="correction"' in answer.text and 'id="apply"' in answer.text
     [decision] = _events(study, "review_decision")
     assert decision["decision"] == "add_deny" and decision["kind"] == "organisation"
     assert _actors(study, "review_decision") == ["stella"]
     with study.open_vault() as vault:
         assert vault.lookup("organisation", "shipyard") is not None
+    # Apply queues the rerun for the daemon (the daemon is not running here: it stays queued)
+    correction = re.search(r'name="correction" value="(\d+)"', answer.text).group(1)
+    applied = web.post("/steward/apply", data={"csrf": token, "correction": correction})
+    assert applied.status_code == 303
+    listing = web.get(applied.headers["location"]).text
+    assert re.findall(r'<td class="state">(\w+)</td>', listing) == ["queued"]
+    assert 'hx-trigger="every 1s"' in listing  # it refreshes itself until done
+    [listed] = _events(study, "affected_listed")
+    assert listed["queued_count"] == 1 and listed["correction_numbers"] == [int(correction)]
     refused = web.post("/steward/t/P03_wave1/deny",
                        data={"csrf": token, "text": "not in this text", "kind": "person"})
     assert refused.status_code == 400 and "not in this transcript" in refused.text
