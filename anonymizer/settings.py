@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from anonymizer.errors import SettingsError
 
@@ -204,8 +204,59 @@ class WebSettings(_Section):
     max_upload_mb: int = Field(50, ge=1, le=1024)
 
 
+class StudyWave(_Section):
+    """One interview wave of this study and the words in file names that mean it."""
+
+    # the wave's folder and file-name part in the store (P07/wave2/P07_wave2.txt)
+    label: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    # whole words of a file name, case and punctuation ignored: "6 months" matches
+    # "P07 6-Months.docx"; a letter-digit join may be written with or without a space ("t3", "t 3")
+    words: list[str] = Field(min_length=1)
+
+    @field_validator("label")
+    @classmethod
+    def _label_has_a_digit(cls, label: str) -> str:
+        if not any(c.isdigit() for c in label):
+            raise ValueError("a wave label needs a digit, e.g. wave1 or month6")
+        return label
+
+    @field_validator("words")
+    @classmethod
+    def _words_have_letters(cls, words: list[str]) -> list[str]:
+        for word in words:
+            if not any(c.isalpha() for c in word):
+                raise ValueError(f"{word!r}: a wave word needs a letter (a bare number is "
+                                 "a participant number or a date as often as a wave)")
+        return words
+
+
+class StudySettings(_Section):
+    """This study's own waves. Empty: the language's rules (rules/<lang>/waves.toml) and
+    store.default_wave decide. Set: only these words name a wave, and a file that names none goes
+    to quarantine (wave_unknown) unless ``default_wave`` names one of them."""
+
+    waves: list[StudyWave] = []
+    default_wave: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StudySettings:
+        labels = [wave.label for wave in self.waves]
+        if len(set(labels)) != len(labels):
+            raise ValueError("study.waves: each label once")
+        seen: dict[str, str] = {}
+        for wave in self.waves:
+            for word in wave.words:
+                key = " ".join(word.casefold().split())
+                if seen.setdefault(key, wave.label) != wave.label:
+                    raise ValueError(f"study.waves: {word!r} is in {seen[key]} and {wave.label}")
+        if self.default_wave and self.default_wave not in labels:
+            raise ValueError("study.default_wave must be one of the labels in study.waves")
+        return self
+
+
 class Settings(_Section):
     project: ProjectSettings = ProjectSettings()
+    study: StudySettings = StudySettings()
     ethics: EthicsSettings = EthicsSettings()
     nlp: NlpSettings = NlpSettings()
     rules: RulesSettings = RulesSettings()

@@ -71,17 +71,20 @@ class Entry:
 class RetiredReason(str, Enum):
     WITHDRAWN = "withdrawn"
     MERGED = "merged"
+    MOVED = "moved"  # a steward said it is another kind (a hospital is an organisation)
 
 
 @dataclass(frozen=True)
 class Retired:
-    """A number that is never handed out again (the tombstone of a withdrawal or a merge)."""
+    """A number that is never handed out again (the tombstone of a withdrawal, a merge or a
+    move to another kind)."""
 
     kind: Kind
     number: int
     reason: RetiredReason
     on: date
-    into: int | None = None  # for merges: the number that absorbed this one
+    into: int | None = None  # for merges and moves: the number that absorbed this one
+    into_kind: Kind | None = None  # for moves: the kind of ``into``
 
 
 @dataclass(frozen=True)

@@ -185,8 +185,10 @@ def _order(item: tuple[tuple[Kind, int], Retired]) -> tuple[int, int]:
 
 
 def _retired_json(r: Retired) -> dict[str, Any]:
+    moved = {} if r.into_kind is None else {"into_kind": r.into_kind.value}
     return {
         "into": r.into,
+        **moved,
         "kind": r.kind.value,
         "number": r.number,
         "on": r.on.isoformat(),
@@ -195,18 +197,22 @@ def _retired_json(r: Retired) -> dict[str, Any]:
 
 
 def _retired_from(value: object) -> Retired:
-    obj = fields(value, {"into", "kind", "number", "on", "reason"}, WHERE)
+    keys = {"into", "kind", "number", "on", "reason"}
+    moved = isinstance(value, dict) and value.get("reason") == RetiredReason.MOVED.value
+    obj = fields(value, keys | {"into_kind"} if moved else keys, WHERE)
     try:
         kind, reason = Kind(obj["kind"]), RetiredReason(obj["reason"])
         on = date.fromisoformat(text(obj["on"], WHERE))
+        into_kind = Kind(obj["into_kind"]) if moved else None
     except ValueError:
         raise VaultError(Reason.TAMPERED, WHERE) from None
     if on.isoformat() != obj["on"]:  # 3.11 also accepts "20250101"; keep one spelling
         raise VaultError(Reason.TAMPERED, WHERE)
     into = None if obj["into"] is None else integer(obj["into"], WHERE, low=1, high=MAX_NUMBER)
-    if (into is None) != (reason is RetiredReason.WITHDRAWN):
+    if (into is None) != (reason is RetiredReason.WITHDRAWN) or into_kind is kind:
         raise VaultError(Reason.TAMPERED, WHERE)
-    return Retired(kind, integer(obj["number"], WHERE, low=1, high=MAX_NUMBER), reason, on, into)
+    number = integer(obj["number"], WHERE, low=1, high=MAX_NUMBER)
+    return Retired(kind, number, reason, on, into, into_kind)
 
 
 def _number(value: str) -> int:

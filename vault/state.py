@@ -191,6 +191,51 @@ class VaultState:
         self._put(merged)
         return merged
 
+    def alias(self, kind: Kind, number: int, names: Sequence[str]) -> Entry:
+        """More names for one identity; NAME_TAKEN when another identity holds one (merge
+        them instead: a name is never moved between people silently)."""
+        cleaned = clean_names(names)
+        entry = self.get(kind, number)
+        holders = [h for h in (self.index[kind].get(normalise_name(n)) for n in cleaned)
+                   if h is not None and h != number]
+        if holders:
+            raise VaultError(Reason.NAME_TAKEN, f"held by {kind.value} {min(holders)}")
+        new = tuple(n for n in cleaned if self.index[kind].get(normalise_name(n)) is None)
+        if not new:
+            return entry
+        updated = replace(entry, names=entry.names + new)
+        self._put(updated)
+        return updated
+
+    def move(self, kind: Kind, number: int, into_kind: Kind, into: int | None,
+             today: date) -> Entry:
+        """The identity is of another kind (a hospital is an organisation, not a place; the
+        "person" is a participant): it joins ``into``, or the identity of that kind holding one
+        of its names, or gets that kind's next number. The old number is retired (MOVED) and
+        never reused. A participant never moves, and only joins one given by number."""
+        if kind is Kind.PARTICIPANT or kind is into_kind:
+            raise VaultError(Reason.INVALID, "only persons, places and organisations change kind")
+        if into_kind is Kind.PARTICIPANT and into is None:
+            raise VaultError(Reason.INVALID, "name the participant number it joins")
+        entry = self.get(kind, number)
+        holders = {h for h in (self.index[into_kind].get(normalise_name(n)) for n in entry.names)
+                   if h is not None}
+        if into is None and len(holders) > 1:
+            raise VaultError(Reason.NAME_TAKEN, f"held by several of kind {into_kind.value}")
+        target_number = into if into is not None else (holders.pop() if holders else None)
+        target = None if target_number is None else self.get(into_kind, target_number)
+        self._drop(entry, shred=False)
+        if target is not None:
+            moved = merged_entry(target, entry)
+        else:
+            fresh = self.ring.next_number[into_kind]
+            self.ring.next_number[into_kind] = fresh + 1
+            moved = replace(entry, kind=into_kind, number=fresh)
+        self.ring.retired[(kind, number)] = Retired(
+            kind, number, RetiredReason.MOVED, today, moved.number, into_kind)
+        self._put(moved)
+        return moved
+
     def withdraw(self, number: int, today: date) -> WithdrawalReceipt:
         entry = self.get(Kind.PARTICIPANT, number)
         self._drop(entry, shred=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vault import frame
@@ -110,7 +110,7 @@ def load_state(
         retired = body.retired.get((kind, number))
         if retired is not None:
             leftovers = True  # withdrawn or merged by a write whose record file is not yet on disk
-            if retired.reason is RetiredReason.MERGED and key is not None:
+            if retired.reason is not RetiredReason.WITHDRAWN and key is not None:
                 try:
                     merged_away.append(sealer.open(record, key))
                 except VaultError as error:
@@ -155,8 +155,15 @@ def _finish_merges(
     into the identity that absorbed them (following later merges); returns what changed."""
     touched = []
     for absorbed in merged_away:
-        target = merge_root(body.retired, (absorbed.kind, absorbed.number))
-        kept = entries.get((absorbed.kind, target or 0))
+        step = body.retired[(absorbed.kind, absorbed.number)]
+        if step.reason is RetiredReason.MOVED and step.into_kind is not None:
+            where = (step.into_kind, step.into or 0)
+            kept = entries.get(where)
+            if kept is None and where not in body.retired:  # the move's new record is not on disk
+                kept = replace(absorbed, kind=step.into_kind, number=step.into or 0, names=())
+        else:
+            target = merge_root(body.retired, (absorbed.kind, absorbed.number))
+            kept = entries.get((absorbed.kind, target or 0))
         if kept is not None:  # a withdrawn target took everything with it
             entries[(kept.kind, kept.number)] = merged_entry(kept, absorbed)
             touched.append((kept.kind, kept.number))

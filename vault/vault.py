@@ -279,6 +279,19 @@ class Vault:
         k = Kind.of(kind)
         return self._change(lambda s: s.merge(k, keep, absorb, self._today()))
 
+    def alias(self, kind: Kind | str, number: int, names: Sequence[str]) -> Entry:
+        """More names for one identity; NAME_TAKEN when another identity holds one."""
+        k = Kind.of(kind)
+        return self._change(lambda s: s.alias(k, number, names))
+
+    def move(self, kind: Kind | str, number: int, into_kind: Kind | str,
+             into: int | None = None) -> Entry:
+        """The identity is of another kind: it joins ``into``, or the identity of that kind
+        holding one of its names, or that kind's next number; the old number is retired
+        (MOVED), never reused. Participants never move; one given by number may absorb."""
+        k, ik = Kind.of(kind), Kind.of(into_kind)
+        return self._change(lambda s: s.move(k, number, ik, into, self._today()))
+
     def withdraw(self, number: int) -> WithdrawalReceipt:
         """Forget a participant: delete their data key and record, keep a dated tombstone."""
         return self._change(lambda s: s.withdraw(number, self._today()))

@@ -35,6 +35,9 @@ class AuditEvent(str, Enum):
     RULES_CHANGED = "rules_changed"
     PARTICIPANT_ADDED = "participant_added"
     PARTICIPANTS_MERGED = "participants_merged"
+    IDENTITIES_MERGED = "identities_merged"  # people merge (person, place, organisation)
+    IDENTITY_ALIASED = "identity_aliased"  # people alias: more names for one identity
+    IDENTITY_MOVED = "identity_moved"  # people kind: another kind, a new number
     CONSENT_CHANGED = "consent_changed"
     REIDENTIFIED = "reidentified"  # participants reveal
     WITHDRAWN = "withdrawn"

@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 REPOSITORIES = ("apache+poi", "jgm+pandoc", "python-openxml+python-docx", "mwilliamson+mammoth.js",
@@ -93,6 +94,7 @@ def _docx_words(path: Path) -> list[str]:
     import docx  # python-docx: a different reader from ours
 
     document = docx.Document(str(path))
+    _unwrap_custom_xml(document.element.body)
     texts: list[str] = []
 
     def cells(tables: Iterable) -> None:  # noqa: ANN001 - python-docx's tables
@@ -115,6 +117,23 @@ def _docx_words(path: Path) -> list[str]:
             if not part.is_linked_to_previous:
                 texts.extend(p.text for p in part.paragraphs)
     return _words(texts)
+
+
+def _unwrap_custom_xml(body: Any) -> None:
+    """python-docx reads a paragraph's runs but not those inside ``w:customXml`` (a transparent
+    wrapper, ECMA-376 17.5.1; ABBYY FineReader wraps every OCR'd word in one), so it would cut
+    "за<customXml>явлений</customXml>" into the word "за": the wrapper's children take its place."""
+    from docx.oxml.ns import qn
+
+    for wrapper in list(body.iter(qn("w:customXml"))):
+        parent = wrapper.getparent()
+        if parent is None:
+            continue
+        at = parent.index(wrapper)
+        for child in [c for c in wrapper if c.tag != qn("w:customXmlPr")]:
+            parent.insert(at, child)
+            at += 1
+        parent.remove(wrapper)
 
 
 _ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -194,6 +213,7 @@ class Tally:
     released: int = 0
     refused: Counter[str] = field(default_factory=Counter)  # reason -> files
     crashes: list[str] = field(default_factory=list)  # "file: error type"
+    verification: list[str] = field(default_factory=list)  # "file: what verification objects to"
     lost_files: list[str] = field(default_factory=list)  # "file: n words"
     lost_words: int = 0
     reported: list[str] = field(default_factory=list)  # missing, but the reader said it dropped
@@ -267,6 +287,8 @@ def measure(files: list[Path], root: Path) -> Tally:
                 tally.crashes.append(f"{label}: {' '.join(str(refusal).split())[:160]}")
             else:
                 tally.refused[kind] += 1
+            if kind == "VerificationError":  # its message: kinds and offsets, never the text
+                tally.verification.append(f"{label}: {' '.join(str(refusal).split())[:200]}")
             continue
         except Exception as error:  # noqa: BLE001 - counting crashes is the point
             tally.crashes.append(f"{label}: {type(error).__name__}")
@@ -310,6 +332,7 @@ def report(tally: Tally, sources: str) -> None:
     print(f"{tally.words} words released in {tally.seconds:.0f} s ({rate:.0f} words/s)")
     for title, rows in (("crashes", tally.crashes), ("silent losses", tally.lost_files),
                         ("reported drops", tally.reported),
+                        ("verification refused", tally.verification),
                         ("leaks", tally.leak_files), ("not checked", tally.unchecked)):
         for row in rows[:40]:
             print(f"  {title}: {row}")

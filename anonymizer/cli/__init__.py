@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "anonymizer.cli.audit_cmds",
     "anonymizer.cli.vault_cmds",
     "anonymizer.cli.participant_cmds",
+    "anonymizer.cli.people_cmds",
     "anonymizer.cli.review_cmds",
     "anonymizer.cli.watch_cmds",
     "anonymizer.cli.web_cmds",

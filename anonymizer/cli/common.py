@@ -17,7 +17,7 @@ from anonymizer.settings import KeyStoreBackend, Settings, load_settings
 if TYPE_CHECKING:
     from vault import Vault
 
-Record = Callable[..., None]
+Record = Callable[..., int]
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -59,10 +59,18 @@ def audit_recorder(settings: Settings, vault: Vault) -> Record:
 
     log = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
 
-    def record(event: str, **fields: Any) -> None:
-        log.append(AuditEvent[event], **fields)  # the log adds the actor (the OS user) itself
+    def record(event: str, **fields: Any) -> int:
+        """Returns the record's number (a correction's id for ``store affected``)."""
+        # the log adds the actor (the OS user) itself
+        return log.append(AuditEvent[event], **fields).seq
 
     return record
+
+
+def affected_hint(correction: int | None) -> str:
+    """How to find (and re-run) every released transcript a correction concerns."""
+    return (f"correction {correction}; the released transcripts it concerns: anonymizer store "
+            f"affected --since-correction {correction} (add --queue to re-run them)")
 
 
 def command_group(sub: argparse._SubParsersAction, name: str, help_text: str,

@@ -1,7 +1,8 @@
 """The stewards' commands over who is in the key vault: ``participants`` and ``people``.
 
     participants add | list [--reveal] | reveal N | withdraw N | merge KEEP ABSORB
-    people add NAME [--kind person|place|organisation]
+
+(``people``, the other identities, is ``people_cmds``.)
 
 The vault itself (creating, re-keying, checking it) is ``vault`` (``vault_cmds``). Names come as
 arguments or, kept out of shell history and ``ps``, from ``--names-from FILE`` or standard input.
@@ -21,6 +22,7 @@ import sys
 from typing import Any
 
 from anonymizer.cli.common import (
+    affected_hint,
     audit_recorder,
     command_group,
     lines_from,
@@ -31,8 +33,6 @@ from anonymizer.errors import ExitCode, SettingsError
 from anonymizer.keys.vault_adapter import open_vault
 from anonymizer.settings import Settings
 from vault import Entry, Reason, Retired, Vault, VaultError
-
-_OTHER_KINDS = ("person", "place", "organisation")
 
 
 def _number(text: str) -> int:
@@ -94,10 +94,6 @@ def _add(args: argparse.Namespace, kind: str) -> int:
 
 def cmd_participants_add(args: argparse.Namespace) -> int:
     return _add(args, "participant")
-
-
-def cmd_people_add(args: argparse.Namespace) -> int:
-    return _add(args, args.kind)
 
 
 def _row(entry: Entry | None, retired: Retired | None) -> dict[str, Any]:
@@ -214,11 +210,11 @@ def cmd_participants_merge(args: argparse.Namespace) -> int:
             return int(ExitCode.USAGE)
         with vault.transaction():
             kept = vault.merge("participant", args.keep, args.absorb)
-            audit_recorder(settings, vault)("PARTICIPANTS_MERGED", kind="participant",
-                                            keep=kept.number, absorb=args.absorb)
+            correction = audit_recorder(settings, vault)(
+                "PARTICIPANTS_MERGED", kind="participant", keep=kept.number, absorb=args.absorb)
     print(f"merged participant {args.absorb} into {kept.number}; {args.absorb} is retired for "
           f"good (files released as Participant {args.absorb} belong to Participant "
-          f"{kept.number})")
+          f"{kept.number}; recorded as {affected_hint(correction)})")
     return 0
 
 
@@ -295,20 +291,5 @@ def _register_participants(sub: argparse._SubParsersAction) -> None:
     merge.set_defaults(func=cmd_participants_merge)
 
 
-def _register_people(sub: argparse._SubParsersAction) -> None:
-    group = command_group(sub, "people",
-                          "register other people, places and organisations to replace")
-    add = subcommand(
-        group, "add", "register a person, place or organisation that is always replaced",
-        "The steward's deny list of names lives in the vault, not in a rules file, "
-        "because a list of names is itself identifying. A registered name is matched in every "
-        "transcript and replaced by its numbered label ([Person 3], [Place 2], ...).")
-    _add_name_arguments(add)
-    add.add_argument("--kind", choices=_OTHER_KINDS, default="person",
-                     help="what the name is (default: person)")
-    add.set_defaults(func=cmd_people_add)
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     _register_participants(sub)
-    _register_people(sub)

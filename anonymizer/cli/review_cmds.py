@@ -19,14 +19,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from anonymizer.cli.common import command_group, lines_from, settings_from, subcommand
+from anonymizer.cli.common import (
+    affected_hint,
+    command_group,
+    lines_from,
+    settings_from,
+    subcommand,
+)
 from anonymizer.errors import ExitCode, InputError
-
-
-def affected_hint(correction: int | None) -> str:
-    """How to find (and re-run) every released transcript a correction concerns."""
-    return (f"correction {correction}; the released transcripts it concerns: anonymizer store "
-            f"affected --since-correction {correction} (add --queue to re-run them)")
 
 
 def cmd_review(args: argparse.Namespace) -> int:

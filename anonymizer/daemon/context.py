@@ -79,7 +79,8 @@ class Context:
     def __post_init__(self) -> None:
         project = self.settings.project.id
         rules_dir = self.settings.rules.dir or default_rules_dir()
-        self.naming = FileNaming.load(Path(rules_dir), self.engine.language)
+        study_waves = [(wave.label, wave.words) for wave in self.settings.study.waves]
+        self.naming = FileNaming.load(Path(rules_dir), self.engine.language, study_waves)
         self.journal = Journal(self.folders.work)
         self.store = Store(self.folders.store, project)
         self.quarantine = Quarantine(self.folders.quarantine)

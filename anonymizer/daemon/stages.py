@@ -135,7 +135,13 @@ def name(ctx: Context, job: Job) -> None:
     if clues.problem is NamingProblem.PARTICIPANT_AMBIGUOUS:
         raise Refused(R.PARTICIPANT_AMBIGUOUS, Stage.NAME,
                       "the file name names more than one participant")
-    job.wave = clues.wave or ctx.settings.store.default_wave or None
+    study = ctx.settings.study
+    default = study.default_wave if study.waves else ctx.settings.store.default_wave
+    job.wave = clues.wave or default or None
+    if job.wave is None and study.waves:
+        raise Refused(R.WAVE_UNKNOWN, Stage.NAME, "the file name names none of the study's "
+                      "waves (study.waves: " + ", ".join(w.label for w in study.waves)
+                      + "); put one of their words in the name, or set study.default_wave")
     if job.wave is None:
         raise Refused(R.WAVE_UNKNOWN, Stage.NAME, "the file name names no wave, and "
                       "store.default_wave is empty")

@@ -300,10 +300,14 @@ class Engine:
         for text, where, chunks, table in zip(texts, wheres, parsed, tables, strict=True):
             try:
                 with self.keystore.batch():
+                    # the roster detection saw: a name this transcript registers (a speaker
+                    # label numbered as a participant) is checked as what it replaced, like
+                    # every detected string, not as a roster name it was never matched against
+                    roster = self.roster()
                     doc = Analysis(text, chunks, self.keystore, is_lower_case(text), table)
                     scan = self._run_stages(doc)
                     rewritten = self.rewriter.apply(text, scan.replacements)
-                    self.verify(text, scan, rewritten.text, where=where)
+                    self.verify(text, scan, rewritten.text, where=where, roster=roster)
             except AnonymizerError as refused:
                 yield refused
                 continue
@@ -312,15 +316,17 @@ class Engine:
                 continue
             yield Outcome(rewritten.text, scan, rewritten)
 
-    def verify(self, text: str, scan: Scan, clean: str, *, where: str = "transcript") -> None:
+    def verify(self, text: str, scan: Scan, clean: str, *, where: str = "transcript",
+               roster: Sequence[Identity] | None = None) -> None:
         detected = name_index(
             ((text[r.start:r.end], r.entity) for r in scan.replacements),
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
         )
-        roster = self.roster_matcher.detector(self.roster()).index
+        known = self.roster_matcher.detector(
+            list(roster) if roster is not None else self.roster()).index
         min_score = self.rulebook.min_score
         leaks = find_leaks(
-            clean, roster=roster, detected=detected,
+            clean, roster=known, detected=detected,
             capitalised_only=not is_lower_case(text),
             patterns=lambda t: [f for f in self.presidio.detect_patterns(t, CONTACT_KINDS)
                                 if f.score >= min_score(f.entity)],

@@ -17,6 +17,7 @@ recognised (stewards must not re-drop a withdrawn participant's files; see the R
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import unicodedata
@@ -91,6 +92,20 @@ class WavesFile(_Strict):
     participant: ParticipantRules
 
 
+_RUNS = re.compile(r"[^\W\d_]+|\d+")
+
+
+def phrase_pattern(phrase: str) -> str:
+    """A study's wave word as a pattern over ``words_of`` text: whole words; letters and
+    digits may be joined or apart ("t3" matches "t3" and "t 3"); a number matches without
+    leading zeros too ("t03")."""
+    parts = []
+    for word in words_of(phrase):
+        runs = [re.escape(r) if not r.isdigit() else f"0*{int(r)}" for r in _RUNS.findall(word)]
+        parts.append(r"\s?".join(runs))
+    return r"(?<!\S)" + r"\s".join(parts) + r"(?!\S)"
+
+
 def words_of(text: str) -> list[str]:
     """Letters-and-digits words, case-folded: the unit names are matched in."""
     return _WORD.findall(unicodedata.normalize("NFC", text).casefold())
@@ -126,7 +141,21 @@ class FileNaming:
     digest_source: bytes
 
     @classmethod
-    def load(cls, rules_dir: Path, language: str) -> FileNaming:
+    def load(cls, rules_dir: Path, language: str,
+             study_waves: Sequence[tuple[str, Sequence[str]]] = ()) -> FileNaming:
+        """The language's rules; ``study_waves`` (label, words), when given, replace its wave
+        patterns (the participant codes stay)."""
+        naming = cls._load_rules(rules_dir, language)
+        if not study_waves:
+            return naming
+        waves = tuple((_compile(phrase_pattern(word)), label)
+                      for label, words in study_waves for word in words)
+        listed = json.dumps([[label, list(words)] for label, words in study_waves])
+        return cls(waves, naming.participant_codes,
+                   naming.digest_source + b"\n# study.waves\n" + listed.encode("utf-8"))
+
+    @classmethod
+    def _load_rules(cls, rules_dir: Path, language: str) -> FileNaming:
         path = Path(rules_dir) / language / WAVES_FILE
         raw = read_rules_file(path)
         try:

@@ -48,6 +48,10 @@ BASE_CONFIG: dict[str, dict[str, Any]] = {
 
 
 def toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (int, float)):

@@ -239,3 +239,57 @@ def test_catalog_cells_are_never_formulas(tmp_path: Path) -> None:
         handle.write(b"P07/wave2/P07_wave2.txt,tx")  # a torn append
     assert catalog.reconcile([row]) is True
     assert [r["file"] for r in catalog.read()] == ["x"]
+
+
+# -- a study's own waves (settings [study] waves) ---------------------------------------------
+
+STUDY_WAVES = [("wave1", ["baseline", "before treatment", "t1"]),
+               ("wave2", ["post-treatment", "after treatment", "interview2"]),
+               ("wave3", ["6 months", "six months", "t3"])]
+
+
+@pytest.fixture(scope="module")
+def study_naming() -> FileNaming:
+    return FileNaming.load(default_rules_dir(), "en", STUDY_WAVES)
+
+
+@pytest.mark.parametrize("name, wave, problem", [
+    ("Kari baseline.docx", "wave1", None),
+    ("Kari - Post Treatment.docx", "wave2", None),  # punctuation and case ignored
+    ("Kari post_treatment.txt", "wave2", None),
+    ("Kari 6 months.txt", "wave3", None),
+    ("Kari 6-Months (final).docx", "wave3", None),
+    ("Kari interview 2.txt", "wave2", None),  # letters and digits joined or apart
+    ("Kari T03.txt", "wave3", None),  # leading zeros
+    ("Kari 16 months.txt", None, None),  # whole words only: not "6 months"
+    ("Kari t13.txt", None, None),
+    ("Kari 12 months.txt", None, None),  # the language's month12 rule is not this study's
+    ("Kari wave2.txt", None, None),
+    ("Kari baseline 6 months.txt", None, NamingProblem.WAVE_AMBIGUOUS),
+])
+def test_a_studys_waves_replace_the_language_rules(study_naming, name, wave, problem) -> None:
+    assert study_naming.clues(name, ROSTER) == NameClues(7, wave, problem)
+
+
+def test_the_studys_waves_change_the_naming_digest(study_naming, naming) -> None:
+    assert study_naming.digest_source != naming.digest_source
+    assert study_naming.participant_codes == naming.participant_codes  # P07_... still works
+
+
+@pytest.mark.parametrize("study, message", [
+    ('waves = [{label = "baseline", words = ["baseline"]}]', "needs a digit"),
+    ('waves = [{label = "wave1", words = ["2"]}]', "needs a letter"),
+    ('waves = [{label = "wave1", words = []}]', "at least 1"),
+    ('waves = [{label = "wave1", words = ["t1"]}, {label = "wave1", words = ["t2"]}]',
+     "each label once"),
+    ('waves = [{label = "wave1", words = ["T1"]}, {label = "wave2", words = ["t1"]}]',
+     "is in wave1 and wave2"),
+    ('default_wave = "wave4"\nwaves = [{label = "wave1", words = ["t1"]}]',
+     "must be one of the labels"),
+])
+def test_bad_study_waves_are_refused_with_the_setting(tmp_path: Path, study, message) -> None:
+    config = tmp_path / "a.toml"
+    config.write_text(f"[study]\n{study}\n")
+    with pytest.raises(SettingsError, match="study") as err:
+        load_settings(config)
+    assert message in str(err.value) and "\n" not in str(err.value).strip()

@@ -71,3 +71,20 @@ def test_platform_names_are_not_people(make_engine, text: str) -> None:
     bad = [text[r.start:r.end] for r in scan.replacements
            if r.entity in (EntityKind.PERSON, EntityKind.ORGANISATION)]
     assert not bad, bad
+
+
+@pytest.mark.parametrize("text", [
+    "He wrote std::vector::size in the code.",
+    "The addresses :: and nothing else.",  # the unspecified address identifies no machine
+])
+def test_double_colons_alone_are_no_address(make_engine, text: str) -> None:
+    scan = make_engine().scan(text)
+    assert not [r for r in scan.replacements if r.entity is ID_NUMBER]
+
+
+def test_a_label_beside_a_label_is_not_an_ipv6_leftover(make_engine) -> None:
+    """'Kari::Bergen' in a source file becomes '[Person 1]::[Place 1]': verification must not
+    read the '::' between two of our own labels as an address (a refusal nobody can act on)."""
+    engine = make_engine()
+    text = "Interviewer: Read it out.\nP: It said Kari::Bergen.\n"
+    engine.verify(text, engine.scan(text), text.replace("Kari::Bergen", "[Person 1]::[Place 1]"))

@@ -145,3 +145,27 @@ def test_a_detected_name_in_another_case_is_caught_in_a_lower_case_transcript(ma
     engine.verify(text, scan, clean)
     with pytest.raises(VerificationError, match=LeakKind.DETECTED_STRING.value):
         engine.verify(text, scan, clean + "and Kari too\n")
+
+
+# A speaker label this transcript numbers as a new participant ("Treatment:" in a report that
+# is not an interview, or a speaker nobody registered) is checked as what detection replaced;
+# the roster it was never matched against does not refuse its ordinary word in the text.
+NEW_LABEL = ("Treatment: none of the patients stopped early.\n"
+             "Interviewer: And how did the treatment go?\n"
+             "Treatment: the treatment was given twice a week.\n")
+
+
+def test_a_label_numbered_in_this_transcript_does_not_refuse_its_word(make_engine) -> None:
+    engine = make_engine()
+    outcome = engine.anonymize(NEW_LABEL)
+    assert outcome.clean_text.count("Participant 1:") == 2
+    assert "the treatment go" in outcome.clean_text  # an ordinary word, not the participant
+
+
+def test_the_next_transcript_still_refuses_a_registered_name_left_in(make_engine) -> None:
+    engine = make_engine()
+    engine.anonymize(NEW_LABEL)  # "Treatment" is now a participant of the study
+    scan = engine.scan("Interviewer: Hello.\nP: Treatment came by.\n", dry_run=True)
+    clean = engine.rewriter.apply("Interviewer: Hello.\nP: Treatment came by.\n", ()).text
+    with pytest.raises(VerificationError, match=LeakKind.REGISTERED_NAME.value):
+        engine.verify("Interviewer: Hello.\nP: Treatment came by.\n", scan, clean)

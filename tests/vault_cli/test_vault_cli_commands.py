@@ -16,7 +16,8 @@ NEW_COMMANDS = [
     ("vault",), ("vault", "init"), ("vault", "passwd"), ("vault", "rotate"), ("vault", "verify"),
     ("participants",), ("participants", "add"), ("participants", "list"),
     ("participants", "reveal"), ("participants", "withdraw"), ("participants", "merge"),
-    ("people",), ("people", "add"),
+    ("people",), ("people", "add"), ("people", "list"), ("people", "reveal"),
+    ("people", "alias"), ("people", "merge"), ("people", "kind"),
 ]
 
 
