@@ -13,6 +13,7 @@ from anonymizer.benchmarks.daemon import daemon_section
 from anonymizer.benchmarks.ids import ids_section
 from anonymizer.benchmarks.realfiles import realfiles_section
 from anonymizer.benchmarks.vault import vault_section
+from anonymizer.benchmarks.web import web_section
 
 
 def _in_subprocess(module: str, *args: str) -> dict:
@@ -70,7 +71,8 @@ def engine_section() -> None:
 
 SECTIONS: dict[str, Callable[[], object]] = {
     "engine": engine_section, "vault": vault_section, "daemon": daemon_section,
-    "ids": ids_section, "realfiles": realfiles_section, "affected": affected_section}
+    "ids": ids_section, "realfiles": realfiles_section, "affected": affected_section,
+    "web": web_section}
 
 
 def host_check() -> float:
