@@ -101,10 +101,17 @@ def templates() -> Environment:
 
 
 def all_routes() -> list[tuple[str, Any, tuple[str, ...]]]:
-    from anonymizer.web import assistant, committee, login, steward, steward_original
+    from anonymizer.web import (
+        assistant,
+        committee,
+        login,
+        steward,
+        steward_identity,
+        steward_original,
+    )
 
-    return [*login.ROUTES, *steward.ROUTES, *steward_original.ROUTES, *committee.ROUTES,
-            *assistant.ROUTES]
+    return [*login.ROUTES, *steward.ROUTES, *steward_identity.ROUTES, *steward_original.ROUTES,
+            *committee.ROUTES, *assistant.ROUTES]
 
 
 async def _refusal(request: Request, error: Exception) -> Response:

@@ -5,7 +5,8 @@
     POST /steward/t/{stem}/deny           selected or flagged text is a person/place/org.
     POST /steward/t/{stem}/r/{n}/accept   replacement n is right
     POST /steward/t/{stem}/r/{n}/allow    replacement n is no name: allow the word
-    POST /steward/t/{stem}/r/{n}/kind     replacement n is another kind: register it as that
+    POST /steward/t/{stem}/r/{n}/kind     ... another kind; .../merge: someone numbered already
+                                          (``steward_identity``)
     POST /steward/t/{stem}/reviewed       this version is fine as released
     POST /steward/apply                   hand the re-runs to the daemon (``web.rerun``)
     GET  /steward/requests?ids=...        their states, refreshed until done
@@ -177,26 +178,6 @@ def allow_replacement(call: Call) -> Response:
 
 
 @allow(Role.STEWARD)
-def rekind_replacement(call: Call) -> Response:
-    settings = call.app.settings
-    released = study.released(settings, call.request.path_params["stem"])
-    kind = call.field("kind")
-    try:
-        if kind not in KINDS:
-            raise InputError("choose person, place or organisation")
-        _, mark = _replacement(released, call)
-        result = decisions.add_deny(settings, _word_behind(call, released, mark), kind,
-                                    open_vault=_open_vault, actor=_account(call))
-    except AnonymizerError as error:
-        return _refused(call, released, error)
-    if not result.created:
-        return _view(call, released, message=f"It is registered already, as {result.label}; "
-                     "nothing changed.")
-    return _done(call, released, f"Registered as {result.label} (recorded in the audit log "
-                 f"as correction {result.correction}).", result.correction)
-
-
-@allow(Role.STEWARD)
 def mark_reviewed(call: Call) -> Response:
     settings = call.app.settings
     released = study.released(settings, call.request.path_params["stem"])
@@ -235,7 +216,6 @@ ROUTES = [
     ("/steward/t/{stem}/deny", deny, ("POST",)),
     ("/steward/t/{stem}/r/{n}/accept", accept_replacement, ("POST",)),
     ("/steward/t/{stem}/r/{n}/allow", allow_replacement, ("POST",)),
-    ("/steward/t/{stem}/r/{n}/kind", rekind_replacement, ("POST",)),
     ("/steward/t/{stem}/reviewed", mark_reviewed, ("POST",)),
     ("/steward/apply", apply, ("POST",)),
     ("/steward/requests", requests, ("GET",)),

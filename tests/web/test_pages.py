@@ -192,3 +192,42 @@ def test_quarantine_assign_moves_the_input_back_under_a_code(app, study) -> None
     [record] = _events(study, "quarantine_action")
     assert record["action"] == "assigned"
     assert "zip_bomb" not in web.get("/steward").text
+
+
+def _index_of(study, key, word):
+    from anonymizer.store.review_marks import ReviewData
+
+    data = ReviewData.from_outcome(study.releases[key].outcome)
+    original = TRANSCRIPTS[key]
+    return next(i for i, m in enumerate(data.replacements, 1)
+                if original[m.original_start:m.original_end] == word)
+
+
+def test_wrong_kind_and_same_person_change_the_vault_identity(app, study) -> None:
+    web, token = client(app, "stella")
+    with study.open_vault() as vault:
+        gudrun = vault.lookup("person", "Gudrun Lysvik").number
+        assert vault.lookup("place", "Tromsø") is not None
+    place = _index_of(study, (1, "wave1"), "Tromsø")
+    answer = web.post(f"/steward/t/P01_wave1/r/{place}/kind",
+                      data={"csrf": token, "kind": "organisation"})
+    assert answer.status_code == 200 and "is now Organisation" in answer.text
+    foreman = _index_of(study, (1, "wave1"), "Kolbein")
+    answer = web.post(f"/steward/t/P01_wave1/r/{foreman}/merge",
+                      data={"csrf": token, "target_kind": "person",
+                            "target_number": str(gudrun)})
+    assert answer.status_code == 200 and f"merged into Person {gudrun}" in answer.text
+    # both are corrections: the transcripts holding either name are listed, with Apply
+    assert re.findall(r"<li>(P\d+_wave\d) \(participant", answer.text) == [
+        "P01_wave1", "P01_wave2", "P03_wave2"]
+    with study.open_vault() as vault:
+        assert vault.lookup("place", "Tromsø") is None
+        assert vault.lookup("organisation", "Tromsø") is not None
+        assert vault.lookup("person", "Kolbein").number == gudrun
+    assert [f["into_kind"] for f in _events(study, "identity_moved")] == ["organisation"]
+    [merged] = _events(study, "identities_merged")
+    assert merged["keep"] == gudrun and merged["kind"] == "person"
+    assert _actors(study, "identities_merged") == ["stella"]
+    nobody = web.post(f"/steward/t/P01_wave1/r/{foreman}/merge",
+                      data={"csrf": token, "target_kind": "person", "target_number": "999"})
+    assert nobody.status_code == 400
