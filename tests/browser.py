@@ -183,13 +183,6 @@ class Page:
         action()
         self.browser.wait_for_event("Page.loadEventFired", session=self.session)
 
-    def set_files(self, selector: str, paths: list[Path]) -> None:
-        """Choose ``paths`` in the file input ``selector`` (what a drop or the file dialog does)."""
-        root = self.call("DOM.getDocument")["root"]["nodeId"]
-        node = self.call("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-        self.call("DOM.setFileInputFiles", {"nodeId": node,
-                                            "files": [str(Path(p).resolve()) for p in paths]})
-
     def _mine(self, method: str) -> list[dict[str, Any]]:
         return [e["params"] for e in self.browser.events
                 if e["method"] == method and e.get("sessionId") == self.session]

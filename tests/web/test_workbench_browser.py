@@ -18,7 +18,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from browser import Page, artifact
@@ -126,16 +125,22 @@ def post_without_token(page: Page, path: str) -> int:
 
 
 def test_the_workbench_end_to_end(server: str, empty_study: StewardStudy, running_daemon,
-                                  page: Page, tmp_path: Path) -> None:
+                                  page: Page) -> None:
     study, base = empty_study, server
 
     # -- the assistant uploads, and sees what became of it -------------------------------
     login(page, base, "astrid")
     assert page.evaluate("location.pathname") == "/assistant"
-    upload = tmp_path / "P01_wave1.txt"
-    upload.write_text(MISSED, encoding="utf-8")
-    page.set_files("#files", [upload])
-    page.navigating(lambda: page.click("#upload"))
+    # a file dragged from the desktop and dropped on the drop zone (a real DragEvent with a
+    # DataTransfer: the page's own handler puts it in the form and submits it)
+    page.navigating(lambda: page.evaluate(f"""(() => {{
+        const drop = new DataTransfer();
+        drop.items.add(new File([{json.dumps(MISSED)}], 'P01_wave1.txt', {{type: 'text/plain'}}));
+        const zone = document.querySelector('#dropzone');
+        for (const kind of ['dragenter', 'dragover', 'drop'])
+            zone.dispatchEvent(new DragEvent(kind, {{dataTransfer: drop, bubbles: true,
+                                                     cancelable: true}}));
+        return 1; }})()"""))
     assert "1 file(s) received" in text_of(page, "#message")
     assert text_of(page, "#receipts .fate") in (
         "waiting in the inbox for the daemon", "being processed (or handled by a steward)",
@@ -154,6 +159,8 @@ def test_the_workbench_end_to_end(server: str, empty_study: StewardStudy, runnin
     released = text_of(page, "#clean-text")
     assert "Poppy" in released and "Participant 1" in released
     clean(page, base)
+    page.click("#clean-text a.mark-link")
+    page.wait_until("document.querySelector('#act-r1 details').open")
     page.screenshot(artifact("workbench-steward-transcript.png"))
     assert page.evaluate("document.querySelector('#selection-bar').classList.contains"
                          "('hidden')")

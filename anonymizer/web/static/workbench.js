@@ -49,8 +49,20 @@
     });
   }
 
+  // A click on a mark in the text opens that mark's actions in the side list.
+  function markActions() {
+    document.querySelectorAll("a.mark-link").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var item = document.querySelector(link.getAttribute("href"));
+        var details = item ? item.querySelector("details") : null;
+        if (details) { details.open = true; }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     selectionBar();
     dropZone();
+    markActions();
   });
 })();
