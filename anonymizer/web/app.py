@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -95,9 +95,10 @@ class Workbench:
 
 
 def templates() -> Environment:
-    return Environment(loader=FileSystemLoader(HERE / "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    """The workbench's templates over the shared ones (``anonymizer.pages``)."""
+    from anonymizer.pages import environment
+
+    return environment(HERE / "templates")
 
 
 def all_routes() -> list[tuple[str, Any, tuple[str, ...]]]:

@@ -43,8 +43,11 @@ def _report(call: Call) -> dict[str, Any]:
 
 @allow(Role.COMMITTEE, Role.STEWARD)
 def report(call: Call) -> Response:
+    from anonymizer.report.render import view
+
     data = _report(call)
-    return call.app.page(call.request, call.who, "committee_report.html", {"report": data})
+    return call.app.page(call.request, call.who, "committee_report.html",
+                         {"report": data, "view": view(data)})
 
 
 def _event(record: Any) -> str:

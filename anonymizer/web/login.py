@@ -20,6 +20,7 @@ from anonymizer.web.sessions import COOKIE, Session
 HOME = {Role.STEWARD: "/steward", Role.COMMITTEE: "/committee", Role.ASSISTANT: "/assistant"}
 
 WEB_CSS = """
+.page.workbench { max-width: none; margin: 0; }
 .bar { display: flex; gap: 1rem; align-items: center; border-bottom: 1px solid var(--line);
   padding: .4rem 1.2rem; background: #f8fafc; }
 .bar .who { margin-left: auto; color: var(--muted); }
@@ -56,7 +57,9 @@ def _set_cookie(response: Response, session: Session, secure: bool) -> None:
 
 @public
 def look(call: Call) -> Response:
-    return Response(BASE_CSS + PAGE_CSS + WEB_CSS, media_type="text/css")
+    from anonymizer.report.render import REPORT_CSS
+
+    return Response(BASE_CSS + PAGE_CSS + REPORT_CSS + WEB_CSS, media_type="text/css")
 
 
 @public

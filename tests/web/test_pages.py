@@ -102,7 +102,7 @@ def test_the_original_needs_a_reason_and_is_aligned_and_audited(app, study) -> N
     committee, _ = client(app, "conrad")
     report = committee.get("/committee").text
     assert "check a missed name" in report and "stella" in report
-    assert _names_in(report) == [] and "Audit log OK" in report
+    assert _names_in(report) == [] and "Audit log verified: OK" in report
 
 
 def test_aligned_rows_pair_each_clean_line_with_its_original(study) -> None:

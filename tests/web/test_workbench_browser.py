@@ -217,7 +217,7 @@ def test_the_workbench_end_to_end(server: str, empty_study: StewardStudy, runnin
     # -- the committee reads the report, and is refused the original and the search ------
     login(page, base, "conrad")
     assert page.evaluate("location.pathname") == "/committee"
-    assert text_of(page, "#audit-verify").startswith("Audit log OK")
+    assert text_of(page, "#audit-status").startswith("Audit log verified: OK")
     assert "check the missed name" in text_of(page, "#reidentifications")
     report_text = text_of(page, "body")
     assert "Poppy" not in report_text and "Torvald" not in report_text
