@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from markupsafe import Markup
+
 from anonymizer.pages import render
 from anonymizer.review.html import BASE_CSS, CSP
 
@@ -144,5 +146,6 @@ def view(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_html(report: dict[str, Any]) -> str:
-    return render("report_page.html", report=report, view=view(report), css=BASE_CSS + REPORT_CSS,
-                  csp=CSP, title=f"Ethics report {report['project']['id']}")
+    return render("report_page.html", report=report, view=view(report),
+                  css=Markup(BASE_CSS + REPORT_CSS), csp=CSP,
+                  title=f"Ethics report {report['project']['id']}")
