@@ -181,11 +181,16 @@ def allow_replacement(call: Call) -> Response:
 def mark_reviewed(call: Call) -> Response:
     settings = call.app.settings
     released = study.released(settings, call.request.path_params["stem"])
+    from anonymizer.daemon.requests import submit_review
+
     try:
         decisions.accept(settings, released, open_vault=_open_vault, actor=_account(call))
+        submit_review(settings, released.stem, actor=_account(call),
+                      job=str(released.meta.get("job_id", "")))
     except AnonymizerError as error:
         return _refused(call, released, error)
-    return _view(call, released, message=f"{released.stem} marked reviewed (recorded).")
+    return _view(call, released, message=f"{released.stem} marked reviewed (recorded; the "
+                 "daemon writes it into the catalog).")
 
 
 @allow(Role.STEWARD)

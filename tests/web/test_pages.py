@@ -157,6 +157,12 @@ def test_mark_reviewed_shows_in_the_queue_and_the_report(app, study) -> None:
     committee, _ = client(app, "conrad")
     row = re.search(r"<tr><td>P02_wave1</td>.*?</tr>", committee.get("/committee").text)
     assert row and "<td>stella</td>" in row.group(0)
+    # the catalog is the daemon's to write: a review request waits for it in the spool
+    from anonymizer.daemon.requests import RequestKind, Spool
+
+    [request] = Spool.of(study.settings()).waiting()
+    assert request.kind is RequestKind.REVIEW and request.stem == "P02_wave1"
+    assert request.job == study.releases[(2, "wave1")].job and request.actor == "stella"
 
 
 def test_an_assistant_uploads_and_sees_a_receipt(app, study) -> None:

@@ -197,6 +197,17 @@ def test_the_workbench_end_to_end(server: str, empty_study: StewardStudy, runnin
                                          "mark.rep')].map(m => m.textContent)")
     page.screenshot(artifact("workbench-steward-relabelled.png"))
 
+    # mark it reviewed: the daemon (the store's one writer) puts it into the catalog
+    page.navigating(lambda: page.click("#mark-reviewed"))
+    assert "marked reviewed" in text_of(page, "#message")
+    assert text_of(page, "#review-state") == "reviewed by stella"
+    catalog = study.store / "catalog.csv"
+    deadline = time.monotonic() + 60
+    while "reviewed_by" not in catalog.read_text(encoding="utf-8") or \
+            ",accepted,stella," not in catalog.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the daemon did not record the review"
+        page.wait_until("new Promise(r => setTimeout(() => r(true), 100))")
+
     # the original beside it, behind a reason
     page.navigating(lambda: page.click("#show-original"))
     page.evaluate("document.querySelector('#reason').value = 'check the missed name'; 1")
