@@ -8,7 +8,9 @@ role test reads ``roles`` off ``app.routes`` (a route without it fails that test
 * GET of a role-only view without a login -> redirect to ``/login``; any other refusal is 403;
 * a POST (every state change is a POST) needs the session's CSRF token, in the form field
   ``csrf`` or the ``X-CSRF-Token`` header (htmx sends it) -> else 403;
-* then runs the view in a worker thread (the views read files and may open the vault).
+* then runs the view in a worker thread (the views read files and may open the vault); an
+  unexpected exception is logged by its type and route only (its message might quote a
+  transcript) and answered with a 500 page, never a traceback.
 
 ``Limiter`` counts failed logins per account name and per client address: after
 ``login_attempts`` failures within ``lockout_minutes`` further tries are refused (429) until the
@@ -17,6 +19,7 @@ oldest failure is that old.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -29,9 +32,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from anonymizer.errors import AnonymizerError
 from anonymizer.web.accounts import Role
 from anonymizer.web.sessions import COOKIE, Session
+from vault import VaultError
 
+log = logging.getLogger("anonymizer.web")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -148,7 +154,15 @@ def guard(view: View) -> Callable[[Request], Awaitable[Response]]:
                                "stale; reload the page and try again")
         assert who is not None or roles is None
         call = Call(request, who or Who(_no_session(), None, None), form)
-        return await run_in_threadpool(view, call)
+        try:
+            return await run_in_threadpool(view, call)
+        except (AnonymizerError, VaultError):
+            raise  # the app's handlers: one name-free sentence
+        except Exception as error:  # noqa: BLE001 - a bug: its message may quote a transcript
+            log.error("internal error (%s) in %s %s", type(error).__name__, request.method,
+                      request.url.path)
+            return refused(request, 500, f"internal error ({type(error).__name__}); please "
+                           "report it with the time", who)
 
     endpoint.roles = roles  # type: ignore[attr-defined]
     endpoint.__name__ = getattr(view, "__name__", "view")

@@ -47,6 +47,7 @@ def test_every_route_declares_its_roles_and_keeps_to_them(app, study) -> None:
                     expected = "login"
                 else:
                     expected = "allowed" if role in {r.value for r in roles} else "refused"
+                assert answer.status_code != 500, (method, route.path, account)
                 got = ("refused" if answer.status_code == 403 else
                        "login" if answer.status_code == 303 and
                        answer.headers["location"] == "/login" and route.path != "/logout"
@@ -131,3 +132,18 @@ def test_a_disabled_account_loses_its_session(app, study) -> None:
     assert web.get("/assistant").status_code == 200
     Accounts.of(study.settings()).disable("astrid")
     assert web.get("/assistant").headers["location"] == "/login"
+
+
+def test_a_bug_is_answered_without_its_message(app, monkeypatch, caplog) -> None:
+    from anonymizer.web import study
+
+    def broken(settings):
+        raise ValueError("Torvald Myrhaug said so")  # a message that quotes a transcript
+
+    monkeypatch.setattr(study, "quarantined", broken)
+    web, _ = client(app, "stella")
+    answer = web.get("/steward")
+    assert answer.status_code == 500 and "internal error (ValueError)" in answer.text
+    assert "Torvald" not in answer.text and "Traceback" not in answer.text
+    assert "internal error (ValueError) in GET /steward" in caplog.text
+    assert "Torvald" not in caplog.text
