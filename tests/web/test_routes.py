@@ -123,6 +123,13 @@ def test_sessions_expire_on_the_server(study) -> None:
     assert web.get("/committee").status_code == 200
     now[0] += 31 * 60  # idle longer than web.idle_minutes
     assert web.get("/committee").headers["location"] == "/login"
+    # busy all day: the session still ends after web.session_hours
+    web, _ = client(app, "conrad")
+    for _ in range(20):
+        now[0] += 29 * 60
+        assert web.get("/committee").status_code == 200
+    now[0] += 29 * 60  # 10 h 10 min after the login
+    assert web.get("/committee").headers["location"] == "/login"
 
 
 def test_a_disabled_account_loses_its_session(app, study) -> None:

@@ -14,6 +14,7 @@ test-artifacts/ (git-ignored). Every page loads only from the server and breaks 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -38,8 +39,9 @@ def server(empty_study: StewardStudy) -> Iterator[str]:
     with empty_study.config.open("a", encoding="utf-8") as config:
         config.write("\n[watch]\nsettle_seconds = 0.0\npoll_seconds = 0.05\n")
     app = build(empty_study)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off")
+    # log_config None: uvicorn's records reach pytest's log capture (the access log is read)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="info", log_config=None,
+                            access_log=True, lifespan="off")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -97,8 +99,11 @@ def until(page: Page, url: str, expression: str, timeout: float = 60.0) -> None:
 
 
 def clean(page: Page, base: str) -> None:
-    """Loaded from the server only, and no CSP violation or script error."""
-    assert [u for u in page.requests() if not u.startswith(base)] == []
+    """Loaded from the server only, no name in any URL, and no CSP violation or script
+    error."""
+    urls = page.requests()
+    assert [u for u in urls if not u.startswith(base)] == []
+    assert [u for u in urls if any(n in u for n in ("Poppy", "Torvald", "Myrhaug"))] == []
     assert page.messages() == []
 
 
@@ -125,8 +130,9 @@ def post_without_token(page: Page, path: str) -> int:
 
 
 def test_the_workbench_end_to_end(server: str, empty_study: StewardStudy, running_daemon,
-                                  page: Page) -> None:
+                                  page: Page, caplog) -> None:
     study, base = empty_study, server
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
 
     # -- the assistant uploads, and sees what became of it -------------------------------
     login(page, base, "astrid")
@@ -251,3 +257,8 @@ def test_the_workbench_end_to_end(server: str, empty_study: StewardStudy, runnin
     login(page, base, "stella", "not the password")
     assert text_of(page, "#login-message") == "Wrong account name or password."
     page.screenshot(artifact("workbench-wrong-password.png"))
+
+    # the access log: every request, and no name in any line
+    access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert len(access) > 30 and any('"POST /steward/t/P01_wave1/deny' in a for a in access)
+    assert [a for a in access if any(n in a for n in ("Poppy", "Torvald", "Myrhaug"))] == []
