@@ -29,6 +29,8 @@ from anonymizer.errors import AnonymizerError, InputError
 from anonymizer.fsutil import make_dirs, move_file
 from anonymizer.review.original import read_original
 from anonymizer.store.naming import is_wave_label, released_stem
+from anonymizer.store.released import CUE_FORMATS, REVIEW_SUFFIX, engine_text
+from anonymizer.store.review_marks import ReviewData
 from anonymizer.web import marks, study
 from anonymizer.web.accounts import Role
 from anonymizer.web.auth import Call, allow
@@ -85,7 +87,15 @@ def original(call: Call) -> Response:
             numbers=[n for n in numbers if isinstance(n, int)], command="web_original",
             wave=released.wave or None, job_id=str(released.meta.get("job_id", "")) or None,
             reidentify_reason=code)
-    rows = marks.aligned_rows(released.shown_text, text, replacements, flags, DESCRIBE)
+    clean = released.shown_text
+    fmt = str(released.meta.get("input", {}).get("format", ""))
+    if fmt in CUE_FORMATS and review is not None:
+        # a subtitle's released text has a [hh:mm:ss] stamp before each cue line, which the
+        # original has not: align the text the engine gave, with the marks as it wrote them
+        clean = engine_text(released.shown_text, fmt)[0]
+        raw = ReviewData.read(released.meta_path.with_name(released.stem + REVIEW_SUFFIX))
+        replacements, flags = raw.replacements, raw.flags
+    rows = marks.aligned_rows(clean, text, replacements, flags, DESCRIBE)
     return workbench.page(call.request, call.who, "steward_original.html", {
         "stem": released.stem, "rows": rows, "problems": problems, "reason": code})
 

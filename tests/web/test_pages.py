@@ -237,3 +237,40 @@ def test_wrong_kind_and_same_person_change_the_vault_identity(app, study) -> Non
     nobody = web.post(f"/steward/t/P01_wave1/r/{foreman}/merge",
                       data={"csrf": token, "target_kind": "person", "target_number": "999"})
     assert nobody.status_code == 400
+
+
+SUBTITLES = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Interviewer>How did the first months go?
+
+00:00:05.000 --> 00:00:09.000
+<v Torvald Myrhaug>Slowly. Gudrun Lysvik drove me to the clinic.
+"""
+
+
+def test_a_subtitle_original_is_aligned_with_its_cues(empty_study, session_engine) -> None:
+    from workbench import daemon
+
+    with empty_study.config.open("a", encoding="utf-8") as config:
+        config.write("\n[watch]\nsettle_seconds = 0.0\npoll_seconds = 0.05\n")
+    inbox = empty_study.data / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / "P01_wave1.vtt").write_text(SUBTITLES, encoding="utf-8")
+    worker = daemon(empty_study, session_engine)
+    try:
+        assert worker.run(oneshot=True).released == 1
+    finally:
+        worker.ctx.keystore.close()
+    web, token = client(build(empty_study), "stella")
+    shown = web.get("/steward/t/P01_wave1").text
+    assert "[00:00:05]" in shown
+    page = web.post("/steward/t/P01_wave1/original",
+                    data={"csrf": token, "reason": "check the cue alignment"}).text
+    rows = re.findall(r'<td class="text original">(.*?)</td><td class="text clean">(.*?)</td>',
+                      page)
+    plain = [(re.sub(r"<[^>]+>", "", o), re.sub(r"<[^>]+>", "", c)) for o, c in rows]
+    assert len(plain) == 2
+    assert plain[1][0] == "Torvald Myrhaug: Slowly. Gudrun Lysvik drove me to the clinic."
+    assert plain[1][1].startswith("Participant 1: Slowly. [Person")
+    assert plain[1][1].endswith("drove me to the clinic.")

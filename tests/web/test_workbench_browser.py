@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import pytest
 from browser import Page, artifact
 from steward_study import StewardStudy
-from workbench import PASSWORDS, build
+from workbench import PASSWORDS, build, daemon
 
 MISSED = """\
 Interviewer: And who helped you through the worst weeks?
@@ -58,19 +58,6 @@ def server(empty_study: StewardStudy) -> Iterator[str]:
     finally:
         running.should_exit = True
         thread.join(10)
-
-
-def daemon(study: StewardStudy, session_engine) -> object:
-    from anonymizer.audit.log import open_audit_log
-    from anonymizer.daemon import Daemon
-    from anonymizer.engine.engine import Engine
-    from anonymizer.keys.vault_adapter import open_vault_keystore
-
-    settings = study.settings()
-    keystore = open_vault_keystore(settings, interactive=False)
-    engine = Engine(settings, session_engine.rulebook, session_engine.pipeline, keystore)
-    audit = open_audit_log(settings, keystore.vault.audit_key())
-    return Daemon(settings, engine, keystore, audit, polling=True)
 
 
 @pytest.fixture

@@ -60,3 +60,17 @@ def client(app: Any, account: str | None = None, *, scheme: str = "http"
     assert done.status_code == 303, done.text
     home = web.get(done.headers["location"])
     return web, csrf_of(home.text)
+
+
+def daemon(study: Any, session_engine: Any) -> Any:
+    """The real daemon over the study (the session's model, the study's vault), not started."""
+    from anonymizer.audit.log import open_audit_log
+    from anonymizer.daemon import Daemon
+    from anonymizer.engine.engine import Engine
+    from anonymizer.keys.vault_adapter import open_vault_keystore
+
+    settings = study.settings()
+    keystore = open_vault_keystore(settings, interactive=False)
+    engine = Engine(settings, session_engine.rulebook, session_engine.pipeline, keystore)
+    audit = open_audit_log(settings, keystore.vault.audit_key())
+    return Daemon(settings, engine, keystore, audit, polling=True)
