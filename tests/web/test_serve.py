@@ -37,3 +37,35 @@ def test_serve_refuses_an_open_address_in_one_line(bare_study, capsys) -> None:
     code, out, err = bare_study.cli(capsys, "serve", "--host", "0.0.0.0")
     assert code == 3 and out == ""
     assert err.count("\n") == 1 and "web.host: 0.0.0.0 is not a loopback address" in err
+
+
+def _service(path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    section = ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            section = line
+            continue
+        if section == "[Service]":
+            key, _, value = line.partition("=")
+            found.setdefault(key, []).append(value)
+    return found
+
+
+def test_the_web_unit_listens_on_loopback_only_and_keeps_the_daemons_hardening() -> None:
+    from pathlib import Path
+
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    web, watch = (_service(deploy / name) for name in
+                  ("anonymizer-web.service", "anonymizer-watch.service"))
+    assert web["ExecStart"][0].endswith(" serve")
+    assert web["IPAddressAllow"] == ["localhost"] and web["IPAddressDeny"] == ["any"]
+    assert web["ReadWritePaths"] == watch["ReadWritePaths"]
+    # everything the daemon's unit forbids, this one forbids too -- but the network
+    network = {"PrivateNetwork", "RestrictAddressFamilies", "IPAddressDeny", "KillMode",
+               "KillSignal", "TimeoutStopSec", "RestartSec", "ExecStart"}
+    missing = {k: v for k, v in watch.items() if k not in network and web.get(k) != v}
+    assert missing == {}
