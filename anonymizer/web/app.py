@@ -131,7 +131,12 @@ async def _refusal(request: Request, error: Exception) -> Response:
 
 def build_app(settings: Settings, key: bytes, *, accounts: Accounts | None = None,
               secure_cookies: bool = False, clock: Any = None) -> Starlette:
+    from starlette.formparsers import MultiPartParser
+
     web = settings.web
+    # An uploaded transcript stays in memory (up to max_upload_mb, checked before parsing),
+    # never in a spooled temp file on disk: it holds names. (A class setting of the parser.)
+    MultiPartParser.spool_max_size = (web.max_upload_mb + 1) * 1024 * 1024
     timing = {} if clock is None else {"clock": clock}
     workbench = Workbench(
         settings=settings,

@@ -6,6 +6,9 @@ role test reads ``roles`` off ``app.routes`` (a route without it fails that test
 
 * finds the session from the cookie (expired or of a disabled account: none);
 * GET of a role-only view without a login -> redirect to ``/login``; any other refusal is 403;
+* a POST must say its length (at most ``web.max_upload_mb``): uploads are held in memory,
+  never spooled to a temp file (``app.build_app`` sets the form parser's spool size), since
+  a transcript holds names;
 * a POST (every state change is a POST) needs the session's CSRF token, in the form field
   ``csrf`` or the ``X-CSRF-Token`` header (htmx sends it) -> else 403;
 * then runs the view in a worker thread (the views read files and may open the vault); an
@@ -144,7 +147,10 @@ def guard(view: View) -> Callable[[Request], Awaitable[Response]]:
         form: FormData | dict[str, Any] = {}
         if request.method in STATE_CHANGING:
             limit = request.app.state.workbench.settings.web.max_upload_mb * 1024 * 1024
-            if int(request.headers.get("content-length") or 0) > limit + 65536:
+            length = request.headers.get("content-length")
+            if length is None or not length.isdigit():
+                return refused(request, 411, "a form without a Content-Length is refused")
+            if int(length) > limit + 65536:
                 return refused(request, 413, "the upload is larger than web.max_upload_mb")
             form = await request.form(max_files=50, max_fields=200)
             token = form.get("csrf") or request.headers.get("x-csrf-token")

@@ -274,3 +274,26 @@ def test_a_subtitle_original_is_aligned_with_its_cues(empty_study, session_engin
     assert plain[1][0] == "Torvald Myrhaug: Slowly. Gudrun Lysvik drove me to the clinic."
     assert plain[1][1].startswith("Participant 1: Slowly. [Person")
     assert plain[1][1].endswith("drove me to the clinic.")
+
+
+def test_an_upload_is_never_spooled_to_a_temp_file(app, study, monkeypatch) -> None:
+    import tempfile
+
+    import starlette.formparsers
+
+    made = []
+    real = tempfile.SpooledTemporaryFile
+
+    class Watched(real):
+        def rollover(self):  # the moment a spooled file would go to disk
+            made.append(self._max_size)
+            return super().rollover()
+
+    monkeypatch.setattr(starlette.formparsers, "SpooledTemporaryFile", Watched)
+    web, token = client(app, "astrid")
+    big = ("Interviewer: tell me more.\n" * 80_000).encode()  # ~2 MB, over Starlette's 1 MB
+    answer = web.post("/assistant/upload", data={"csrf": token},
+                      files={"files": ("P02_wave3.txt", big, "text/plain")})
+    assert answer.status_code == 200 and "1 file(s) received" in answer.text
+    assert made == []
+    assert (study.data / "inbox" / "P02_wave3.txt").read_bytes() == big
