@@ -186,6 +186,25 @@ class StoreSettings(_Section):
         return wave
 
 
+class WebSettings(_Section):
+    """The workbench (``anonymizer serve``). Loopback only unless TLS is set here or a
+    reverse proxy in front terminates it (``behind_proxy``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8480, ge=1, le=65535)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # a reverse proxy on this machine serves HTTPS and forwards here: cookies are Secure
+    behind_proxy: bool = False
+    # a session ends after this long without a request, and after session_hours in any case
+    idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    session_hours: int = Field(10, ge=1, le=72)
+    # failed logins per account name and per client address before a pause of lockout_minutes
+    login_attempts: int = Field(5, ge=1, le=100)
+    lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    max_upload_mb: int = Field(50, ge=1, le=1024)
+
+
 class StudyWave(_Section):
     """One interview wave of this study and the words in file names that mean it."""
 
@@ -250,6 +269,7 @@ class Settings(_Section):
     audit: AuditSettings = AuditSettings()
     watch: WatchSettings = WatchSettings()
     store: StoreSettings = StoreSettings()
+    web: WebSettings = WebSettings()
     source: Path | None = None  # the file these settings came from
 
     def audit_path(self) -> Path:

@@ -50,14 +50,16 @@ def find_chromium() -> str:
                        "'chromium-driver' (apt-get install -y chromium chromium-driver)")
 
 
-def chromium_args(binary: str, profile: Path) -> list[str]:
+def chromium_args(binary: str, profile: Path, *, loopback: bool = False) -> list[str]:
+    """``loopback``: 127.0.0.1 stays reachable (a test server there); no host name resolves."""
+    rules = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" if loopback else "MAP * ~NOTFOUND"
     return [
         binary, "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--no-default-browser-check", "--disable-default-apps",
         "--disable-extensions", "--disable-client-side-phishing-detection",
         "--disable-domain-reliability", "--metrics-recording-only", "--mute-audio",
-        "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-dev-shm-usage",
+        f"--host-resolver-rules={rules}", "--disable-dev-shm-usage",
         f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank",
     ]
 
@@ -168,6 +170,19 @@ class Page:
         self.call("Page.navigate", {"url": self.url})
         self.browser.wait_for_event("Page.loadEventFired", session=self.session)
 
+    def goto(self, url: str) -> None:
+        """Load ``url`` (an http:// address of a test server) and wait for its load event."""
+        self.url = url
+        self.navigating(lambda: self.call("Page.navigate", {"url": url}))
+
+    def navigating(self, action: Any) -> None:
+        """Do ``action`` (a click that submits a form, say) and wait for the next page's load
+        event; earlier requests and messages are dropped."""
+        self.browser.events[:] = [e for e in self.browser.events
+                                  if e.get("sessionId") != self.session]
+        action()
+        self.browser.wait_for_event("Page.loadEventFired", session=self.session)
+
     def _mine(self, method: str) -> list[dict[str, Any]]:
         return [e["params"] for e in self.browser.events
                 if e["method"] == method and e.get("sessionId") == self.session]
@@ -245,7 +260,8 @@ def _high(fd: int) -> int:
     return copy
 
 
-def launch(profile: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Browser:
+def launch(profile: Path, *, timeout: float = DEFAULT_TIMEOUT, loopback: bool = False
+           ) -> Browser:
     binary = find_chromium()
     profile.mkdir(parents=True, exist_ok=True)
     commands_r, commands_w = map(_high, os.pipe())
@@ -258,7 +274,7 @@ def launch(profile: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Browser:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_PROXY")
            and not k.endswith("_proxy")}
     process = subprocess.Popen(
-        chromium_args(binary, profile), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        chromium_args(binary, profile, loopback=loopback), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         # close_fds=False: fds 3 and 4 are made in ``wire`` and must survive; Python's own fds
         # are close-on-exec (PEP 446), so nothing else leaks into the browser
         stderr=subprocess.DEVNULL, preexec_fn=wire, close_fds=False, env=env)
@@ -274,8 +290,8 @@ def launch(profile: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Browser:
 
 
 @contextmanager
-def chromium(profile: Path) -> Iterator[Browser]:
-    browser = launch(profile)
+def chromium(profile: Path, *, loopback: bool = False) -> Iterator[Browser]:
+    browser = launch(profile, loopback=loopback)
     try:
         yield browser
     finally:

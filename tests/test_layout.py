@@ -44,6 +44,10 @@ FORBIDDEN = {
     "keys": ("anonymizer.daemon", "anonymizer.engine", "anonymizer.store"),
     "language": ("anonymizer.daemon", "anonymizer.engine", "anonymizer.store"),
     "formats": ("anonymizer.daemon", "anonymizer.engine", "anonymizer.store"),
+    # the templates are a leaf; the workbench renders pages without the NLP engine
+    "pages": ("anonymizer.daemon", "anonymizer.engine", "anonymizer.store", "anonymizer.review",
+              "anonymizer.report", "anonymizer.web"),
+    "web": ("anonymizer.engine", "anonymizer.language", "anonymizer.detectors"),
 }
 
 

@@ -375,17 +375,19 @@ class AuditLog:
 
 
 def open_audit_log(
-    settings: Settings, key: bytes, *, vault_commit: Callable[[], int] | None = None
+    settings: Settings, key: bytes, *, vault_commit: Callable[[], int] | None = None,
+    actor: str | None = None,
 ) -> AuditLog:
     """The project's audit log: ``settings.audit_path()``, rotated at ``audit.max_bytes``, its
-    head anchored in the vault folder when the key comes from the vault (``vault.dir``)."""
+    head anchored in the vault folder when the key comes from the vault (``vault.dir``).
+    ``actor``: who acts (a workbench account); None: the OS user."""
     from anonymizer.settings import KeyStoreBackend
 
     anchor = None
     if settings.vault.backend is KeyStoreBackend.VAULT and settings.vault.dir is not None:
         anchor = _anchor.anchor_path(settings.vault.dir)
     return AuditLog(settings.audit_path(), key, max_bytes=settings.audit.max_bytes,
-                    anchor=anchor, vault_commit=vault_commit)
+                    anchor=anchor, vault_commit=vault_commit, actor=actor)
 
 
 def verify_log(path: Path, key: bytes) -> VerifyResult:

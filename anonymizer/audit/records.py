@@ -46,6 +46,12 @@ class AuditEvent(str, Enum):
     VAULT_PASSPHRASE_CHANGED = "vault_passphrase_changed"
     VAULT_ROTATED = "vault_rotated"
     ANCHOR_RESET = "anchor_reset"  # a steward set the head anchor to the log's end (audit anchor)
+    # the workbench (anonymizer serve / users); the actor is the account
+    ACCOUNT_CHANGED = "account_changed"  # added, password changed, disabled
+    WEB_LOGIN = "web_login"  # a login, refused or not, and a logout
+    SEARCHED = "searched"  # a steward searched the study (an HMAC of the term, never the term)
+    UPLOADED = "uploaded"  # an assistant put a transcript into the inbox (its SHA-256)
+    QUARANTINE_ACTION = "quarantine_action"  # retried, assigned or deleted from quarantine
     # written by the log itself; ``append`` refuses them
     LOG_ROTATED = "log_rotated"
     LOG_REPAIRED = "log_repaired"

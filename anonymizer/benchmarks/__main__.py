@@ -15,6 +15,7 @@ from anonymizer.benchmarks.ids import ids_section
 from anonymizer.benchmarks.realfiles import realfiles_section
 from anonymizer.benchmarks.study import study_section
 from anonymizer.benchmarks.vault import vault_section
+from anonymizer.benchmarks.web import web_section
 
 
 def _in_subprocess(module: str, *args: str) -> dict:
@@ -75,7 +76,7 @@ def engine_section() -> None:
 SECTIONS: dict[str, Callable[[], object]] = {
     "engine": engine_section, "vault": vault_section, "daemon": daemon_section,
     "ids": ids_section, "realfiles": realfiles_section, "study": study_section,
-    "affected": affected_section, "batch": batch_section}
+    "affected": affected_section, "batch": batch_section, "web": web_section}
 
 
 def host_check() -> float:

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "anonymizer.cli.people_cmds",
     "anonymizer.cli.review_cmds",
     "anonymizer.cli.watch_cmds",
+    "anonymizer.cli.web_cmds",
 )
 
 

@@ -7,6 +7,8 @@ request while watching, run it as a job through the journal, record how it ended
                      anything is journaled -> audit ``rerun_requested`` -> ``rerun_release``
                      (claim, process: the same stages, journal and recovery as ``store rerun``)
                      -> done (the stem it released) or refused (reason code, exit code)
+                     a review request (a steward accepted a version) -> the sidecar's
+                     ``review`` and the catalog, if that version is still the current one
     settle_running   after recovery (at start, and after each retry pass): a request left
                      running by a crash is done if its job released (a sidecar or a
                      ``released`` record with that job id), refused if it has a
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from anonymizer.audit.log import AuditError, AuditEvent
 from anonymizer.daemon.context import Context
-from anonymizer.daemon.requests import RequestState, RequestStatus, Spool
+from anonymizer.daemon.requests import RequestKind, RequestState, RequestStatus, Spool
 from anonymizer.daemon.rerun import (
     OriginalMismatch,
     RerunResult,
@@ -44,6 +46,7 @@ UNKNOWN_RELEASE = "unknown_release"
 NOT_RERUNNABLE = "not_rerunnable"
 VAULT_REFUSED = "vault_refused"
 ORIGINAL_MISMATCH = "original_mismatch"
+SUPERSEDED = "superseded"
 
 
 def rerun_release(ctx: Context, meta_path: Path, *, job_id: str | None = None) -> RerunResult:
@@ -73,6 +76,8 @@ def serve(ctx: Context, spool: Spool, state: RequestState) -> RequestState:
     except InputError:
         return _refused(spool, state, UNKNOWN_RELEASE, ExitCode.BAD_INPUT,
                         f"no released transcript is named {state.stem}")
+    if state.kind is RequestKind.REVIEW:
+        return _review(ctx, spool, state, meta_path)
     meta = ctx.store.read_meta(meta_path) or {}
     resumed = state.job is not None
     job = state.job or uuid.uuid4().hex
@@ -102,6 +107,20 @@ def serve(ctx: Context, spool: Spool, state: RequestState) -> RequestState:
     if result.new_stem is not None:
         return _done(spool, state, result.new_stem, unfinished=result.unfinished)
     return state  # journaled past its commit point: settle_running sees it through
+
+
+def _review(ctx: Context, spool: Spool, state: RequestState, meta_path: Path) -> RequestState:
+    """A steward accepted version ``state.job``: its sidecar gets ``review`` (status, account,
+    time) and the catalog is rebuilt from the sidecars. A version re-run since is refused."""
+    meta = ctx.store.read_meta(meta_path)
+    if meta is None or meta.get("job_id") != state.job:
+        return _refused(spool, state, SUPERSEDED, ExitCode.BAD_INPUT,
+                        f"{state.stem} was re-run since that version was reviewed")
+    meta["review"] = {"status": "accepted", "by": state.actor, "at": state.submitted_at}
+    ctx.store.rewrite_meta(meta_path, meta, str(state.job))
+    ctx.store.catalog.reconcile(ctx.store.catalog_rows())
+    log.info("request %s: %s marked reviewed", state.id[:12], state.stem)
+    return spool.save(state.moved(RequestStatus.DONE, new_stem=state.stem))
 
 
 def settle_running(ctx: Context, spool: Spool) -> None:

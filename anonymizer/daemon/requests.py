@@ -62,6 +62,7 @@ class RequestStatus(str, Enum):
 
 class RequestKind(str, Enum):
     RERUN = "rerun"
+    REVIEW = "review"  # a steward accepted this version: the sidecar and catalog say so
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,8 @@ def submit_rerun(settings: Settings, stem: str, *, actor: str, cause: str) -> st
     try:
         spool.prepare()
         for waiting in spool.waiting():  # asked twice before the daemon got to it: once is
-            if waiting.status is RequestStatus.QUEUED and waiting.stem == stem:  # enough
+            if waiting.status is RequestStatus.QUEUED and waiting.stem == stem \
+                    and waiting.kind is RequestKind.RERUN:  # enough
                 return waiting.id
         now = _now()
         state = RequestState(uuid.uuid4().hex, RequestKind.RERUN, stem, actor, cause,
@@ -199,6 +201,24 @@ def submit_rerun(settings: Settings, stem: str, *, actor: str, cause: str) -> st
         raise AnonymizerError(f"{spool.folder}: a request cannot be written there "
                               f"({exc.strerror or type(exc).__name__}); run this as the "
                               "daemon's user") from None
+    return state.id
+
+
+def submit_review(settings: Settings, stem: str, *, actor: str, job: str) -> str:
+    """Queue "version ``job`` of ``stem`` is reviewed" for the daemon, which writes it into the
+    release's sidecar and catalog rows (the store has one writer); returns the request id."""
+    if not STEM.fullmatch(stem):
+        raise InputError("a review request names a release by its stored name (P07_wave2)")
+    if not ACTOR.fullmatch(actor):
+        raise InputError("a review request's actor must be an account name")
+    if not _ID.fullmatch(job):
+        raise InputError("a review request names the reviewed version by its job id")
+    spool = Spool.of(settings)
+    spool.prepare()
+    now = _now()
+    state = RequestState(uuid.uuid4().hex, RequestKind.REVIEW, stem, actor, "reviewed",
+                         RequestStatus.QUEUED, now, now, job=job)
+    spool.save(state)
     return state.id
 
 

@@ -169,6 +169,7 @@ def _transcript_row(stem: str, meta: Mapping[str, Any]) -> dict[str, Any]:
         "clean_sha256": text_file.get("sha256"),
         "job_id": meta.get("job_id"),
         "supersedes": meta.get("supersedes"),
+        "reviewed_by": None,  # filled in from the log by gather_report
     }
 
 
@@ -270,7 +271,8 @@ def _reidentifications(history: AuditHistory) -> list[dict[str, Any]]:
             numbers = [record.fields["number"]]
         rows.append({"seq": record.seq, "time": _time(record), "actor": record.actor,
                      "kind": record.fields.get("kind"), "numbers": numbers or [],
-                     "command": record.fields.get("command")})
+                     "command": record.fields.get("command"),
+                     "reason": record.fields.get("reidentify_reason")})
     return rows
 
 
@@ -323,6 +325,11 @@ def gather_report(settings: Any, key: bytes, *, registered: Iterable[int] = (),
     transcripts = sorted((_transcript_row(stem, meta) for stem, meta in released_now),
                          key=lambda r: (r["participant"], wave_order(r["wave"]),
                                         r["released_as"]))
+    accepted = {str(r.fields.get("job_id")): r.actor
+                for r in history.of(AuditEvent.REVIEW_DECISION)
+                if r.fields.get("decision") == "accepted" and r.fields.get("job_id")}
+    for row in transcripts:
+        row["reviewed_by"] = accepted.get(str(row["job_id"]))
     kinds = sorted({k for t in transcripts for k, n in t["replacements"]["by_kind"].items()
                     if n})
     quarantine = _quarantine(history, _quarantine_reports(settings))
@@ -347,6 +354,7 @@ def gather_report(settings: Any, key: bytes, *, registered: Iterable[int] = (),
             "released_transcripts": len(transcripts),
             "quarantined": len(quarantine),
             "reidentifications": len(reidentified),
+            "reviewed_transcripts": sum(t["reviewed_by"] is not None for t in transcripts),
         },
         "waves": waves,
         "flow": flow,

@@ -105,7 +105,8 @@ def _one_line(text: str, what: str, limit: int) -> str:
 
 
 def add_deny(settings: Settings, name: str, kind: str = "person", *,
-             open_vault: Callable[[Settings], Any] = _vault) -> DenyResult:
+             open_vault: Callable[[Settings], Any] = _vault,
+             actor: str | None = None) -> DenyResult:
     if kind not in DENY_KINDS:
         raise InputError(f"--kind: one of {', '.join(DENY_KINDS)}")
     name = _one_line(name, "the name", 200)
@@ -116,7 +117,8 @@ def add_deny(settings: Settings, name: str, kind: str = "person", *,
         if holder is not None:
             return DenyResult(holder, created=False)
         with vault.transaction():
-            log = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count)
+            log = open_audit_log(settings, vault.audit_key(), vault_commit=vault.commit_count,
+                                 actor=actor)
             entry = vault.add(kind, [name])
             record = log.append(AuditEvent.REVIEW_DECISION, decision=Decision.ADD_DENY,
                                 kind=kind, number=entry.number, name_count=1)
@@ -180,7 +182,8 @@ def word_mac(key: bytes, word: str) -> str:
 
 
 def add_allow(settings: Settings, word: str, *, force: bool = False,
-              open_vault: Callable[[Settings], Any] = _vault) -> AllowResult:
+              open_vault: Callable[[Settings], Any] = _vault,
+              actor: str | None = None) -> AllowResult:
     path = allow_list_path(settings)
     word = _one_line(word, "the word", MAX_ALLOW_CHARS)
     if word.startswith("#"):
@@ -207,7 +210,7 @@ def add_allow(settings: Settings, word: str, *, force: bool = False,
             raise InputError("refused: it looks like a name (" + "; ".join(refuse) + "); the "
                              "allow list is for generic words. --force if it really is one")
         key = vault.audit_key()
-    log = open_audit_log(settings, key)
+    log = open_audit_log(settings, key, actor=actor)
     old = path.read_bytes() if path.exists() else NEW_ALLOW_HEADER.encode("utf-8")
     if old and not old.endswith(b"\n"):
         old += b"\n"
@@ -243,7 +246,7 @@ def _staged(path: Path, data: bytes) -> Path:
 
 
 def accept(settings: Settings, released: Released, *,
-           open_vault: Callable[[Settings], Any] = _vault) -> None:
+           open_vault: Callable[[Settings], Any] = _vault, actor: str | None = None) -> None:
     """Record that the steward reviewed this version of the transcript and accepts it."""
     if released.participant is None:
         raise InputError(f"{released.meta_path.name}: no participant number")
@@ -252,7 +255,7 @@ def accept(settings: Settings, released: Released, *,
     review = released.review
     with open_vault(settings) as vault:
         key = vault.audit_key()
-    open_audit_log(settings, key).append(
+    open_audit_log(settings, key, actor=actor).append(
         AuditEvent.REVIEW_DECISION, decision=Decision.ACCEPTED,
         participant=released.participant, wave=released.wave,
         job_id=str(released.meta.get("job_id", "")) or None,

@@ -1,10 +1,11 @@
 """HTML shared by the steward's review page and the ethics report: one self-contained file each.
 
 Every page is a single document with its CSS inline and no script at all (the jump list is plain
-anchors). The first thing in ``<head>`` after the charset is a Content-Security-Policy that
-forbids every load (``default-src 'none'``): no image, font, script, frame, form target or
-prefetch can reach the network even if a transcript's text somehow smuggled markup past
-``escape`` -- which it cannot, because every piece of text goes through ``escape``.
+anchors), made from the templates in ``anonymizer/pages/templates`` (``page_base.html``). The
+first thing in ``<head>`` after the charset is a Content-Security-Policy that forbids every load
+(``default-src 'none'``): no image, font, script, frame, form target or prefetch can reach the
+network even if a transcript's text somehow smuggled markup past the escaping -- which it
+cannot, because the templates escape every piece of text as ``escape`` does.
 
 Print: the side list and the buttons are hidden, the text runs full width, and marks keep a
 border or underline style of their own, so replacements and flags stay apart in black and white.
@@ -16,7 +17,6 @@ import contextlib
 import html
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; font-src 'none'; "
@@ -73,46 +73,16 @@ def escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def attrs(**values: object) -> str:
-    """` name="value"` pairs; ``class_`` is ``class``; None and False are left out."""
-    out = []
-    for name, value in values.items():
-        if value is None or value is False:
-            continue
-        key = name.rstrip("_").replace("_", "-")
-        out.append(f" {key}" if value is True else f' {key}="{escape(value)}"')
-    return "".join(out)
-
-
-def element(tag: str, content: str = "", **values: object) -> str:
-    """``content`` is already HTML (escape text first)."""
-    return f"<{tag}{attrs(**values)}>{content}</{tag}>"
-
-
-def table(header: Iterable[str], rows: Iterable[Iterable[str]], *,
-          numeric: Iterable[int] = (), **values: object) -> str:
-    """A table of already-escaped cells; columns whose index is in ``numeric`` align right."""
-    right = set(numeric)
-    head = "".join(element("th", h, class_="num" if i in right else None, scope="col")
-                   for i, h in enumerate(header))
-    body = "".join(
-        "<tr>" + "".join(element("td", c, class_="num" if i in right else None)
-                         for i, c in enumerate(row)) + "</tr>"
-        for row in rows)
-    return element("table", f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>", **values)
-
-
 def document(title: str, body: str, *, css: str = "", lang: str = "en") -> str:
-    """The whole page: charset, the CSP, a viewport for small screens, the styles, ``body``."""
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">\n'
-        '<meta name="referrer" content="no-referrer">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{BASE_CSS}{css}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
-    )
+    """A whole page around ``body`` (HTML already: a test's page, say): charset, the CSP, a
+    viewport, the styles. The pages of the program are templates that extend the same
+    ``page_base.html`` (``anonymizer.pages``)."""
+    from markupsafe import Markup
+
+    from anonymizer.pages import render
+
+    return render("document.html", title=title, body=Markup(body), css=Markup(BASE_CSS + css),
+                  csp=CSP, lang=lang)
 
 
 def write_page(path: Path, page: str, *, mode: int) -> None:

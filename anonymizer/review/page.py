@@ -9,7 +9,9 @@
     fixes      the commands that correct a miss or a false positive, then re-run
 
 Tags are CSS ``::after`` content from ``data-`` attributes, so the text's DOM content is the
-released text, character for character (copying a quote copies no tags). No script.
+released text, character for character (copying a quote copies no tags). No script. The HTML
+is the template ``anonymizer/pages/templates/review_page.html``; this module works out what it
+shows (marks cut into chunks, counts, facts, commands).
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
 
 from anonymizer.formats.transcript import dropped_list
-from anonymizer.review.html import document, element, escape
+from anonymizer.pages import render
+from anonymizer.review.html import BASE_CSS, CSP
 from anonymizer.store.released import Released
 from anonymizer.store.review_marks import ReviewMark
 
@@ -126,32 +132,33 @@ class _Mark:
     data: dict[str, str]
 
 
-def _marked_text(text: str, marks: Sequence[_Mark]) -> str:
-    """``text`` escaped, with each mark as a ``<mark>``. Marks that overlap (a date flag and a
-    number flag on "2019,") become one ``<mark>`` over their union that names every reason; the
-    other marks' ids go on empty anchors just before it, so every jump-list link has a target
-    and the markup stays well nested."""
-    out, position = [], 0
+def marked_chunks(text: str, marks: Sequence[_Mark]) -> list[dict[str, Any]]:
+    """``text`` cut into plain chunks and marks. Marks that overlap (a date flag and a number
+    flag on "2019,") become one mark over their union that names every reason; the other marks'
+    ids go on empty anchors just before it, so every jump-list link has a target and the markup
+    stays well nested."""
+    out: list[dict[str, Any]] = []
+    position = 0
     order = {id(m): i for i, m in enumerate(marks)}
     for group in _overlapping(sorted(marks, key=lambda m: (m.start, -m.end))):
         group.sort(key=lambda m: (m.html_class not in ("rep", "orig"), order[id(m)]))
         first = group[0]
         start = min(max(min(m.start for m in group), position), len(text))
         end = min(max(max(m.end for m in group), start), len(text))
-        out.append(escape(text[position:start]))
-        out += [element("a", "", id=m.ident, class_="anchor") for m in group if m is not first]
+        if start > position:
+            out.append({"text": text[position:start]})
         data: dict[str, str] = {}
         for mark in (first, *[m for m in group if m is not first]):
             for key, value in mark.data.items():
                 data[key] = value if key not in data or value in data[key].split(" + ") \
                     else f"{data[key]} + {value}"
-        out.append(element(
-            "mark", escape(text[start:end]), class_=first.html_class, id=first.ident,
-            title=" | ".join(m.title for m in group),
-            **{f"data_{k}": v for k, v in data.items()}))
+        out.append({"text": text[start:end], "cls": first.html_class, "id": first.ident,
+                    "title": " | ".join(m.title for m in group), "data": data,
+                    "anchors": [m.ident for m in group if m is not first]})
         position = end
-    out.append(escape(text[position:]))
-    return "".join(out)
+    if position < len(text) or not out:
+        out.append({"text": text[position:]})
+    return out
 
 
 def _overlapping(marks: Sequence[_Mark]) -> list[list[_Mark]]:
@@ -187,14 +194,7 @@ def _counts(items: Sequence[ReviewMark]) -> list[tuple[str, int]]:
     return sorted(Counter(m.kind for m in items).items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _chips(counts: list[tuple[str, int]], cls: str) -> str:
-    if not counts:
-        return element("p", "none", class_="meta")
-    items = "".join(element("li", f"{escape(k)} <b>{n}</b>", data_kind=k) for k, n in counts)
-    return element("ul", items, class_=f"chips {cls}")
-
-
-def _header(released: Released, generated_at: datetime, *, with_original: bool) -> str:
+def _facts(released: Released, generated_at: datetime) -> tuple[list[str], list[str]]:
     meta = released.meta
     ethics, project = meta.get("ethics", {}), meta.get("project", {})
     model, tool = meta.get("model", {}), meta.get("tool", {})
@@ -211,103 +211,63 @@ def _header(released: Released, generated_at: datetime, *, with_original: bool) 
         f"rules {str(meta.get('rules_digest', '-'))[:12]}",
         f"page made {generated_at.strftime('%Y-%m-%d %H:%M UTC')}",
     ]
+    return facts, run
+
+
+def _dropped(released: Released) -> str:
+    dropped = released.meta.get("dropped") or {}
+    if not isinstance(dropped, dict) or not dropped:
+        return ""
+    # what the reader left out on purpose (comments, tracked deletions, images, ...)
+    return "Not in the text (left out when read): " + dropped_list(
+        {str(k): int(v) for k, v in sorted(dropped.items())})
+
+
+def _clean_marks(released: Released) -> list[_Mark]:
     review = released.review
-    replacements = review.replacements if review else ()
-    flags = review.flags if review else ()
-    parts = [
-        element("h1", f"Review of {escape(released.stem)}"),
-        element("p", "".join(element("span", escape(f)) for f in facts), class_="meta",
-                id="facts"),
-        element("p", "".join(element("span", escape(f)) for f in run), class_="meta"),
-    ]
-    if with_original:
-        parts.append(element(
-            "p", "This page shows the ORIGINAL transcript, with names. Keep it to yourself, "
-            "do not copy or send it, and delete it when the review is done. Writing it was "
-            "recorded in the audit log.", class_="danger", id="names-warning"))
-    parts += [element("p", escape(p), class_="warning") for p in released.problems]
-    dropped = meta.get("dropped") or {}
-    if isinstance(dropped, dict) and dropped:
-        # what the reader left out on purpose (comments, tracked deletions, images, ...)
-        parts.append(element("p", escape("Not in the text (left out when read): "
-                                         + dropped_list({str(k): int(v) for k, v in
-                                                         sorted(dropped.items())})),
-                             class_="meta", id="dropped"))
-    parts += [
-        element("div", element("h2", f"Replacements: {len(replacements)}")
-                + _chips(_counts(replacements), "rep-counts"), class_="counts"),
-        element("div", element("h2", f"Residual-risk flags: {len(flags)}")
-                + _chips(_counts(flags), "flag-counts"), class_="counts"),
-        element("p", 'Legend: <mark class="rep" data-kind="KIND">[Label]</mark> replaced '
-                '(box, kind tag) · <mark class="flag" data-reason="reason">word</mark> '
-                "left in, might identify (dashed underline, reason tag). Hover for the "
-                "detector and score.", class_="legend meta"),
-    ]
-    return element("header", "".join(parts), id="top")
+    if review is None:
+        return []
+    marks = [_Mark(m.start, m.end, "rep", f"r{i}", _replacement_title(m),
+                   {"kind": m.kind, "detector": m.detector, "score": _score(m)})
+             for i, m in enumerate(review.replacements, 1)]
+    marks += [_Mark(m.start, m.end, "flag", f"f{i}", _flag_title(m), {"reason": m.kind})
+              for i, m in enumerate(review.flags, 1)]
+    return marks
 
 
-def _jump_list(released: Released, *, with_original: bool) -> str:
+def _original_marks(released: Released) -> list[_Mark]:
+    review = released.review
+    marks: list[_Mark] = []
+    if review is None:
+        return marks
+    for i, m in enumerate(review.replacements, 1):
+        if m.original_start is not None and m.original_end is not None:
+            marks.append(_Mark(m.original_start, m.original_end, "orig", f"o{i}",
+                               _replacement_title(m), {"kind": m.kind}))
+    for i, m in enumerate(review.flags, 1):
+        if m.original_start is not None and m.original_end is not None:
+            marks.append(_Mark(m.original_start, m.original_end, "oflag", f"of{i}",
+                               _flag_title(m), {"reason": m.kind}))
+    return marks
+
+
+def _jump(released: Released) -> dict[str, list[dict[str, Any]]]:
     review = released.review
     text = released.shown_text
-    parts = [element("h2", "Jump to"),
-             element("p", '<a href="#top">Top</a> · <a href="#corrections">Corrections</a>')]
     if review is None:
-        return element("nav", "".join(parts), class_="jump no-print", aria_label="Jump list")
-    items = []
-    for i, mark in enumerate(review.replacements, 1):
-        alt = (element("a", "orig.", href=f"#o{i}", class_="alt", title="in the original")
-               if with_original and mark.original_start is not None else "")
-        items.append(element("li", element(
-            "a", f"{escape(mark.kind)} {escape(text[mark.start:mark.end])}"
-            f' <span class="where">line {_line_of(text, mark.start)}</span>',
-            href=f"#r{i}", title=_replacement_title(mark)) + alt))
-    parts += [element("h2", f"Replacements ({len(review.replacements)})"),
-              element("ol", "".join(items), class_="rep-list")]
-    items = []
-    for i, mark in enumerate(review.flags, 1):
-        items.append(element("li", element(
-            "a", f"{escape(mark.kind)} “{escape(text[mark.start:mark.end])}”"
-            f' <span class="where">line {_line_of(text, mark.start)}</span>',
-            href=f"#f{i}", title=_flag_title(mark))))
-    parts += [element("h2", f"Flags ({len(review.flags)})"),
-              element("ol", "".join(items), class_="flag-list")]
-    return element("nav", "".join(parts), class_="jump no-print", aria_label="Jump list")
+        return {"replacements": [], "flags": []}
+    return {
+        "replacements": [{"i": i, "kind": m.kind, "text": text[m.start:m.end],
+                          "line": _line_of(text, m.start), "title": _replacement_title(m),
+                          "in_original": m.original_start is not None}
+                         for i, m in enumerate(review.replacements, 1)],
+        "flags": [{"i": i, "kind": m.kind, "text": text[m.start:m.end],
+                   "line": _line_of(text, m.start), "title": _flag_title(m)}
+                  for i, m in enumerate(review.flags, 1)],
+    }
 
 
-def _clean_pane(released: Released) -> str:
-    review = released.review
-    marks: list[_Mark] = []
-    if review is not None:
-        marks += [_Mark(m.start, m.end, "rep", f"r{i}", _replacement_title(m),
-                        {"kind": m.kind, "detector": m.detector, "score": _score(m)})
-                  for i, m in enumerate(review.replacements, 1)]
-        marks += [_Mark(m.start, m.end, "flag", f"f{i}", _flag_title(m), {"reason": m.kind})
-                  for i, m in enumerate(review.flags, 1)]
-    body = _marked_text(released.shown_text, marks)
-    name = released.clean_path.name if released.clean_path else released.stem
-    return element("section", element("h2", f"Clean text ({escape(name)}, as released)")
-                   + element("pre", body, class_="transcript", id="clean-text"),
-                   class_="pane clean")
-
-
-def _original_pane(released: Released, original: str) -> str:
-    review = released.review
-    marks: list[_Mark] = []
-    if review is not None:
-        for i, m in enumerate(review.replacements, 1):
-            if m.original_start is not None and m.original_end is not None:
-                marks.append(_Mark(m.original_start, m.original_end, "orig", f"o{i}",
-                                   _replacement_title(m), {"kind": m.kind}))
-        for i, m in enumerate(review.flags, 1):
-            if m.original_start is not None and m.original_end is not None:
-                marks.append(_Mark(m.original_start, m.original_end, "oflag", f"of{i}",
-                                   _flag_title(m), {"reason": m.kind}))
-    return element("section", element("h2", "Original (names!)")
-                   + element("pre", _marked_text(original, marks), class_="transcript",
-                             id="original-text"), class_="pane original")
-
-
-def _corrections(released: Released) -> str:
+def _deny_suggestions(released: Released) -> list[tuple[int, str, str]]:
     review = released.review
     text = released.shown_text
     rows = []
@@ -316,50 +276,27 @@ def _corrections(released: Released) -> str:
         word = text[mark.start:mark.end]
         if kind is None or not word.strip() or "\n" in word or len(word) > 80:
             continue
-        command = f"anonymizer rules add-deny {shell_word(word)} --kind {kind}"
-        rows.append(element("li", element("a", f"flag {i}", href=f"#f{i}")
-                            + f" ({escape(mark.kind)}): "
-                            + element("code", escape(command), class_="cmd")))
-    suggested = (element("p", "If a flagged word below is a name, register it:")
-                 + element("ul", "".join(rows), class_="deny-suggestions")) if rows else ""
-    stem = shlex.quote(released.stem)
-    return element("section", "".join([
-        element("h2", "Corrections"),
-        element("h3", "A name, place or organisation was missed (left in the text)"),
-        element("p", "Register it in the key vault; it is then replaced in every transcript. "
-                "Names go into the vault, never into a rules file: a list of names identifies "
-                "people."),
-        element("code", escape('anonymizer rules add-deny "…" --kind person'), class_="cmd"),
-        element("p", "(--kind place or --kind organisation for those.)", class_="meta"),
-        suggested,
-        element("h3", "Something was replaced that identifies no one (a false positive)"),
-        element("p", "Add the word to the project's allow list (rules.project_allow). Generic "
-                "words only: the command refuses names registered in the vault and warns about "
-                "words that are common names or places."),
-        element("code", escape('anonymizer rules add-allow "…"'), class_="cmd"),
-        element("h3", "Then"),
-        element("p", "Re-run the transcript so that the change applies (from its sealed "
-                "original, with the current rules and vault; the new version replaces this "
-                "one, and the daemon must be stopped while it runs), and review the new "
-                "version:"),
-        element("code", escape(f"anonymizer store rerun {stem}"), class_="cmd"),
-        element("p", "Every decision is recorded in the audit log (codes and counts, no "
-                "words). If this version is fine as released, record that:"),
-        element("code", escape(f"anonymizer review {stem} --accept"), class_="cmd"),
-    ]), class_="fixes", id="corrections")
+        rows.append((i, mark.kind, f"anonymizer rules add-deny {shell_word(word)} --kind {kind}"))
+    return rows
 
 
 def render_review_page(released: Released, *, generated_at: datetime,
                        original: str | None = None) -> str:
     """The page as one HTML string. ``original`` (the original transcript's text, whose offsets
     the review data's ``original_start/end`` index) adds the side-by-side pane."""
-    with_original = original is not None
-    panes = _clean_pane(released)
-    if original is not None:
-        panes += _original_pane(released, original)
-    main = element("main", element("div", panes, class_="panes two" if with_original
-                                   else "panes") + _corrections(released))
-    body = element("div", _header(released, generated_at, with_original=with_original)
-                   + element("div", _jump_list(released, with_original=with_original) + main,
-                             class_="layout"), class_="page")
-    return document(f"Review {released.stem}", body, css=PAGE_CSS)
+    review = released.review
+    replacements = review.replacements if review else ()
+    flags = review.flags if review else ()
+    facts, run = _facts(released, generated_at)
+    return render(
+        "review_page.html", css=Markup(BASE_CSS + PAGE_CSS), csp=CSP,
+        title=f"Review {released.stem}", released=released, facts=facts, run=run,
+        with_original=original is not None, dropped=_dropped(released),
+        replacement_count=len(replacements), flag_count=len(flags),
+        replacement_counts=_counts(replacements), flag_counts=_counts(flags),
+        has_review=review is not None, jump=_jump(released),
+        clean_name=released.clean_path.name if released.clean_path else released.stem,
+        clean=marked_chunks(released.shown_text, _clean_marks(released)),
+        original=None if original is None else marked_chunks(original,
+                                                               _original_marks(released)),
+        suggestions=_deny_suggestions(released), stem=shlex.quote(released.stem))

@@ -29,7 +29,7 @@ COLUMNS = [
     "anonymized_at", "retention_until", "tool_version", "rules_digest", "language",
     "model_name", "model_version", "replacements_total", *_KIND_COLUMNS,
     "residual_risk_flags", "sha256", "input_sha256", "meta_file", "job_id", "version",
-    "supersedes",
+    "supersedes", "review_status", "reviewed_by", "reviewed_at",
 ]
 
 
@@ -62,6 +62,10 @@ def rows_for(meta: dict[str, Any], folder: str, meta_name: str) -> list[dict[str
         "job_id": meta["job_id"],
         "version": str(meta.get("version", 1)),
         "supersedes": str(meta.get("supersedes") or ""),
+        # a steward's review of this version (the workbench's "mark reviewed", via the daemon)
+        "review_status": str((meta.get("review") or {}).get("status") or "not_reviewed"),
+        "reviewed_by": str((meta.get("review") or {}).get("by") or ""),
+        "reviewed_at": str((meta.get("review") or {}).get("at") or ""),
     }
     # One row per clean transcript file; the review data beside it is not a transcript.
     return [{**common, "file": f"{folder}/{f['name']}", "format": f["format"],

@@ -204,6 +204,11 @@ class Store:
         data = json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
         atomic_write(self.folder / plan.folder / plan.meta, data, tag=job[:12], mode=FILE_MODE)
 
+    def rewrite_meta(self, path: Path, meta: dict[str, Any], job: str) -> None:
+        """A committed sidecar with a field added after its release (a steward's review)."""
+        data = json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+        atomic_write(path, data, tag=job[:12], mode=FILE_MODE)
+
     def is_committed(self, plan: ReleasePlan, job: str) -> bool:
         return self.holds(plan.folder, plan.meta, job)
 

@@ -104,7 +104,7 @@ def test_the_report_says_what_happened_to_every_transcript(study: StewardStudy, 
     assert audit["records"] == audit["last_seq"] == len(study.audit_events())
     assert data["summary"] == {"participants": 3, "withdrawn_participants": 0,
                                "released_transcripts": 5, "quarantined": 1,
-                               "reidentifications": 1}
+                               "reidentifications": 1, "reviewed_transcripts": 1}
     # the HTML says the same
     rows = flow_of(page)
     assert [c[0] for c in rows[0]] == ["Participant", "wave1", "wave2", "Status"]
