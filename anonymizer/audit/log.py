@@ -376,11 +376,9 @@ class AuditLog:
 
 def open_audit_log(
     settings: Settings, key: bytes, *, vault_commit: Callable[[], int] | None = None,
-    actor: str | None = None,
-) -> AuditLog:
-    """The project's audit log: ``settings.audit_path()``, rotated at ``audit.max_bytes``, its
-    head anchored in the vault folder when the key comes from the vault (``vault.dir``).
-    ``actor``: who acts (a workbench account); None: the OS user."""
+    actor: str | None = None) -> AuditLog:
+    """The project's audit log (``settings.audit_path()``, rotated at ``audit.max_bytes``, head
+    anchored in ``vault.dir`` with a vault key); ``actor``: a workbench account, or the OS user."""
     from anonymizer.settings import KeyStoreBackend
 
     anchor = None

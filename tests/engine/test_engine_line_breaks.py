@@ -14,6 +14,7 @@ import docx
 import pytest
 
 import anonymizer.formats as formats
+import anonymizer.formats.outputs as outputs
 from anonymizer.cli import main
 from anonymizer.engine.resolve import split_at_line_breaks
 from anonymizer.errors import ExitCode
@@ -120,7 +121,7 @@ def test_a_bug_on_one_file_fails_that_file_and_the_batch_goes_on(tmp_path, capsy
             raise RuntimeError("clean text of this transcript quoted here")
         real(clean, target, transcript)
 
-    monkeypatch.setattr(formats, "write_clean_text", fails_on_the_second)
+    monkeypatch.setattr(outputs, "write_clean_text", fails_on_the_second)
     out = tmp_path / "out"
     code = main(["run", *map(str, files), "-o", str(out)])
     captured = capsys.readouterr()
@@ -139,7 +140,7 @@ def test_a_docx_whose_second_output_fails_leaves_no_first_output(tmp_path, capsy
     def broken(clean, transcript, target):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(formats, "write_clean_docx", broken)
+    monkeypatch.setattr(outputs, "write_clean_docx", broken)
     out = tmp_path / "out"
     assert main(["run", str(source), "-o", str(out)]) == ExitCode.FAILED
     assert list(out.iterdir()) == []
