@@ -70,7 +70,7 @@ def _confirmed(args: argparse.Namespace, action: str, number: int) -> bool:
     return True
 
 
-def _add_name_arguments(parser: argparse.ArgumentParser) -> None:
+def add_name_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", metavar="NAME", help="full name (canonical)")
     parser.add_argument("--alias", action="append", default=[], metavar="A",
                         help="another name or spelling matched as the same identity (repeatable)")
@@ -238,7 +238,7 @@ def _register_participants(sub: argparse._SubParsersAction) -> None:
         group, "add", "register a participant",
         "Register a participant (the steward's roster): their name comes out as "
         "'Participant N' in every transcript. Recorded in the audit log (number only).")
-    _add_name_arguments(add)
+    add_name_arguments(add)
     add.set_defaults(func=cmd_participants_add)
 
     listing = subcommand(

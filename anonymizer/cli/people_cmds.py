@@ -33,6 +33,7 @@ from anonymizer.cli.common import (
     settings_from,
     subcommand,
 )
+from anonymizer.cli.participant_cmds import add_name_arguments
 from anonymizer.errors import InputError
 from anonymizer.keys.vault_adapter import open_vault
 from vault import Entry, Kind, Retired, RetiredReason
@@ -206,12 +207,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "The steward's deny list of names lives in the vault, not in a rules file, "
         "because a list of names is itself identifying. A registered name is matched in every "
         "transcript and replaced by its numbered label ([Person 3], [Place 2], ...).")
-    add.add_argument("name", nargs="?", metavar="NAME", help="full name (canonical)")
-    add.add_argument("--alias", action="append", default=[], metavar="A",
-                     help="another name or spelling of the same identity (repeatable)")
-    add.add_argument("--names-from", metavar="FILE",
-                     help="read names from FILE ('-' for standard input), one per line")
-    add.add_argument("--number", type=int, metavar="N", help="a fixed number (default: next)")
+    add_name_arguments(add)  # the same NAME, --alias, --names-from, --number as participants
     add.add_argument("--kind", choices=_OTHER_KINDS, default="person",
                      help="what the name is (default: person)")
     add.set_defaults(func=cmd_people_add)
