@@ -2,16 +2,20 @@
 once and keeps it for every transcript it is given.
 
 On this machine (no ``--ray-address``) the batch starts its own Ray: ``num_cpus`` = workers, no
-dashboard, no usage statistics, Ray's session folder in a private temp folder (mode 0700; a
-folder under the output would make Ray's socket paths too long) and object spilling inside the
-output's work folder; both are removed at the end, and a leftover of a run that was killed is
-removed at the next start. With ``--ray-address`` the batch joins a running cluster as a client
-(its operator owns that cluster's folders). A worker that dies is restarted and its task run
-again (Ray's ``max_restarts``/``max_task_retries``); a task that still fails is run on the driver.
+dashboard, no usage statistics, on the loopback address only (Ray's single-machine mode: its
+GCS, raylet, agents and workers then listen on 127.0.0.1 alone; a Ray that would listen on
+another address is shut down before any transcript is sent), Ray's session folder in a private
+temp folder (mode 0700; a folder under the output would make Ray's socket paths too long) and
+object spilling inside the output's work folder; both are removed at the end, and a leftover of
+a run that was killed is removed at the next start. With ``--ray-address`` the batch joins a
+running cluster as a client (its operator owns that cluster's folders). A worker that dies is
+restarted and its tasks run again (Ray's ``max_restarts``/``max_task_retries``); a task that
+still fails is run on the driver.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import tempfile
@@ -28,8 +32,15 @@ _KEPT_SNAPSHOTS = 8
 WINDOW_PER_WORKER = 3  # items in flight per worker: one in hand, two queued
 
 
-def _ray() -> Any:
+# Ray's single-machine mode (its default on macOS and Windows): the node's address is the
+# loopback one, and Ray binds its servers to the node's address. Read when Ray is imported.
+_SINGLE_MACHINE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+def _ray(local: bool = False) -> Any:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if local:
+        os.environ[_SINGLE_MACHINE] = "0"
     try:
         import ray
     except ImportError:
@@ -49,9 +60,20 @@ def remove_leftovers(work: Path) -> None:
     shutil.rmtree(work / SPILL_FOLDER, ignore_errors=True)
 
 
+def _check_loopback(ray: Any) -> None:
+    """Fail closed: a local Ray listening beyond this machine is shut down unused."""
+    address = ray.util.get_node_ip_address()
+    if not ipaddress.ip_address(address).is_loopback:
+        ray.shutdown()
+        raise SettingsError(f"the batch's own Ray would listen on {address}, not on the "
+                            "loopback address only (Ray was loaded before the batch could "
+                            "keep it on this machine); run the batch in a process of its own")
+
+
 class RayPool:
-    def __init__(self, workers: int, work: Path, address: str | None = None) -> None:
-        ray = self.ray = _ray()
+    def __init__(self, workers: int, work: Path, address: str | None = None, *,
+                 object_store_bytes: int | None = None) -> None:
+        ray = self.ray = _ray(local=address is None)
         self.work = work
         self.temp: Path | None = None
         self.started = not ray.is_initialized()
@@ -69,7 +91,13 @@ class RayPool:
                 spill.mkdir(mode=0o700, exist_ok=True)
                 ray.init(num_cpus=max(workers, 1), include_dashboard=False,
                          runtime_env=runtime_env, log_to_driver=False,
+                         object_store_memory=object_store_bytes,
                          _temp_dir=str(self.temp), object_spilling_directory=str(spill))
+                try:
+                    _check_loopback(ray)
+                except SettingsError:
+                    remove_leftovers(work)
+                    raise
         actor = ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2,
                            concurrency_groups={"finish": 1})(_actor_class(ray))
         self.actors = [actor.remote(WINDOW_PER_WORKER + 1) for _ in range(workers)]

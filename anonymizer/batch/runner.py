@@ -16,7 +16,9 @@ from anonymizer.batch.record import WorkRecord, work_folder
 from anonymizer.batch.snapshot import KeySnapshot
 from anonymizer.batch.source import Item, items_from
 from anonymizer.batch.worker import Job, TranscriptWorker, WorkerResult
+from anonymizer.errors import AnonymizerError, KeyStoreError
 from anonymizer.keys.keystore import InMemoryKeyStore, KeyStore
+from anonymizer.refusals import Reason
 from anonymizer.settings import KeyStoreBackend, Settings, load_settings
 
 
@@ -28,6 +30,7 @@ class BatchRequest:
     ray_address: str | None = None
     language: str | None = None
     config: Path | None = None  # the command's settings; a manifest row may name its own
+    object_store_bytes: int | None = None  # a local Ray's shared memory (None: Ray's default)
 
 
 class InlinePool:
@@ -66,24 +69,41 @@ def _open_keystore(settings: Settings) -> KeyStore:
 
 
 def open_studies(items: list[Item], default: Settings, language: str | None
-                 ) -> tuple[dict[str, Study], list[tuple[Item, str]]]:
+                 ) -> tuple[dict[str, Study], list[tuple[Item, str]], list[tuple[Item, str, str]]]:
+    """One ``Study`` per settings file; each item with its study's key. A study a manifest row
+    names that cannot be opened (settings missing or invalid, its vault refusing) refuses that
+    row, with the reason, and the batch goes on: the third list (item, message, reason). The
+    command's own settings (``-c``) failing stops the batch, as it stops ``run``."""
     from anonymizer.engine.engine import Engine
 
     studies: dict[str, Study] = {}
-    by_config: dict[Path | None, str] = {}
-    keyed = []
+    by_config: dict[Path | None, str | AnonymizerError] = {}
+    keyed: list[tuple[Item, str]] = []
+    bad: list[tuple[Item, str, str]] = []
     for item in items:
         if item.config not in by_config:
-            settings = load_settings(item.config) if item.config else default
-            key = study_key(settings)
-            if key not in studies:
-                keystore = _open_keystore(settings)
-                engine = Engine.from_settings(settings, language=language, keystore=keystore)
-                studies[key] = Study(key, settings, keystore, engine,
-                                     settings.vault.backend is KeyStoreBackend.VAULT)
-            by_config[item.config] = key
-        keyed.append((item, by_config[item.config]))
-    return studies, keyed
+            try:
+                settings = load_settings(item.config) if item.config else default
+                key = study_key(settings)
+                if key not in studies:
+                    keystore = _open_keystore(settings)
+                    engine = Engine.from_settings(settings, language=language,
+                                                  keystore=keystore)
+                    studies[key] = Study(key, settings, keystore, engine,
+                                         settings.vault.backend is KeyStoreBackend.VAULT)
+                by_config[item.config] = key
+            except AnonymizerError as error:
+                if item.config is None:
+                    raise
+                by_config[item.config] = error
+        study = by_config[item.config]
+        if isinstance(study, AnonymizerError):
+            reason = Reason.VAULT_REFUSED if isinstance(study, KeyStoreError) \
+                else Reason.STUDY_UNKNOWN
+            bad.append((item, f"{item.path}: its study: {study}", reason.value))
+        else:
+            keyed.append((item, study))
+    return studies, keyed, bad
 
 
 def _one_job_per_study(keyed: list[tuple[Item, str]], studies: dict[str, Study],
@@ -103,12 +123,13 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
     work = work_folder(output)
     record = WorkRecord(work)
     default = load_settings(request.config)
-    studies, keyed = open_studies(items, default, request.language)
+    studies, keyed, bad = open_studies(items, default, request.language)
     ray_pool = None
     if pool is None and request.workers > 0:
         from anonymizer.batch.ray_pool import RayPool
 
-        pool = ray_pool = RayPool(request.workers, work, request.ray_address)
+        pool = ray_pool = RayPool(request.workers, work, request.ray_address,
+                                  object_store_bytes=request.object_store_bytes)
     started = time.monotonic()
     try:
         if ray_pool is not None:
@@ -116,7 +137,7 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
             started = time.monotonic()
         progress = Progress(err, len(keyed))
         summary = Driver(studies, output, record, pool, request.language, err=err).run(
-            keyed, progress)
+            keyed, progress, refused=bad)
         progress.finish()
         summary.elapsed = time.monotonic() - started
         if ray_pool is not None:
