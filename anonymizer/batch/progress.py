@@ -28,6 +28,7 @@ class Summary:
     redone: int = 0  # run again on the driver (a worker's result could not be taken)
     worker_peak_rss: tuple[int, ...] = ()  # bytes, per Ray worker
     worker_nodes: int = 0  # how many Ray nodes the workers ran on
+    worker_restarts: int = 0  # workers Ray restarted during the run (their tasks run again)
     elapsed: float = 0.0  # seconds, from the first item to the last (start-up left out)
 
     def lines(self, seconds: float) -> list[str]:
@@ -38,7 +39,7 @@ class Summary:
                f"{self.skipped} done before",
                f"released: {self.released} (from workers {self.speculated}, of which "
                f"finished again against a newer key {self.refinished}; run again on the "
-               f"driver {self.redone})",
+               f"driver {self.redone}; workers restarted {self.worker_restarts})",
                "refused: " + (", ".join(f"{reason} {count}" for reason, count
                                         in sorted(self.refused.items())) or "none")]
         return out

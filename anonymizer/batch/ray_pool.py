@@ -104,6 +104,7 @@ class RayPool:
         self.window = WINDOW_PER_WORKER * workers
         self._busy = [0] * workers
         self._snapshots: dict[tuple[str, int], Any] = {}
+        self._pids: list[int] = []
 
     def submit(self, job: Job, snapshot: KeySnapshot) -> object:
         key = (job.study, snapshot.version)
@@ -120,6 +121,16 @@ class RayPool:
         """Load each study's engine in every worker before the clock starts (model, rules,
         gazetteers: seconds), so the progress line measures transcripts, not start-up."""
         self.ray.get([actor.warm.remote(job) for actor in self.actors for job in jobs])
+        self._pids = self.pids()
+
+    def pids(self) -> list[int]:
+        """Each worker's process id, now."""
+        return list(self.ray.get([actor.pid.remote() for actor in self.actors]))
+
+    def restarts(self) -> int:
+        """How many workers are not the process they were when warmed: Ray restarted them
+        (after a crash, an out-of-memory kill, a kill -9) and ran their tasks again."""
+        return sum(old != new for old, new in zip(self._pids, self.pids(), strict=True))
 
     def nodes(self) -> set[str]:
         """The Ray nodes the workers run on."""
@@ -192,6 +203,10 @@ def _actor_class(ray: Any) -> type:
         @ray.method(concurrency_group="finish")
         def node(self) -> str:
             return str(ray.get_runtime_context().get_node_id())
+
+        @ray.method(concurrency_group="finish")
+        def pid(self) -> int:
+            return os.getpid()
 
         @ray.method(concurrency_group="finish")
         def memory(self) -> int:

@@ -84,3 +84,23 @@ def test_resume_without_a_vault_is_refused(tmp_path, capsys):
     (out / ".batch" / "record.jsonl").write_text(lines[0] + "\n")  # as if cut short
     assert main(argv) == 3
     assert "resuming a batch needs the study's vault" in capsys.readouterr().err
+
+
+def test_a_local_ray_listening_beyond_loopback_is_shut_down_before_use():
+    """Fail closed: if Ray was loaded before the batch could keep it on this machine (its node
+    address is not loopback), the batch's own Ray is shut down and the batch refuses."""
+    from types import SimpleNamespace
+
+    from anonymizer.batch.ray_pool import _check_loopback
+    from anonymizer.errors import SettingsError
+
+    shut: list[bool] = []
+    for address, refused in (("192.0.2.2", True), ("127.0.0.1", False), ("::1", False)):
+        ray = SimpleNamespace(util=SimpleNamespace(get_node_ip_address=lambda a=address: a),
+                              shutdown=lambda: shut.append(True))
+        if refused:
+            with pytest.raises(SettingsError, match="loopback"):
+                _check_loopback(ray)
+        else:
+            _check_loopback(ray)
+    assert shut == [True]

@@ -1,0 +1,144 @@
+"""kill -9 in the middle of a batch on Ray, in a process of its own (the real command, which
+starts its own Ray): of the driver, then the same command finishes it; of a worker, and the
+batch carries on. Each compared file by file and vault by vault with `anonymizer run`, each item
+in the work record once. The second also watches every socket the batch's Ray listens on."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from batch_kit import assert_no_names_in, assert_same_as_run, copy_study
+
+pytest.importorskip("ray")  # the `ray` extra; `make test` installs it
+psutil = pytest.importorskip("psutil")  # the `test` extra
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+ACTOR = "ray::TranscriptActor"  # the title Ray gives a worker's process
+
+
+def _command(config: Path, source: Path, out: Path) -> tuple[list[str], dict[str, str]]:
+    argv = [sys.executable, "-m", "anonymizer", "-c", str(config), "batch", str(source),
+            "-o", str(out), "--workers", "2"]
+    # The batch itself keeps its Ray on loopback: nothing of the kind comes from here.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return argv, env
+
+
+def _record(out: Path) -> list[str]:
+    record = out / ".batch" / "record.jsonl"
+    lines = record.read_text().splitlines() if record.exists() else []
+    return [line.split('"checksum": "')[1][:64] for line in lines]
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    return []
+
+
+def _actors(tree: list[psutil.Process]) -> set[int]:
+    pids = set()
+    for process in tree:
+        with contextlib.suppress(psutil.Error):
+            if (process.cmdline() or [""])[0].startswith(ACTOR):
+                pids.add(process.pid)
+    return pids
+
+
+def _listening(tree: list[psutil.Process]) -> set[tuple[str, str, int]]:
+    found = set()
+    for process in tree:
+        with contextlib.suppress(psutil.Error):
+            name = process.name()
+            for conn in process.net_connections(kind="inet"):
+                if conn.status == psutil.CONN_LISTEN:
+                    found.add((name, conn.laddr.ip, conn.laddr.port))
+    return found
+
+
+def test_kill_9_of_the_driver_then_the_same_command_finishes(reference, tmp_path):
+    config, files, run_config, run_out = reference
+    mine = copy_study(config, tmp_path / "study")
+    out = tmp_path / "out"
+    argv, env = _command(mine, files[0].parent, out)
+    driver = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while len(list(out.glob("*.clean.txt"))) < 3:
+        assert driver.poll() is None, "the batch ended before it could be killed"
+        assert time.monotonic() < deadline, "no outputs after 180 s"
+        time.sleep(0.05)
+    os.kill(driver.pid, signal.SIGKILL)
+    driver.wait()
+    with contextlib.suppress(ProcessLookupError):  # Ray's processes of the killed driver
+        os.killpg(driver.pid, signal.SIGKILL)
+    done_before = len(_record(out))
+    assert 3 <= done_before < len(files)
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2, again.stderr[-2000:]  # the empty file, refused again
+    assert f"{done_before} done before" in again.stderr
+    assert_same_as_run(out, mine, run_out, run_config)
+    checksums = _record(out)
+    assert len(checksums) == len(set(checksums)) == len(files)  # each item once
+    assert_no_names_in(out / ".batch")
+
+
+def test_kill_9_of_a_worker_and_the_batch_carries_on_listening_on_loopback_only(
+        reference, tmp_path):
+    """A worker (a Ray actor) is killed while items are in flight: Ray restarts it and runs
+    its tasks again; the same run finishes with run's files and numbers. Meanwhile every
+    listening socket of the batch's processes (driver, GCS, raylet, agents, workers) is on
+    the loopback address."""
+    config, files, run_config, run_out = reference
+    mine = copy_study(config, tmp_path / "study")
+    out = tmp_path / "out"
+    argv, env = _command(mine, files[0].parent, out)
+    with open(tmp_path / "stderr", "w") as err:
+        batch = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                                 start_new_session=True)
+        listening: set[tuple[str, str, int]] = set()
+        killed: int | None = None
+        actors_then: set[int] = set()
+        restarted: set[int] = set()
+        done_at_kill = 0
+        deadline = time.monotonic() + 300
+        try:
+            while batch.poll() is None:
+                assert time.monotonic() < deadline, "the batch did not end in 300 s"
+                tree = _tree(batch.pid)
+                listening |= _listening(tree)
+                actors = _actors(tree)
+                if killed is None and len(actors) == 2 and len(_record(out)) >= 3:
+                    done_at_kill = len(_record(out))
+                    killed, actors_then = min(actors), actors
+                    os.kill(killed, signal.SIGKILL)
+                elif killed is not None:
+                    restarted |= actors - actors_then
+                time.sleep(0.02)
+        finally:
+            if batch.poll() is None:
+                os.killpg(batch.pid, signal.SIGKILL)
+    stderr = (tmp_path / "stderr").read_text()
+    assert batch.returncode == 2, stderr[-2000:]  # the empty file
+    assert killed is not None, "the batch ended before a worker could be killed"
+    assert 3 <= done_at_kill < len(files) - 1  # items were still in flight
+    assert restarted, "no worker came back after the kill"
+    assert_same_as_run(out, mine, run_out, run_config)
+    checksums = _record(out)
+    assert len(checksums) == len(set(checksums)) == len(files)  # each item once
+    assert "refused: empty 1" in stderr and "workers restarted 1)" in stderr
+    # Ray's servers were seen (so the check below checks something), all on loopback.
+    names = {name for name, _, _ in listening}
+    assert {"gcs_server", "raylet"} <= names, listening
+    wide = {(name, ip) for name, ip, _ in listening
+            if not ipaddress.ip_address(ip.removeprefix("::ffff:")).is_loopback}
+    assert wide == set()
