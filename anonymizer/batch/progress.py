@@ -29,6 +29,7 @@ class Summary:
     worker_peak_rss: tuple[int, ...] = ()  # bytes, per Ray worker
     worker_nodes: int = 0  # how many Ray nodes the workers ran on
     worker_restarts: int = 0  # workers Ray restarted during the run (their tasks run again)
+    workers_lost: int = 0  # workers gone for good (their items run on the driver)
     elapsed: float = 0.0  # seconds, from the first item to the last (start-up left out)
 
     def lines(self, seconds: float) -> list[str]:
@@ -39,7 +40,8 @@ class Summary:
                f"{self.skipped} done before",
                f"released: {self.released} (from workers {self.speculated}, of which "
                f"finished again against a newer key {self.refinished}; run again on the "
-               f"driver {self.redone}; workers restarted {self.worker_restarts})",
+               f"driver {self.redone}; workers restarted {self.worker_restarts}, lost "
+               f"{self.workers_lost})",
                "refused: " + (", ".join(f"{reason} {count}" for reason, count
                                         in sorted(self.refused.items())) or "none")]
         return out

@@ -104,7 +104,8 @@ class RayPool:
         self.window = WINDOW_PER_WORKER * workers
         self._busy = [0] * workers
         self._snapshots: dict[tuple[str, int], Any] = {}
-        self._pids: list[int] = []
+        self._pids: list[int | None] = []
+        self._dead: set[int] = set()  # workers gone for good
 
     def submit(self, job: Job, snapshot: KeySnapshot) -> object:
         key = (job.study, snapshot.version)
@@ -112,7 +113,10 @@ class RayPool:
             while len(self._snapshots) >= _KEPT_SNAPSHOTS:
                 self._snapshots.pop(next(iter(self._snapshots)))
             self._snapshots[key] = self.ray.put(snapshot)
-        index = min(range(len(self.actors)), key=lambda i: self._busy[i])
+        live = [i for i in range(len(self.actors)) if i not in self._dead]
+        if not live:  # every worker gone for good: the driver runs the item
+            return _Handle(-1, None, job, snapshot)
+        index = min(live, key=lambda i: self._busy[i])
         self._busy[index] += 1
         return _Handle(index, self.actors[index].process.remote(job, self._snapshots[key]), job,
                        snapshot)
@@ -123,22 +127,36 @@ class RayPool:
         self.ray.get([actor.warm.remote(job) for actor in self.actors for job in jobs])
         self._pids = self.pids()
 
-    def pids(self) -> list[int]:
-        """Each worker's process id, now."""
-        return list(self.ray.get([actor.pid.remote() for actor in self.actors]))
+    def _ask(self, method: str) -> list[Any]:
+        """``method`` of each worker; None from a worker gone for good."""
+        answers: list[Any] = []
+        for actor in self.actors:
+            try:
+                answers.append(self.ray.get(getattr(actor, method).remote()))
+            except self.ray.exceptions.RayError:
+                answers.append(None)
+        return answers
 
-    def restarts(self) -> int:
-        """How many workers are not the process they were when warmed: Ray restarted them
-        (after a crash, an out-of-memory kill, a kill -9) and ran their tasks again."""
-        return sum(old != new for old, new in zip(self._pids, self.pids(), strict=True))
+    def pids(self) -> list[int | None]:
+        """Each worker's process id, now (None: gone for good)."""
+        return self._ask("pid")
+
+    def restarts(self) -> tuple[int, int]:
+        """How many workers are not the process they were when warmed, Ray having restarted
+        them (after a crash, an out-of-memory kill, a kill -9) and run their tasks again; and
+        how many are gone for good (their items were run on the driver)."""
+        now = self.pids()
+        restarted = sum(new is not None and old != new
+                        for old, new in zip(self._pids, now, strict=True))
+        return restarted, now.count(None)
 
     def nodes(self) -> set[str]:
         """The Ray nodes the workers run on."""
-        return set(self.ray.get([actor.node.remote() for actor in self.actors]))
+        return {node for node in self._ask("node") if node is not None}
 
     def memory(self) -> list[int]:
-        """Each worker's peak resident memory, in bytes."""
-        return list(self.ray.get([actor.memory.remote() for actor in self.actors]))
+        """Each live worker's peak resident memory, in bytes."""
+        return [rss for rss in self._ask("memory") if rss is not None]
 
     def redo(self, handle: object, snapshot: KeySnapshot) -> object:
         old = _Handle.of(handle)
@@ -146,17 +164,24 @@ class RayPool:
         ref = self._snapshots.get(key)
         if ref is None:
             ref = self._snapshots[key] = self.ray.put(snapshot)
+        if old.actor < 0 or old.actor in self._dead:  # its parse went with it
+            return _Handle(-1, None, old.job, snapshot)
         self._busy[old.actor] += 1
         return _Handle(old.actor, self.actors[old.actor].redo.remote(old.job, ref), old.job,
                        snapshot)
 
     def result(self, handle: object) -> WorkerResult:
         index, future, job, snapshot = _Handle.of(handle)
+        if future is None:
+            return WorkerResult(job, snapshot.version, conflict=True)
         try:
             result: WorkerResult = self.ray.get(future)
             return result
-        except self.ray.exceptions.RayError:
-            # The worker is gone for good (or the task failed in Ray): the driver runs it.
+        except self.ray.exceptions.RayError as error:
+            # The task failed in Ray, or its worker is gone for good (restarted as often as
+            # allowed, or killed for good: it gets no more items). The driver runs the item.
+            if isinstance(error, self.ray.exceptions.ActorDiedError):
+                self._dead.add(index)
             return WorkerResult(job, snapshot.version, conflict=True)
         finally:
             self._busy[index] -= 1

@@ -143,7 +143,7 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
         if ray_pool is not None:
             summary.worker_peak_rss = tuple(ray_pool.memory())
             summary.worker_nodes = len(ray_pool.nodes())
-            summary.worker_restarts = ray_pool.restarts()
+            summary.worker_restarts, summary.workers_lost = ray_pool.restarts()
     finally:
         if ray_pool is not None:
             ray_pool.close()

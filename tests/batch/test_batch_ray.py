@@ -6,6 +6,7 @@ test_batch_ray_kill.py (a batch in a process of its own)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -177,3 +178,37 @@ def test_a_manifest_of_two_studies_numbers_each_as_run_does_alone(reference, tmp
     assert outputs(tmp_path / "out") == want
     assert identities(study_a) == identities(alone_a)
     assert identities(study_b) == identities(alone_b)
+
+
+def test_a_worker_gone_for_good_leaves_its_items_to_the_driver(reference, tmp_path,
+                                                               monkeypatch):
+    """One of two workers is killed for good mid-run (no restart): the items it held are run
+    on the driver, later items go to the other worker, and the files and numbers are run's."""
+    config, files, run_config, run_out = reference
+    mine = copy_study(config, tmp_path / "study")
+    out = tmp_path / "out"
+    pools: list[RayPool] = []
+    warm = RayPool.warm
+
+    def warm_and_keep(pool: RayPool, jobs) -> None:
+        warm(pool, jobs)
+        pools.append(pool)
+
+    def kill_for_good() -> None:
+        deadline = time.monotonic() + 300
+        while len(list(out.glob("*.clean.txt"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ray.kill(pools[0].actors[0], no_restart=True)
+
+    monkeypatch.setattr(RayPool, "warm", warm_and_keep)
+    killer = threading.Thread(target=kill_for_good, daemon=True)
+    killer.start()
+    summary = run_batch(BatchRequest(files[0].parent, out, 2, config=mine))
+    killer.join(timeout=10)
+    assert summary.workers_lost == 1 and summary.worker_restarts == 0
+    assert summary.redone >= 1  # the dead worker's items, run on the driver
+    assert summary.released == len(files) - 1 and dict(summary.refused) == {"empty": 1}
+    assert_same_as_run(out, mine, run_out, run_config)
+    lines = (out / ".batch" / "record.jsonl").read_text().splitlines()
+    checksums = [json.loads(line)["checksum"] for line in lines]
+    assert len(checksums) == len(set(checksums)) == len(files)  # each item once

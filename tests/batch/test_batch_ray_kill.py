@@ -135,7 +135,7 @@ def test_kill_9_of_a_worker_and_the_batch_carries_on_listening_on_loopback_only(
     assert_same_as_run(out, mine, run_out, run_config)
     checksums = _record(out)
     assert len(checksums) == len(set(checksums)) == len(files)  # each item once
-    assert "refused: empty 1" in stderr and "workers restarted 1)" in stderr
+    assert "refused: empty 1" in stderr and "workers restarted 1, lost 0)" in stderr
     # Ray's servers were seen (so the check below checks something), all on loopback.
     names = {name for name, _, _ in listening}
     assert {"gcs_server", "raylet"} <= names, listening
