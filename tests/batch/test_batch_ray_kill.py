@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import os
 import signal
 import subprocess
@@ -33,9 +34,10 @@ def _command(config: Path, source: Path, out: Path) -> tuple[list[str], dict[str
 
 
 def _record(out: Path) -> list[str]:
+    """The checksums of the work record's whole lines (a line being written is left out)."""
     record = out / ".batch" / "record.jsonl"
-    lines = record.read_text().splitlines() if record.exists() else []
-    return [line.split('"checksum": "')[1][:64] for line in lines]
+    lines = record.read_text().split("\n")[:-1] if record.exists() else []
+    return [json.loads(line)["checksum"] for line in lines]
 
 
 def _tree(pid: int) -> list[psutil.Process]:
