@@ -12,7 +12,7 @@ from typing import TextIO
 
 from anonymizer.batch.driver import Driver, Pool, Study, checked_output
 from anonymizer.batch.progress import Progress, Summary
-from anonymizer.batch.record import WorkRecord, work_folder
+from anonymizer.batch.record import WorkRecord, remove_torn_writes, work_folder
 from anonymizer.batch.snapshot import KeySnapshot
 from anonymizer.batch.source import Item, items_from
 from anonymizer.batch.worker import Job, TranscriptWorker, WorkerResult
@@ -120,6 +120,7 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
     err = err or sys.stderr
     items = items_from(request.source)
     output = checked_output(request.output)
+    remove_torn_writes(output)
     work = work_folder(output)
     record = WorkRecord(work)
     default = load_settings(request.config)

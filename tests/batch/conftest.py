@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from batch_kit import copy_study, make_archive, make_study, run_reference
+
+pytest.register_assert_rewrite("batch_kit")  # its asserts say what differs
+from batch_kit import copy_study, make_archive, make_study, run_reference  # noqa: E402
 
 ARCHIVE_SIZE = 40  # long enough for a kill -9 to land while items are in flight
 

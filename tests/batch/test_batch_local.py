@@ -46,7 +46,11 @@ def test_workers_0_is_run_and_a_second_run_does_nothing(study, tmp_path, capsys)
     config, files, run_config = study
     out = tmp_path / "out"
     argv = ["-c", str(config), "batch", str(files[0].parent), "-o", str(out), "--workers", "0"]
+    out.mkdir()
+    torn = out / ".clean-k3j4h5g6.part"  # a clean file a killed batch was writing
+    torn.write_text("Interviewer: Thank you for coming in today, [Participant 1", encoding="utf-8")
     assert main(argv) == 2
+    assert not torn.exists()
     err = capsys.readouterr().err
     assert "refused: empty 1" in err and "zz empty.txt: is empty" in err
     assert_same_as_run(out, config, tmp_path / "run-out", run_config)
