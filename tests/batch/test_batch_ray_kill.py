@@ -144,3 +144,22 @@ def test_kill_9_of_a_worker_and_the_batch_carries_on_listening_on_loopback_only(
     wide = {(name, ip) for name, ip, _ in listening
             if not ipaddress.ip_address(ip.removeprefix("::ffff:")).is_loopback}
     assert wide == set()
+
+
+def test_the_batch_runs_with_no_network_at_all(reference, tmp_path):
+    """The real command with two workers inside a network namespace that has the loopback
+    interface alone (what systemd's PrivateNetwork=yes gives): Ray needs no network beyond this
+    machine, and the result is run's."""
+    if subprocess.run(["unshare", "--net", "--map-root-user", "true"],
+                      capture_output=True).returncode != 0:
+        pytest.skip("this machine cannot make a network namespace (unshare --net)")
+    config, files, run_config, run_out = reference
+    mine = copy_study(config, tmp_path / "study")
+    out = tmp_path / "out"
+    argv, env = _command(mine, files[0].parent, out)
+    script = "ip link set lo up && exec " + " ".join(f"'{a}'" for a in argv)
+    done = subprocess.run(["unshare", "--net", "--map-root-user", "sh", "-c", script],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]  # the empty file
+    assert "external connectivity" not in done.stderr  # Ray did not look for a way out
+    assert_same_as_run(out, mine, run_out, run_config)
