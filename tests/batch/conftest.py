@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Ray reads this when it is imported, and the in-process tests import it before any batch can
+# set it: the batch's own local Ray then stays on the loopback address (it refuses to start
+# otherwise). The tests that run the real command in a process of their own drop it.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 pytest.register_assert_rewrite("batch_kit")  # its asserts say what differs
 from batch_kit import copy_study, make_archive, make_study, run_reference  # noqa: E402

@@ -1,8 +1,8 @@
 """The batch on Ray, in this process: a local Ray of two CPUs whose object store is made to
 spill (no name left on disk, in Ray's folders or its logs), a two-node cluster simulated on this
 machine (``ray.cluster_utils.Cluster``) and a manifest of two studies; each compared file by file
-(and vault by vault) with `anonymizer run` on the same inputs. The kill -9 cases are in
-test_batch_ray_kill.py (a batch in a process of its own)."""
+(and vault by vault) with `anonymizer run` on the same inputs; and a worker killed for good.
+The kill -9 cases are in test_batch_ray_kill.py (a batch in a process of its own)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-# Ray reads this when it is imported, and this module imports it before any batch can set it:
-# the batch's own local Ray then stays on the loopback address (it refuses to start otherwise).
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-ray = pytest.importorskip("ray")  # the `ray` extra; `make test` installs it
-
-from batch_kit import (  # noqa: E402
+from batch_kit import (
     assert_no_names_in,
     assert_same_as_run,
     copy_study,
@@ -34,8 +27,10 @@ from batch_kit import (  # noqa: E402
     transcript,
 )
 
-from anonymizer.batch.ray_pool import RayPool  # noqa: E402
-from anonymizer.batch.runner import BatchRequest, run_batch  # noqa: E402
+from anonymizer.batch.ray_pool import RayPool
+from anonymizer.batch.runner import BatchRequest, run_batch
+
+ray = pytest.importorskip("ray")  # the `ray` extra; `make test` installs it (see conftest.py)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MB = 1024 * 1024
