@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from anonymizer.errors import ExitCode
+
 
 def _clock(seconds: float) -> str:
     seconds = int(seconds + 0.5)
@@ -30,6 +32,7 @@ class Summary:
     worker_nodes: int = 0  # how many Ray nodes the workers ran on
     worker_restarts: int = 0  # workers Ray restarted during the run (their tasks run again)
     workers_lost: int = 0  # workers gone for good (their items run on the driver)
+    leftovers: tuple[str, ...] = ()  # Ray's folders the batch could not remove
     elapsed: float = 0.0  # seconds, from the first item to the last (start-up left out)
 
     def lines(self, seconds: float) -> list[str]:
@@ -48,7 +51,11 @@ class Summary:
 
     @property
     def worst_exit(self) -> int:
-        return 2 if self.refused else 0
+        """The command's exit code: FAILED if Ray's folders (spilled objects) are left,
+        BAD_INPUT if anything was refused, else OK."""
+        if self.leftovers:
+            return int(ExitCode.FAILED)
+        return int(ExitCode.BAD_INPUT) if self.refused else int(ExitCode.OK)
 
 
 class Progress:

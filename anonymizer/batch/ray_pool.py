@@ -19,6 +19,7 @@ import ipaddress
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -186,16 +187,30 @@ class RayPool:
         finally:
             self._busy[index] -= 1
 
-    def close(self) -> None:
+    def close(self) -> list[Path]:
+        """Shut the pool down and remove Ray's folders; those that could not be removed (the
+        next start on this output removes them)."""
         self._snapshots.clear()
         for actor in self.actors:
             self.ray.kill(actor)
         if self.started:
             self.ray.shutdown()
-        shutil.rmtree(self.work / SPILL_FOLDER, ignore_errors=True)
-        if self.temp is not None:
-            shutil.rmtree(self.temp, ignore_errors=True)
+        left: list[Path] = [folder for folder in (self.work / SPILL_FOLDER, self.temp)
+                            if folder is not None and not _remove(folder)]
+        if self.temp is not None and self.temp not in left:
             (self.work / TEMP_POINTER).unlink(missing_ok=True)
+        return left  # the pointer stays for them
+
+
+def _remove(folder: Path, seconds: float = 10.0) -> bool:
+    """Remove ``folder``, again while Ray's processes that are ending still write into it
+    (a log line, a spilled object); whether it is gone."""
+    deadline = time.monotonic() + seconds
+    while True:
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists() or time.monotonic() > deadline:
+            return not folder.exists()
+        time.sleep(0.1)
 
 
 class _Handle(NamedTuple):

@@ -146,12 +146,16 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
             summary.worker_nodes = len(ray_pool.nodes())
             summary.worker_restarts, summary.workers_lost = ray_pool.restarts()
     finally:
-        if ray_pool is not None:
-            ray_pool.close()
+        left = ray_pool.close() if ray_pool is not None else []
         for study in studies.values():
             close = getattr(study.keystore, "close", None)
             if close is not None:
                 close()
     for line in summary.lines(summary.elapsed):
         print(line, file=err)
+    if left:  # Ray's spill folder may hold plaintext: say so, and fail
+        summary.leftovers = tuple(str(folder) for folder in left)
+        print("anonymizer: error: Ray's folders could not be removed: "
+              f"{', '.join(summary.leftovers)}; remove them, or run the same batch again "
+              "(it removes them first)", file=err)
     return summary

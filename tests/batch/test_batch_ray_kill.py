@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +32,11 @@ def _command(config: Path, source: Path, out: Path) -> tuple[list[str], dict[str
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return argv, env
+
+
+def _ray_folders() -> set[str]:
+    """The batches' private Ray folders on this machine (each removed when its batch ends)."""
+    return {p.name for p in Path(tempfile.gettempdir()).glob("anonymizer-ray-*")}
 
 
 def _record(out: Path) -> list[str]:
@@ -72,6 +78,7 @@ def test_kill_9_of_the_driver_then_the_same_command_finishes(reference, tmp_path
     mine = copy_study(config, tmp_path / "study")
     out = tmp_path / "out"
     argv, env = _command(mine, files[0].parent, out)
+    before = _ray_folders()
     driver = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 180
@@ -88,6 +95,7 @@ def test_kill_9_of_the_driver_then_the_same_command_finishes(reference, tmp_path
     again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2, again.stderr[-2000:]  # the empty file, refused again
     assert f"{done_before} done before" in again.stderr
+    assert _ray_folders() == before  # the killed run's folder too, removed by the second
     assert_same_as_run(out, mine, run_out, run_config)
     checksums = _record(out)
     assert len(checksums) == len(set(checksums)) == len(files)  # each item once
@@ -104,6 +112,7 @@ def test_kill_9_of_a_worker_and_the_batch_carries_on_listening_on_loopback_only(
     mine = copy_study(config, tmp_path / "study")
     out = tmp_path / "out"
     argv, env = _command(mine, files[0].parent, out)
+    before = _ray_folders()
     with open(tmp_path / "stderr", "w") as err:
         batch = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err,
                                  start_new_session=True)
@@ -138,6 +147,7 @@ def test_kill_9_of_a_worker_and_the_batch_carries_on_listening_on_loopback_only(
     checksums = _record(out)
     assert len(checksums) == len(set(checksums)) == len(files)  # each item once
     assert "refused: empty 1" in stderr and "workers restarted 1, lost 0)" in stderr
+    assert _ray_folders() == before and not (out / ".batch" / "spill").exists()
     # Ray's servers were seen (so the check below checks something), all on loopback.
     names = {name for name, _, _ in listening}
     assert {"gcs_server", "raylet"} <= names, listening
@@ -158,8 +168,10 @@ def test_the_batch_runs_with_no_network_at_all(reference, tmp_path):
     out = tmp_path / "out"
     argv, env = _command(mine, files[0].parent, out)
     script = "ip link set lo up && exec " + " ".join(f"'{a}'" for a in argv)
+    before = _ray_folders()
     done = subprocess.run(["unshare", "--net", "--map-root-user", "sh", "-c", script],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr[-2000:]  # the empty file
     assert "external connectivity" not in done.stderr  # Ray did not look for a way out
+    assert _ray_folders() == before
     assert_same_as_run(out, mine, run_out, run_config)
