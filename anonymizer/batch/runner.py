@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from anonymizer.batch.driver import Driver, Pool, Study, checked_output
 from anonymizer.batch.progress import Progress, Summary
@@ -20,6 +20,9 @@ from anonymizer.errors import AnonymizerError, KeyStoreError
 from anonymizer.keys.keystore import InMemoryKeyStore, KeyStore
 from anonymizer.refusals import Reason
 from anonymizer.settings import KeyStoreBackend, Settings, load_settings
+
+if TYPE_CHECKING:
+    from anonymizer.language.nlp import NlpPipeline
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ def open_studies(items: list[Item], default: Settings, language: str | None
     from anonymizer.engine.engine import Engine
 
     studies: dict[str, Study] = {}
+    pipelines: dict[tuple[object, ...], NlpPipeline] = {}  # studies on one model load it once
     by_config: dict[Path | None, str | AnonymizerError] = {}
     keyed: list[tuple[Item, str]] = []
     bad: list[tuple[Item, str, str]] = []
@@ -88,7 +92,7 @@ def open_studies(items: list[Item], default: Settings, language: str | None
                 if key not in studies:
                     keystore = _open_keystore(settings)
                     engine = Engine.from_settings(settings, language=language,
-                                                  keystore=keystore)
+                                                  keystore=keystore, pipelines=pipelines)
                     studies[key] = Study(key, settings, keystore, engine,
                                          settings.vault.backend is KeyStoreBackend.VAULT)
                 by_config[item.config] = key

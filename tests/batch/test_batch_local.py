@@ -108,3 +108,30 @@ def test_a_local_ray_listening_beyond_loopback_is_shut_down_before_use():
         else:
             _check_loopback(ray)
     assert shut == [True]
+
+
+def test_studies_on_one_model_load_it_once(tmp_path):
+    """A manifest of several studies on one language: the driver and each worker load the
+    spaCy model once for all of them (a model per study would be hundreds of MB each), while
+    each study keeps its own rules and key."""
+    from anonymizer.batch.runner import open_studies
+    from anonymizer.batch.source import Item
+    from anonymizer.batch.worker import Job, TranscriptWorker
+    from anonymizer.settings import load_settings
+
+    configs = [make_study(tmp_path / "a"), make_study(tmp_path / "b", project="other-study")]
+    items = [Item(i, tmp_path / f"{i}.txt", config) for i, config in enumerate(configs)]
+    studies, keyed, bad = open_studies(items, load_settings(configs[0]), None)
+    try:
+        assert bad == [] and len(studies) == 2
+        first, second = (study.engine for study in studies.values())
+        assert first.pipeline is second.pipeline
+        assert first.keystore is not second.keystore and first.rulebook is not second.rulebook
+        worker = TranscriptWorker()
+        jobs = [Job(0, item.path, "", key, studies[key].settings, None)
+                for item, key in keyed]
+        assert worker.engine(jobs[0]).pipeline is worker.engine(jobs[1]).pipeline
+        assert worker.engine(jobs[0]) is not worker.engine(jobs[1])
+    finally:
+        for study in studies.values():
+            study.keystore.close()  # type: ignore[attr-defined]
