@@ -35,6 +35,8 @@ WINDOW_PER_WORKER = 3  # items in flight per worker: one in hand, two queued
 
 # Ray's single-machine mode (its default on macOS and Windows): the node's address is the
 # loopback one, and Ray binds its servers to the node's address. Read when Ray is imported.
+# (``ray.init(_node_ip_address="127.0.0.1")`` does not do it: Ray replaces a loopback node
+# address with the host's outward one, and its servers then listen on every interface.)
 _SINGLE_MACHINE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
