@@ -135,7 +135,8 @@ def test_two_node_cluster_is_run(reference, tmp_path, monkeypatch):
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def test_a_manifest_of_two_studies_numbers_each_as_run_does_alone(reference, tmp_path):
+def test_a_manifest_of_two_studies_numbers_each_as_run_does_alone(reference, tmp_path,
+                                                                    capsys):
     """Rows of two studies interleaved (each its own settings and vault), a row whose file is
     missing and one whose study settings do not exist: those two are refused with their
     reasons, the rest released, and each study's files and vault are what `anonymizer run`
@@ -165,7 +166,13 @@ def test_a_manifest_of_two_studies_numbers_each_as_run_does_alone(reference, tmp
     assert run_reference(alone_a, files_a, tmp_path / "run-a-out") == 0
     assert run_reference(alone_b, files_b, tmp_path / "run-b-out") == 0
 
+    capsys.readouterr()
     summary = run_batch(BatchRequest(manifest, tmp_path / "out", 2, config=study_a))
+    errors = [line for line in capsys.readouterr().err.splitlines()
+              if line.startswith("anonymizer: error:")]
+    assert len(errors) == 2  # one line each, naming the file and why
+    assert any("gone.txt: does not exist" in line for line in errors), errors
+    assert any("c.txt" in line and "nope.toml" in line for line in errors), errors
     assert summary.released == len(files_a) + len(files_b)
     assert dict(summary.refused) == {"missing": 1, "study_unknown": 1}
     want = {**outputs(tmp_path / "run-a-out"), **outputs(tmp_path / "run-b-out")}
