@@ -149,8 +149,9 @@ class RayPool:
         them (after a crash, an out-of-memory kill, a kill -9) and run their tasks again; and
         how many are gone for good (their items were run on the driver)."""
         now = self.pids()
+        then = self._pids or now  # (not warmed: nothing to compare with)
         restarted = sum(new is not None and old != new
-                        for old, new in zip(self._pids, now, strict=True))
+                        for old, new in zip(then, now, strict=True))
         return restarted, now.count(None)
 
     def nodes(self) -> set[str]:
