@@ -71,19 +71,45 @@ def _open_keystore(settings: Settings) -> KeyStore:
     return InMemoryKeyStore()
 
 
+def _close(keystore: KeyStore) -> None:
+    close = getattr(keystore, "close", None)
+    if close is not None:
+        close()
+
+
 def open_studies(items: list[Item], default: Settings, language: str | None
                  ) -> tuple[dict[str, Study], list[tuple[Item, str]], list[tuple[Item, str, str]]]:
     """One ``Study`` per settings file; each item with its study's key. A study a manifest row
     names that cannot be opened (settings missing or invalid, its vault refusing) refuses that
     row, with the reason, and the batch goes on: the third list (item, message, reason). The
     command's own settings (``-c``) failing stops the batch, as it stops ``run``."""
-    from anonymizer.engine.engine import Engine
-
     studies: dict[str, Study] = {}
     pipelines: dict[tuple[object, ...], NlpPipeline] = {}  # studies on one model load it once
     by_config: dict[Path | None, str | AnonymizerError] = {}
     keyed: list[tuple[Item, str]] = []
     bad: list[tuple[Item, str, str]] = []
+    try:
+        _open_each(items, default, language, studies, by_config, pipelines)
+    except BaseException:  # the command's own settings failed: let go of what was opened
+        for study in studies.values():
+            _close(study.keystore)
+        raise
+    for item in items:
+        opened = by_config[item.config]
+        if isinstance(opened, AnonymizerError):
+            reason = Reason.VAULT_REFUSED if isinstance(opened, KeyStoreError) \
+                else Reason.STUDY_UNKNOWN
+            bad.append((item, f"{item.path}: its study: {opened}", reason.value))
+        else:
+            keyed.append((item, opened))
+    return studies, keyed, bad
+
+
+def _open_each(items: list[Item], default: Settings, language: str | None,
+               studies: dict[str, Study], by_config: dict[Path | None, str | AnonymizerError],
+               pipelines: dict[tuple[object, ...], NlpPipeline]) -> None:
+    from anonymizer.engine.engine import Engine
+
     for item in items:
         if item.config not in by_config:
             try:
@@ -91,8 +117,12 @@ def open_studies(items: list[Item], default: Settings, language: str | None
                 key = study_key(settings)
                 if key not in studies:
                     keystore = _open_keystore(settings)
-                    engine = Engine.from_settings(settings, language=language,
-                                                  keystore=keystore, pipelines=pipelines)
+                    try:
+                        engine = Engine.from_settings(settings, language=language,
+                                                      keystore=keystore, pipelines=pipelines)
+                    except BaseException:
+                        _close(keystore)  # its rules are bad: the vault is let go again
+                        raise
                     studies[key] = Study(key, settings, keystore, engine,
                                          settings.vault.backend is KeyStoreBackend.VAULT)
                 by_config[item.config] = key
@@ -100,14 +130,6 @@ def open_studies(items: list[Item], default: Settings, language: str | None
                 if item.config is None:
                     raise
                 by_config[item.config] = error
-        study = by_config[item.config]
-        if isinstance(study, AnonymizerError):
-            reason = Reason.VAULT_REFUSED if isinstance(study, KeyStoreError) \
-                else Reason.STUDY_UNKNOWN
-            bad.append((item, f"{item.path}: its study: {study}", reason.value))
-        else:
-            keyed.append((item, study))
-    return studies, keyed, bad
 
 
 def _one_job_per_study(keyed: list[tuple[Item, str]], studies: dict[str, Study],
@@ -130,13 +152,13 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
     default = load_settings(request.config)
     studies, keyed, bad = open_studies(items, default, request.language)
     ray_pool = None
-    if pool is None and request.workers > 0:
-        from anonymizer.batch.ray_pool import RayPool
-
-        pool = ray_pool = RayPool(request.workers, work, request.ray_address,
-                                  object_store_bytes=request.object_store_bytes)
     started = time.monotonic()
     try:
+        if pool is None and request.workers > 0:
+            from anonymizer.batch.ray_pool import RayPool
+
+            pool = ray_pool = RayPool(request.workers, work, request.ray_address,
+                                      object_store_bytes=request.object_store_bytes)
         if ray_pool is not None:
             ray_pool.warm(_one_job_per_study(keyed, studies, request.language))
             started = time.monotonic()
@@ -152,9 +174,7 @@ def run_batch(request: BatchRequest, *, err: TextIO | None = None,
     finally:
         left = ray_pool.close() if ray_pool is not None else []
         for study in studies.values():
-            close = getattr(study.keystore, "close", None)
-            if close is not None:
-                close()
+            _close(study.keystore)
     for line in summary.lines(summary.elapsed):
         print(line, file=err)
     if left:  # Ray's spill folder may hold plaintext: say so, and fail
