@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,9 +33,18 @@ def _command(config: Path, source: Path, out: Path) -> tuple[list[str], dict[str
     return argv, env
 
 
-def _ray_folders() -> set[str]:
-    """The batches' private Ray folders on this machine (each removed when its batch ends)."""
-    return {p.name for p in Path(tempfile.gettempdir()).glob("anonymizer-ray-*")}
+def _ray_folder(out: Path) -> Path | None:
+    """The batch's private Ray folder, while the batch runs (or after it was killed): its
+    pointer, which the batch removes once the folder is gone."""
+    with contextlib.suppress(OSError):
+        return Path((out / ".batch" / "ray-temp").read_text(encoding="utf-8").strip())
+    return None
+
+
+def _ray_folders_removed(out: Path, *folders: Path | None) -> bool:
+    return not (out / ".batch" / "ray-temp").exists() and \
+        not (out / ".batch" / "spill").exists() and \
+        all(folder is not None and not folder.exists() for folder in folders)
 
 
 def _record(out: Path) -> list[str]:
@@ -78,7 +86,6 @@ def test_kill_9_of_the_driver_then_the_same_command_finishes(reference, tmp_path
     mine = copy_study(config, tmp_path / "study")
     out = tmp_path / "out"
     argv, env = _command(mine, files[0].parent, out)
-    before = _ray_folders()
     driver = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 180
@@ -92,10 +99,12 @@ def test_kill_9_of_the_driver_then_the_same_command_finishes(reference, tmp_path
         os.killpg(driver.pid, signal.SIGKILL)
     done_before = len(_record(out))
     assert 3 <= done_before < len(files)
+    killed_folder = _ray_folder(out)
+    assert killed_folder is not None and killed_folder.exists()  # left by the kill
     again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2, again.stderr[-2000:]  # the empty file, refused again
     assert f"{done_before} done before" in again.stderr
-    assert _ray_folders() == before  # the killed run's folder too, removed by the second
+    assert _ray_folders_removed(out, killed_folder)  # the second run's and the killed one's
     assert_same_as_run(out, mine, run_out, run_config)
     checksums = _record(out)
     assert len(checksums) == len(set(checksums)) == len(files)  # each item once
@@ -112,7 +121,7 @@ def test_kill_9_of_a_worker_and_the_batch_carries_on_listening_on_loopback_only(
     mine = copy_study(config, tmp_path / "study")
     out = tmp_path / "out"
     argv, env = _command(mine, files[0].parent, out)
-    before = _ray_folders()
+    folder: Path | None = None
     with open(tmp_path / "stderr", "w") as err:
         batch = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err,
                                  start_new_session=True)
@@ -126,6 +135,7 @@ def test_kill_9_of_a_worker_and_the_batch_carries_on_listening_on_loopback_only(
             while batch.poll() is None:
                 assert time.monotonic() < deadline, "the batch did not end in 300 s"
                 tree = _tree(batch.pid)
+                folder = folder or _ray_folder(out)
                 listening |= _listening(tree)
                 actors = _actors(tree)
                 if killed is None and len(actors) == 2 and len(_record(out)) >= 3:
@@ -147,7 +157,7 @@ def test_kill_9_of_a_worker_and_the_batch_carries_on_listening_on_loopback_only(
     checksums = _record(out)
     assert len(checksums) == len(set(checksums)) == len(files)  # each item once
     assert "refused: empty 1" in stderr and "workers restarted 1, lost 0)" in stderr
-    assert _ray_folders() == before and not (out / ".batch" / "spill").exists()
+    assert _ray_folders_removed(out, folder)
     # Ray's servers were seen (so the check below checks something), all on loopback.
     names = {name for name, _, _ in listening}
     assert {"gcs_server", "raylet"} <= names, listening
@@ -168,10 +178,9 @@ def test_the_batch_runs_with_no_network_at_all(reference, tmp_path):
     out = tmp_path / "out"
     argv, env = _command(mine, files[0].parent, out)
     script = "ip link set lo up && exec " + " ".join(f"'{a}'" for a in argv)
-    before = _ray_folders()
     done = subprocess.run(["unshare", "--net", "--map-root-user", "sh", "-c", script],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr[-2000:]  # the empty file
     assert "external connectivity" not in done.stderr  # Ray did not look for a way out
-    assert _ray_folders() == before
+    assert _ray_folders_removed(out)
     assert_same_as_run(out, mine, run_out, run_config)
