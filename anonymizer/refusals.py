@@ -58,6 +58,7 @@ class Reason(str, Enum):
     WAVE_AMBIGUOUS = "wave_ambiguous"
     VERIFICATION_REFUSED = "verification_refused"
     VAULT_REFUSED = "vault_refused"
+    STUDY_UNKNOWN = "study_unknown"  # a batch manifest row names settings that cannot be loaded
     ENGINE_ERROR = "engine_error"
     STORE_ERROR = "store_error"
     CRASHED_REPEATEDLY = "crashed_repeatedly"

@@ -106,10 +106,14 @@ class Driver:
         self._recent: list[bool] = []  # for each recent speculative item: was it taken?
         self._tick = 0
 
-    def run(self, items: Sequence[tuple[Item, str]], progress: Progress | None = None
-            ) -> Summary:
-        """``items``: each with the key of its study in ``self.studies``."""
-        summary = Summary(total=len(items))
+    def run(self, items: Sequence[tuple[Item, str]], progress: Progress | None = None,
+            refused: Sequence[tuple[Item, str, str]] = ()) -> Summary:
+        """``items``: each with the key of its study in ``self.studies``; ``refused``: items
+        whose study could not be opened (message, reason), refused first and not recorded (the
+        next run tries them again, once their settings are fixed)."""
+        summary = Summary(total=len(items) + len(refused))
+        for _item, message, reason in refused:
+            self._refuse(summary, message, reason)
         todo: list[Job] = []
         seen: set[str] = set()
         for item, study in items:

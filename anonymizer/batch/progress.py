@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from anonymizer.errors import ExitCode
+
 
 def _clock(seconds: float) -> str:
     seconds = int(seconds + 0.5)
@@ -28,6 +30,9 @@ class Summary:
     redone: int = 0  # run again on the driver (a worker's result could not be taken)
     worker_peak_rss: tuple[int, ...] = ()  # bytes, per Ray worker
     worker_nodes: int = 0  # how many Ray nodes the workers ran on
+    worker_restarts: int = 0  # workers Ray restarted during the run (their tasks run again)
+    workers_lost: int = 0  # workers gone for good (their items run on the driver)
+    leftovers: tuple[str, ...] = ()  # Ray's folders the batch could not remove
     elapsed: float = 0.0  # seconds, from the first item to the last (start-up left out)
 
     def lines(self, seconds: float) -> list[str]:
@@ -38,14 +43,19 @@ class Summary:
                f"{self.skipped} done before",
                f"released: {self.released} (from workers {self.speculated}, of which "
                f"finished again against a newer key {self.refinished}; run again on the "
-               f"driver {self.redone})",
+               f"driver {self.redone}; workers restarted {self.worker_restarts}, lost "
+               f"{self.workers_lost})",
                "refused: " + (", ".join(f"{reason} {count}" for reason, count
                                         in sorted(self.refused.items())) or "none")]
         return out
 
     @property
     def worst_exit(self) -> int:
-        return 2 if self.refused else 0
+        """The command's exit code: FAILED if Ray's folders (spilled objects) are left,
+        BAD_INPUT if anything was refused, else OK."""
+        if self.leftovers:
+            return int(ExitCode.FAILED)
+        return int(ExitCode.BAD_INPUT) if self.refused else int(ExitCode.OK)
 
 
 class Progress:

@@ -2,19 +2,24 @@
 once and keeps it for every transcript it is given.
 
 On this machine (no ``--ray-address``) the batch starts its own Ray: ``num_cpus`` = workers, no
-dashboard, no usage statistics, Ray's session folder in a private temp folder (mode 0700; a
-folder under the output would make Ray's socket paths too long) and object spilling inside the
-output's work folder; both are removed at the end, and a leftover of a run that was killed is
-removed at the next start. With ``--ray-address`` the batch joins a running cluster as a client
-(its operator owns that cluster's folders). A worker that dies is restarted and its task run
-again (Ray's ``max_restarts``/``max_task_retries``); a task that still fails is run on the driver.
+dashboard, no usage statistics, on the loopback address only (Ray's single-machine mode: its
+GCS, raylet, agents and workers then listen on 127.0.0.1 alone; a Ray that would listen on
+another address is shut down before any transcript is sent), Ray's session folder in a private
+temp folder (mode 0700; a folder under the output would make Ray's socket paths too long) and
+object spilling inside the output's work folder; both are removed at the end, and a leftover of
+a run that was killed is removed at the next start. With ``--ray-address`` the batch joins a
+running cluster as a client (its operator owns that cluster's folders). A worker that dies is
+restarted and its tasks run again (Ray's ``max_restarts``/``max_task_retries``); a task that
+still fails is run on the driver.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,8 +33,17 @@ _KEPT_SNAPSHOTS = 8
 WINDOW_PER_WORKER = 3  # items in flight per worker: one in hand, two queued
 
 
-def _ray() -> Any:
+# Ray's single-machine mode (its default on macOS and Windows): the node's address is the
+# loopback one, and Ray binds its servers to the node's address. Read when Ray is imported.
+# (``ray.init(_node_ip_address="127.0.0.1")`` does not do it: Ray replaces a loopback node
+# address with the host's outward one, and its servers then listen on every interface.)
+_SINGLE_MACHINE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+def _ray(local: bool = False) -> Any:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if local:
+        os.environ[_SINGLE_MACHINE] = "0"
     try:
         import ray
     except ImportError:
@@ -49,9 +63,20 @@ def remove_leftovers(work: Path) -> None:
     shutil.rmtree(work / SPILL_FOLDER, ignore_errors=True)
 
 
+def _check_loopback(ray: Any) -> None:
+    """Fail closed: a local Ray listening beyond this machine is shut down unused."""
+    address = ray.util.get_node_ip_address()
+    if not ipaddress.ip_address(address).is_loopback:
+        ray.shutdown()
+        raise SettingsError(f"the batch's own Ray would listen on {address}, not on the "
+                            "loopback address only (Ray was loaded before the batch could "
+                            "keep it on this machine); run the batch in a process of its own")
+
+
 class RayPool:
-    def __init__(self, workers: int, work: Path, address: str | None = None) -> None:
-        ray = self.ray = _ray()
+    def __init__(self, workers: int, work: Path, address: str | None = None, *,
+                 object_store_bytes: int | None = None) -> None:
+        ray = self.ray = _ray(local=address is None)
         self.work = work
         self.temp: Path | None = None
         self.started = not ray.is_initialized()
@@ -69,13 +94,21 @@ class RayPool:
                 spill.mkdir(mode=0o700, exist_ok=True)
                 ray.init(num_cpus=max(workers, 1), include_dashboard=False,
                          runtime_env=runtime_env, log_to_driver=False,
+                         object_store_memory=object_store_bytes,
                          _temp_dir=str(self.temp), object_spilling_directory=str(spill))
+                try:
+                    _check_loopback(ray)
+                except SettingsError:
+                    remove_leftovers(work)
+                    raise
         actor = ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2,
                            concurrency_groups={"finish": 1})(_actor_class(ray))
         self.actors = [actor.remote(WINDOW_PER_WORKER + 1) for _ in range(workers)]
         self.window = WINDOW_PER_WORKER * workers
         self._busy = [0] * workers
         self._snapshots: dict[tuple[str, int], Any] = {}
+        self._pids: list[int | None] = []
+        self._dead: set[int] = set()  # workers gone for good
 
     def submit(self, job: Job, snapshot: KeySnapshot) -> object:
         key = (job.study, snapshot.version)
@@ -83,7 +116,10 @@ class RayPool:
             while len(self._snapshots) >= _KEPT_SNAPSHOTS:
                 self._snapshots.pop(next(iter(self._snapshots)))
             self._snapshots[key] = self.ray.put(snapshot)
-        index = min(range(len(self.actors)), key=lambda i: self._busy[i])
+        live = [i for i in range(len(self.actors)) if i not in self._dead]
+        if not live:  # every worker gone for good: the driver runs the item
+            return _Handle(-1, None, job, snapshot)
+        index = min(live, key=lambda i: self._busy[i])
         self._busy[index] += 1
         return _Handle(index, self.actors[index].process.remote(job, self._snapshots[key]), job,
                        snapshot)
@@ -92,14 +128,39 @@ class RayPool:
         """Load each study's engine in every worker before the clock starts (model, rules,
         gazetteers: seconds), so the progress line measures transcripts, not start-up."""
         self.ray.get([actor.warm.remote(job) for actor in self.actors for job in jobs])
+        self._pids = self.pids()
+
+    def _ask(self, method: str) -> list[Any]:
+        """``method`` of each worker; None from a worker gone for good."""
+        answers: list[Any] = []
+        for actor in self.actors:
+            try:
+                answers.append(self.ray.get(getattr(actor, method).remote()))
+            except self.ray.exceptions.RayError:
+                answers.append(None)
+        return answers
+
+    def pids(self) -> list[int | None]:
+        """Each worker's process id, now (None: gone for good)."""
+        return self._ask("pid")
+
+    def restarts(self) -> tuple[int, int]:
+        """How many workers are not the process they were when warmed, Ray having restarted
+        them (after a crash, an out-of-memory kill, a kill -9) and run their tasks again; and
+        how many are gone for good (their items were run on the driver)."""
+        now = self.pids()
+        then = self._pids or now  # (not warmed: nothing to compare with)
+        restarted = sum(new is not None and old != new
+                        for old, new in zip(then, now, strict=True))
+        return restarted, now.count(None)
 
     def nodes(self) -> set[str]:
         """The Ray nodes the workers run on."""
-        return set(self.ray.get([actor.node.remote() for actor in self.actors]))
+        return {node for node in self._ask("node") if node is not None}
 
     def memory(self) -> list[int]:
-        """Each worker's peak resident memory, in bytes."""
-        return list(self.ray.get([actor.memory.remote() for actor in self.actors]))
+        """Each live worker's peak resident memory, in bytes."""
+        return [rss for rss in self._ask("memory") if rss is not None]
 
     def redo(self, handle: object, snapshot: KeySnapshot) -> object:
         old = _Handle.of(handle)
@@ -107,31 +168,52 @@ class RayPool:
         ref = self._snapshots.get(key)
         if ref is None:
             ref = self._snapshots[key] = self.ray.put(snapshot)
+        if old.actor < 0 or old.actor in self._dead:  # its parse went with it
+            return _Handle(-1, None, old.job, snapshot)
         self._busy[old.actor] += 1
         return _Handle(old.actor, self.actors[old.actor].redo.remote(old.job, ref), old.job,
                        snapshot)
 
     def result(self, handle: object) -> WorkerResult:
         index, future, job, snapshot = _Handle.of(handle)
+        if future is None:
+            return WorkerResult(job, snapshot.version, conflict=True)
         try:
             result: WorkerResult = self.ray.get(future)
             return result
-        except self.ray.exceptions.RayError:
-            # The worker is gone for good (or the task failed in Ray): the driver runs it.
+        except self.ray.exceptions.RayError as error:
+            # The task failed in Ray, or its worker is gone for good (restarted as often as
+            # allowed, or killed for good: it gets no more items). The driver runs the item.
+            if isinstance(error, self.ray.exceptions.ActorDiedError):
+                self._dead.add(index)
             return WorkerResult(job, snapshot.version, conflict=True)
         finally:
             self._busy[index] -= 1
 
-    def close(self) -> None:
+    def close(self) -> list[Path]:
+        """Shut the pool down and remove Ray's folders; those that could not be removed (the
+        next start on this output removes them)."""
         self._snapshots.clear()
         for actor in self.actors:
             self.ray.kill(actor)
         if self.started:
             self.ray.shutdown()
-        shutil.rmtree(self.work / SPILL_FOLDER, ignore_errors=True)
-        if self.temp is not None:
-            shutil.rmtree(self.temp, ignore_errors=True)
+        left: list[Path] = [folder for folder in (self.work / SPILL_FOLDER, self.temp)
+                            if folder is not None and not _remove(folder)]
+        if self.temp is not None and self.temp not in left:
             (self.work / TEMP_POINTER).unlink(missing_ok=True)
+        return left  # the pointer stays for them
+
+
+def _remove(folder: Path, seconds: float = 10.0) -> bool:
+    """Remove ``folder``, again while Ray's processes that are ending still write into it
+    (a log line, a spilled object); whether it is gone."""
+    deadline = time.monotonic() + seconds
+    while True:
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists() or time.monotonic() > deadline:
+            return not folder.exists()
+        time.sleep(0.1)
 
 
 class _Handle(NamedTuple):
@@ -164,6 +246,10 @@ def _actor_class(ray: Any) -> type:
         @ray.method(concurrency_group="finish")
         def node(self) -> str:
             return str(ray.get_runtime_context().get_node_id())
+
+        @ray.method(concurrency_group="finish")
+        def pid(self) -> int:
+            return os.getpid()
 
         @ray.method(concurrency_group="finish")
         def memory(self) -> int:

@@ -41,6 +41,18 @@ class Done:
                            "outputs": list(self.outputs)}, sort_keys=True)
 
 
+TORN_WRITES = ".clean-*.part"  # formats.writers' temp files: a write cut short by a kill -9
+
+
+def remove_torn_writes(output: Path) -> int:
+    """Temp files of clean files a killed batch was writing (their item is not in the record,
+    so it is done again); how many were removed."""
+    torn = [p for p in output.glob(TORN_WRITES) if p.is_file()]
+    for path in torn:
+        path.unlink(missing_ok=True)
+    return len(torn)
+
+
 def work_folder(output: Path) -> Path:
     folder = output / WORK_FOLDER
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -28,7 +28,7 @@ from anonymizer.refusals import Reason
 
 if TYPE_CHECKING:
     from anonymizer.engine.engine import Engine, Outcome
-    from anonymizer.language.nlp import AnalysedChunk
+    from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
     from anonymizer.settings import Settings
 
 
@@ -102,6 +102,7 @@ class TranscriptWorker:
     def __init__(self, keep: int = 8) -> None:
         self._engines: dict[tuple[str, str | None], Engine] = {}
         self._finishers: dict[tuple[str, str | None], Engine] = {}
+        self._pipelines: dict[tuple[object, ...], NlpPipeline] = {}  # one model for all studies
         self._parsed: dict[str, tuple[Transcript, list[AnalysedChunk]]] = {}
         self.keep = keep  # parsed transcripts kept for a redo (the driver's window per worker)
         self._lock = threading.Lock()  # the engines and the parses kept
@@ -113,7 +114,8 @@ class TranscriptWorker:
             if key not in self._engines:
                 from anonymizer.engine.engine import Engine
 
-                self._engines[key] = Engine.from_settings(job.settings, language=job.language)
+                self._engines[key] = Engine.from_settings(job.settings, language=job.language,
+                                                          pipelines=self._pipelines)
             return self._engines[key]
 
     def finisher(self, job: Job) -> Engine:

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from anonymizer.cli.common import add_language
-from anonymizer.errors import ExitCode
 
 
 def _workers(value: str) -> int:
@@ -43,4 +42,4 @@ def cmd_batch(args: argparse.Namespace) -> int:
     config = Path(args.config) if getattr(args, "config", None) else None
     summary = run_batch(BatchRequest(args.source, args.output, workers, args.ray_address,
                                      args.lang, config))
-    return int(ExitCode.BAD_INPUT) if summary.refused else int(ExitCode.OK)
+    return summary.worst_exit

@@ -175,16 +175,24 @@ class Engine:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, language: str | None = None,
-                      keystore: KeyStore | None = None) -> Engine:
+                      keystore: KeyStore | None = None,
+                      pipelines: dict[tuple[object, ...], NlpPipeline] | None = None) -> Engine:
+        """``pipelines``: loaded pipelines to share, by ``pipeline_key`` (a batch's studies on
+        one model load it once); the one this engine loads is added to it."""
         language = language or settings.project.language
         rules_dir = settings.rules.dir or default_rules_dir()
         rulebook = load_rulebook(rules_dir, language, settings.rules.project_allow)
         rulebook = rulebook.with_pronoun_style(settings.rewrite.pronoun_style)
-        pipeline = NlpPipeline(settings.model_name(language), language,
-                               max_chunk_chars=settings.nlp.max_chunk_chars,
-                               batch_size=settings.nlp.batch_size,
-                               batch_chars=settings.nlp.batch_chars,
-                               workers=settings.nlp.workers)
+        key = pipeline_key(settings, language)
+        pipeline = pipelines.get(key) if pipelines is not None else None
+        if pipeline is None:
+            pipeline = NlpPipeline(
+                settings.model_name(language), language,
+                max_chunk_chars=settings.nlp.max_chunk_chars,
+                batch_size=settings.nlp.batch_size, batch_chars=settings.nlp.batch_chars,
+                workers=settings.nlp.workers)
+        if pipelines is not None:
+            pipelines[key] = pipeline
         return cls(settings, rulebook, pipeline, keystore or InMemoryKeyStore())
 
     def using(self, keystore: KeyStore) -> Engine:
@@ -359,3 +367,11 @@ class Engine:
 
 
 __all__ = ["Engine", "Scan", "Outcome", "EntityKind"]
+
+
+def pipeline_key(settings: Settings, language: str) -> tuple[object, ...]:
+    """What an ``NlpPipeline`` is built from: engines with the same key can share one (it is
+    read-only once loaded)."""
+    nlp = settings.nlp
+    return (settings.model_name(language), language, nlp.max_chunk_chars, nlp.batch_size,
+            nlp.batch_chars, nlp.workers)

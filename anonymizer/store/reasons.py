@@ -45,6 +45,8 @@ HINTS: dict[Reason, str] = {
         "the clean text still held something identifying; check with anonymizer scan, add "
         "rules or register names, then drop it again"),
     Reason.VAULT_REFUSED: "the key vault refused (locked, damaged); see the log",
+    Reason.STUDY_UNKNOWN: "the manifest row names a study settings file that is missing or "
+                          "invalid; fix the config column, then run the batch again",
     Reason.ENGINE_ERROR: "the engine failed on this file; see the log, report it",
     Reason.STORE_ERROR: "the store could not be written (disk full?); drop it again",
     Reason.CRASHED_REPEATEDLY: (

@@ -46,7 +46,11 @@ def test_workers_0_is_run_and_a_second_run_does_nothing(study, tmp_path, capsys)
     config, files, run_config = study
     out = tmp_path / "out"
     argv = ["-c", str(config), "batch", str(files[0].parent), "-o", str(out), "--workers", "0"]
+    out.mkdir()
+    torn = out / ".clean-k3j4h5g6.part"  # a clean file a killed batch was writing
+    torn.write_text("Interviewer: Thank you for coming in today, [Participant 1", encoding="utf-8")
     assert main(argv) == 2
+    assert not torn.exists()
     err = capsys.readouterr().err
     assert "refused: empty 1" in err and "zz empty.txt: is empty" in err
     assert_same_as_run(out, config, tmp_path / "run-out", run_config)
@@ -84,3 +88,50 @@ def test_resume_without_a_vault_is_refused(tmp_path, capsys):
     (out / ".batch" / "record.jsonl").write_text(lines[0] + "\n")  # as if cut short
     assert main(argv) == 3
     assert "resuming a batch needs the study's vault" in capsys.readouterr().err
+
+
+def test_a_local_ray_listening_beyond_loopback_is_shut_down_before_use():
+    """Fail closed: if Ray was loaded before the batch could keep it on this machine (its node
+    address is not loopback), the batch's own Ray is shut down and the batch refuses."""
+    from types import SimpleNamespace
+
+    from anonymizer.batch.ray_pool import _check_loopback
+    from anonymizer.errors import SettingsError
+
+    shut: list[bool] = []
+    for address, refused in (("192.0.2.2", True), ("127.0.0.1", False), ("::1", False)):
+        ray = SimpleNamespace(util=SimpleNamespace(get_node_ip_address=lambda a=address: a),
+                              shutdown=lambda: shut.append(True))
+        if refused:
+            with pytest.raises(SettingsError, match="loopback"):
+                _check_loopback(ray)
+        else:
+            _check_loopback(ray)
+    assert shut == [True]
+
+
+def test_studies_on_one_model_load_it_once(tmp_path):
+    """A manifest of several studies on one language: the driver and each worker load the
+    spaCy model once for all of them (a model per study would be hundreds of MB each), while
+    each study keeps its own rules and key."""
+    from anonymizer.batch.runner import open_studies
+    from anonymizer.batch.source import Item
+    from anonymizer.batch.worker import Job, TranscriptWorker
+    from anonymizer.settings import load_settings
+
+    configs = [make_study(tmp_path / "a"), make_study(tmp_path / "b", project="other-study")]
+    items = [Item(i, tmp_path / f"{i}.txt", config) for i, config in enumerate(configs)]
+    studies, keyed, bad = open_studies(items, load_settings(configs[0]), None)
+    try:
+        assert bad == [] and len(studies) == 2
+        first, second = (study.engine for study in studies.values())
+        assert first.pipeline is second.pipeline
+        assert first.keystore is not second.keystore and first.rulebook is not second.rulebook
+        worker = TranscriptWorker()
+        jobs = [Job(0, item.path, "", key, studies[key].settings, None)
+                for item, key in keyed]
+        assert worker.engine(jobs[0]).pipeline is worker.engine(jobs[1]).pipeline
+        assert worker.engine(jobs[0]) is not worker.engine(jobs[1])
+    finally:
+        for study in studies.values():
+            study.keystore.close()  # type: ignore[attr-defined]
