@@ -1,6 +1,7 @@
 """Study-wide consistency: one person, one label, in every transcript of a three-wave study.
 
     python -m anonymizer.benchmarks study        (or: python -m anonymizer.benchmarks.study)
+    python -m anonymizer.benchmarks.study --explain   (every mention of each failing identity)
 
 Builds two interview studies of its own (seeded, invented names): 13 registered participants x
 3 waves, each with two people of their own (kin, named in several ways), clinicians, places and
@@ -218,6 +219,15 @@ class Figures:
     names_left: int = 0
     seconds: float = 0.0
     examples: list[str] = field(default_factory=list)
+    # --explain: every mention of an identity that failed, with its labels and its words around
+    seen: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    failed: set[str] = field(default_factory=set)
+
+
+def _context(text: str, start: int, end: int) -> str:
+    before = text[max(0, start - 30):start].replace("\n", " ")
+    after = text[end:end + 30].replace("\n", " ")
+    return f"...{before}[[{text[start:end]}]]{after}..."
 
 
 def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
@@ -251,30 +261,38 @@ def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
             covering = [r for r in reps if r.start < end and start < r.end]
             covered = {i for r in covering for i in range(max(r.start, start), min(r.end, end))}
             if any(b.text[i].isalnum() and i not in covered for i in range(start, end)):
+                fig.failed.add(key)
                 fig.names_left += 1
                 if len(fig.examples) < 12:
                     fig.examples.append(f"left: {key} ({kinds[key]})")
             got = {f"{m.group(1)} {m.group(2)}" for r in covering
                    if (m := _LABEL.search(r.text))}  # "[Person 3]'s" is Person 3
             labels[key] |= got
+            detail = ", ".join(f"{b.text[r.start:r.end]!r}->{r.text} ({r.detector})"
+                               for r in covering) or "nothing"
+            fig.seen[key].append(f"t{transcripts.index(b)} {_context(b.text, start, end)}: "
+                                 f"{detail}")
             if kinds[key] == "participant":
                 want = f"Participant {numbers[key]}"
                 if got != {want}:
+                    fig.failed.add(key)
                     fig.participant_mislabelled += 1
                     if len(fig.examples) < 12:
                         fig.examples.append(f"participant {key}: {sorted(got)}")
     fig.seconds = time.perf_counter() - started
     for key, found in labels.items():
         if len(found) > 1:
+            fig.failed.add(key)
             fig.multi_label += 1
             if len(fig.examples) < 12:
                 fig.examples.append(f"labels of {key} ({kinds[key]}): {sorted(found)}")
         if len({label.split()[0] for label in found}) > 1:
+            fig.failed.add(key)
             fig.kind_differs += 1
     return fig
 
 
-def study_section() -> dict[str, dict[str, int]]:
+def study_section(explain: bool = False) -> dict[str, dict[str, int]]:
     print("== Study-wide consistency: two invented three-wave studies (issue 14) ==")
     print(f"{'study':<10} {'files':>5} {'words':>6} {'entities':>8} {'mentions':>8} "
           f"{'>1 label':>8} {'P mislab.':>9} {'kind diff':>9} {'names left':>10} "
@@ -289,6 +307,11 @@ def study_section() -> dict[str, dict[str, int]]:
               f"{fig.kind_differs:>9} {fig.names_left:>10} {fig.refused:>7} {rate:>8.0f}")
         for example in fig.examples:
             print(f"    {example}")
+        if explain:  # the names are invented: printing them here names no one
+            for key in sorted(fig.failed):
+                print(f"  -- {key}")
+                for line in fig.seen[key]:
+                    print(f"       {line}")
         out[name] = {"multi_label": fig.multi_label, "names_left": fig.names_left,
                      "participant_mislabelled": fig.participant_mislabelled,
                      "kind_differs": fig.kind_differs, "refused": fig.refused}
@@ -297,5 +320,5 @@ def study_section() -> dict[str, dict[str, int]]:
 
 
 if __name__ == "__main__":
-    study_section()
+    study_section(explain="--explain" in sys.argv[1:])
     sys.exit(0)

@@ -21,9 +21,10 @@ from spacy.tokens import Token
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.keys.keystore import IdentityKind
 from anonymizer.language.compounds import Compounds
-from anonymizer.language.diminutives import Diminutives
+from anonymizer.language.diminutives import Diminutives, is_nickname
 from anonymizer.language.gazetteer import Gazetteer, GazetteerEntry, Kind
 from anonymizer.language.nlp import AnalysedChunk
+from anonymizer.language.phrases import CuePhrases
 from anonymizer.rulebook import NameRules
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ UNKNOWN_DETECTOR = "unknown_word"
 NAME_KINDS = frozenset({Kind.FIRST_NAME, Kind.SURNAME})
 PLACE_KINDS = frozenset({Kind.PLACE, Kind.REGION, Kind.COUNTRY, Kind.SUPRANATIONAL})
 COMMON = 3.0  # Zipf frequency from which a word is ordinary (about 1 in a million words)
-_ELONGATED = re.compile(r"(\w)\1{2,}")
+_VERB_TAGS = ("VB", "MD")  # Penn tags of verbs and modals
 
 # The place detector's names for its findings (places.py), which names leave alone.
 PLACE_DETECTOR = "place_gazetteer"
@@ -65,26 +66,6 @@ class _Cues:
             CuePhrases(tuple(p.split()) for p in rules.vocative_before),
             frozenset(rules.particles), frozenset(rules.not_names),
         )
-
-
-class CuePhrases:
-    """Cue phrases by length, for an O(1) "do the words before token i end with one?" test."""
-
-    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
-        self.by_length: dict[int, frozenset[tuple[str, ...]]] = {}
-        for phrase in phrases:
-            self.by_length.setdefault(len(phrase), frozenset())
-            self.by_length[len(phrase)] |= {phrase}
-        self.last_words = frozenset(p[-1] for ps in self.by_length.values() for p in ps)
-
-    def end_before(self, lowers: list[str], i: int) -> bool:
-        j = i - 1
-        while j >= 0 and lowers[j] in {",", "-"}:
-            j -= 1
-        if j < 0 or lowers[j] not in self.last_words:  # the usual case, answered at once
-            return False
-        return any(j - n + 1 >= 0 and tuple(lowers[j - n + 1:j + 1]) in phrases
-                   for n, phrases in self.by_length.items())
 
 
 def _sentence_initial(doc: Sequence[Token], i: int) -> bool:
@@ -313,11 +294,25 @@ class NameDetector:
         return None
 
     def tags_needed(self, tokens: Sequence[Token]) -> Iterator[int]:
-        """The tokens whose tags ``detect`` reads (in a cased text; a lower-case one reads
-        none): capitalised first names that are also ordinary words."""
+        """The tokens whose tags ``detect`` reads: capitalised first names that are also
+        ordinary words, and in lower-case text the words that may extend a name."""
+        capitals = 0
         for i, token in enumerate(tokens):
-            if token.text[:1].isupper() and self._listed_verdict(token, True) is None:
-                yield i
+            if token.text[:1].isupper():
+                capitals += 1
+                if self._listed_verdict(token, True) is None:
+                    yield i
+        if capitals <= len(tokens) * 0.002:  # lower-case speech
+            yield from self._surname_or_verb(tokens)
+
+    def _surname_or_verb(self, tokens: Sequence[Token]) -> Iterator[int]:
+        """In lower-case text, the ordinary words after a first name that the gazetteer also
+        knows as surnames ("comes", "said"): ``_extend`` takes them only when not a verb."""
+        for j in range(1, len(tokens)):
+            token = tokens[j]
+            if token.is_alpha and self._common(token) and self._is_first_name(tokens[j - 1]) \
+                    and any(e.kind is Kind.SURNAME for e in self._lookup(token.text)):
+                yield j
 
     def _given_name_before_surname(self, doc: Sequence[Token], i: int) -> bool:
         """"I met Per Olsen": inside a sentence, a capitalised word right before a listed
@@ -359,9 +354,9 @@ class NameDetector:
                         not (j == i + 1 and self._is_first_name(doc[i]) and
                              self._name_score(token) is not None):
                     break
-            elif not self._surname_after(doc, j) and \
+            elif token.tag_.startswith(_VERB_TAGS) or not self._surname_after(doc, j) and \
                     (self._common(token) or token.lower_ in self.cues.roles):
-                break
+                break  # "sheila comes", "geoff said": a verb after a name is no surname
             last = j
             j += 1
         return last
@@ -379,19 +374,9 @@ class NameDetector:
 
     def _nickname(self, token: Token, known: set[str]) -> bool:
         """"Mon" for Monica, "Rosss" for Ross: only for people already named in the text."""
-        word = token.lower_
-        if not token.text[:1].isupper() or len(word) < 3 or self._common(token):
+        if not token.text[:1].isupper() or len(token) < 3 or self._common(token):
             return False
-        plain = _ELONGATED.sub(r"\1\1", word)
-        if plain in known or _ELONGATED.sub(r"\1", word) in known:
-            return True
-        return any(len(name) > len(word) and _common_prefix(name, word) >= max(3, len(word) - 1)
-                   for name in known)
-
-
-def _common_prefix(a: str, b: str) -> int:
-    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
-                min(len(a), len(b)))
+        return is_nickname(token.lower_, known)
 
 
 def build(kit: DetectorKit) -> NameDetector | None:

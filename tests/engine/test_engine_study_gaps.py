@@ -1,0 +1,41 @@
+"""Gaps the study benchmark showed (issue 14; `python -m anonymizer.benchmarks.study --explain`).
+
+Each test is text of its own, on the real model: one way a name variant got a second label,
+another kind, or no label at all. Names are invented.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
+
+pytestmark = pytest.mark.integration
+
+
+def registered(make_engine, *names: str):  # noqa: ANN001, ANN201 - fixture factory, Engine
+    keystore = InMemoryKeyStore()
+    for number, name in enumerate(names, 1):
+        keystore.add(IdentityKind.PARTICIPANT, [name], number)
+    return make_engine(keystore=keystore)
+
+
+def labels(engine, text: str, word: str) -> list[str]:  # noqa: ANN001
+    """The label of each replacement whose text holds ``word`` ("'s" dropped)."""
+    scan = engine.anonymize(text).scan
+    return [r.text.removesuffix("'s") for r in scan.replacements
+            if word in text[r.start:r.end].casefold()]
+
+
+@pytest.mark.parametrize("text", [
+    "doreen: my wife brenda comes most days.\ndoreen: we went in brenda's car.\n",
+    "doreen: d-dorothy said i should rest.\ndoreen: we went in dorothy's car.\n",
+])
+def test_in_lower_case_a_verb_after_a_first_name_is_not_its_surname(make_engine,
+                                                                       text: str) -> None:
+    engine = registered(make_engine, "Doreen Oakes")
+    word = "brenda" if "brenda" in text else "dorothy"
+    found = labels(engine, text, word)
+    assert len(found) == 2 and len(set(found)) == 1, found
+    clean = engine.anonymize(text).clean_text
+    assert " comes most days" in clean or " said i should" in clean
