@@ -232,12 +232,16 @@ def names_not_places(text: str, findings: Sequence[Finding], keystore: KeyStore,
                      titles: frozenset[str], diminutives: Diminutives) -> list[Finding]:
     """One word is one kind in a transcript: "Sheila's car" tagged a place while "my wife
     Sheila" is a person, or "coming in, Sue" (a place after "in") where Sue is a registered
-    participant's short name, is that person. Not a place the study, the place lists or the
-    roster know as one."""
+    participant's short name, or a word of a full name the study numbered as a person, is
+    that person. Not a place the study, the place lists or the roster know as one."""
     people = {w for f in findings if f.entity is EntityKind.PERSON
               for w in name_words(text[f.start:f.end], titles)}
-    people |= {v for i in keystore.identities() if i.registered and i.kind in _PEOPLE
+    study = [i for i in keystore.identities() if i.kind in _PEOPLE]
+    people |= {v for i in study if i.registered
                for n in i.names for w in words(n) for v in diminutives.variants(w)}
+    # "and Edna does the shopping" (a town somewhere, after "and"): Edna Clegg was named in
+    # full in an earlier transcript, so the word alone is her, as a person's word
+    people |= {w for i in study for n in i.names if len(ns := words(n)) > 1 for w in ns}
     out = []
     for f in findings:
         if f.entity in (EntityKind.LOCATION, EntityKind.ORGANISATION) and \

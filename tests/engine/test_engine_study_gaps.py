@@ -39,3 +39,12 @@ def test_in_lower_case_a_verb_after_a_first_name_is_not_its_surname(make_engine,
     assert len(found) == 2 and len(set(found)) == 1, found
     clean = engine.anonymize(text).clean_text
     assert " comes most days" in clean or " said i should" in clean
+
+
+def test_a_word_of_a_full_name_numbered_before_is_a_person_not_a_place(make_engine) -> None:
+    """"and Wayne does the shopping": Wayne is a town somewhere and "and" a place cue, but
+    Wayne Hebblethwaite was named in full in an earlier transcript."""
+    engine = registered(make_engine, "Doreen Oakes")
+    (first,) = labels(engine, "Doreen Oakes: My son Wayne Hebblethwaite helps me.\n", "wayne")
+    later = "Doreen Oakes: My wife comes most days, and Wayne does the shopping.\n"
+    assert labels(engine, later, "wayne") == [first]
