@@ -154,7 +154,7 @@ class NameDetector:
         multi-word places found before are left alone."""
         known = [source.text[f.start:f.end] for f in source.earlier
                  if f.detector == "speaker_label"]
-        known += [name for identity in source.roster for name in identity.names
+        known += [name for identity in (*source.roster, *source.study) for name in identity.names
                   if identity.kind in (IdentityKind.PARTICIPANT, IdentityKind.PERSON)]
         multiword = [(f.start, f.end) for f in source.earlier if f.detector in PLACE_DETECTORS
                      and " " in source.text[f.start:f.end]]
@@ -204,7 +204,8 @@ class NameDetector:
                 vocative and not self._ordinary(token, cased))
             if vocative and token.lower_ in addressed and self._namelike(token, cased):
                 claim(i, i, 0.85)
-            elif cue and self._namelike(token, cased) and not self._common_after_cue(token, cased):
+            elif cue and self._namelike(token, cased) and (  # "my granddaughter poppy" of
+                    token.lower_ in known or not self._common_after_cue(token, cased)):  # a study
                 claim(i, self._extend(doc, i, cased), 0.85)
             elif not cased and self._glued_title(token):
                 claim(i, self._extend(doc, i, cased), 0.8)

@@ -14,12 +14,14 @@ from anonymizer.detectors import (
     presidio,
     roster,
     speakers,
+    study_people,
     workplaces,
 )
 
 BUILDERS: tuple[Callable[[DetectorKit], Detector | None], ...] = (
     speakers.build,
     roster.build,
+    study_people.build,
     presidio.build,
     file_names.build,
     gendered.build,

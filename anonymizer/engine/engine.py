@@ -29,6 +29,7 @@ from anonymizer.detectors.number_runs import names_around_numbers
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterMatcher
 from anonymizer.detectors.speakers import parse_turns
+from anonymizer.detectors.study_people import study_people
 from anonymizer.engine.articles import absorb_articles, without_articles
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
@@ -210,7 +211,8 @@ class Engine:
         turns = parse_turns(doc.text, self.rulebook.speaker_roles, self.rulebook.max_label_words,
                             lower_case=doc.lower_case, particles=self.particles,
                             skip_lines=doc.table_lines)
-        source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
+        source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case,
+                                study=study_people(doc.keystore.identities()))
         found: list[Finding] = []
         for detector in self.detectors:
             found += detector.find(replace(source, earlier=tuple(found)))

@@ -48,3 +48,23 @@ def test_a_word_of_a_full_name_numbered_before_is_a_person_not_a_place(make_engi
     (first,) = labels(engine, "Doreen Oakes: My son Wayne Hebblethwaite helps me.\n", "wayne")
     later = "Doreen Oakes: My wife comes most days, and Wayne does the shopping.\n"
     assert labels(engine, later, "wayne") == [first]
+
+
+def test_a_word_of_a_full_name_numbered_before_is_found_again_without_a_cue(make_engine) -> None:
+    engine = registered(make_engine, "Doreen Oakes")
+    (first,) = labels(engine, "Doreen Oakes: I saw Dr Okafor and Sunil Mehta there.\n", "sunil")
+    later = "Doreen Oakes: I saw Dr Mehta at the clinic. Sunil was very good with me.\n"
+    assert labels(engine, later, "sunil") == [first]
+    lower = "doreen oakes: the clinic was busy. sunil was very good with me.\n"
+    assert labels(engine, lower, "sunil") == [first]
+
+
+def test_an_ordinary_word_numbered_before_as_a_name_needs_a_cue(make_engine) -> None:
+    """"poppy" is a flower too: after "my granddaughter" it is the Poppy the study knows; alone
+    it stays a word (the study's findings do not become a rule for ordinary words)."""
+    engine = registered(make_engine, "Doreen Oakes")
+    (first,) = labels(engine, "Doreen Oakes: My granddaughter Poppy Hebblethwaite visited.\n",
+                      "poppy")
+    later = "doreen oakes: my granddaughter poppy comes most days.\n"
+    assert labels(engine, later, "poppy") == [first]
+    assert labels(engine, "doreen oakes: the poppy in the garden is out.\n", "poppy") == []
