@@ -9,6 +9,7 @@ from anonymizer.detectors import (
     DetectorKit,
     file_names,
     gendered,
+    institutions,
     names,
     places,
     presidio,
@@ -28,6 +29,7 @@ BUILDERS: tuple[Callable[[DetectorKit], Detector | None], ...] = (
     workplaces.build,
     places.build,
     names.build,
+    institutions.build,
 )
 
 

@@ -68,3 +68,17 @@ def test_an_ordinary_word_numbered_before_as_a_name_needs_a_cue(make_engine) -> 
     later = "doreen oakes: my granddaughter poppy comes most days.\n"
     assert labels(engine, later, "poppy") == [first]
     assert labels(engine, "doreen oakes: the poppy in the garden is out.\n", "poppy") == []
+
+
+@pytest.mark.parametrize(("first", "later"), [
+    ("doreen oakes: i went to pontefract general infirmary twice.\n",
+     "Doreen Oakes: Pontefract General Infirmary was busy.\n"),
+    ("Doreen Oakes: Pontefract General Infirmary was busy.\n",
+     "doreen oakes: i went to pontefract general infirmary twice.\n"),
+])
+def test_an_institution_first_met_in_lower_case_is_one_organisation(make_engine, first: str,
+                                                                     later: str) -> None:
+    engine = registered(make_engine, "Doreen Oakes")
+    one = labels(engine, first, "pontefract")
+    assert one == labels(engine, later, "pontefract") and len(one) == 1
+    assert one[0].startswith("[Organisation")
