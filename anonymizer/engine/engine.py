@@ -34,6 +34,7 @@ from anonymizer.engine.articles import absorb_articles, without_articles
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
 from anonymizer.engine.ordinary import OrdinaryWords
+from anonymizer.engine.people import first_name_before_name
 from anonymizer.engine.resolve import (
     Resolver,
     accept,
@@ -55,7 +56,7 @@ from anonymizer.keys.keystore import (
     OverlayKeyStore,
 )
 from anonymizer.language.diminutives import Diminutives
-from anonymizer.language.gazetteer import Gazetteer
+from anonymizer.language.gazetteer import Gazetteer, Kind
 from anonymizer.language.lexicon import Lexicon
 from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.rulebook import Rulebook, default_rules_dir, load_rulebook
@@ -166,7 +167,7 @@ class Engine:
         person_titles = self.titles | {t.casefold() for t in rulebook.names.titles}
         self.resolver = Resolver(rulebook, keystore, settings.pseudonyms.unknown_speaker,
                                  self.terms, frozenset(person_titles),
-                                 Diminutives.of(rulebook.names.diminutives))
+                                 Diminutives.of(rulebook.names.diminutives), self.first_name)
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words, self.gendered.lower_case_only)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
@@ -194,6 +195,10 @@ class Engine:
         twin = copy.copy(self)
         twin.keystore = keystore
         return twin
+
+    def first_name(self, word: str) -> bool:
+        """Whether the gazetteer lists ``word`` as a given name."""
+        return self.gazetteer is not None and Kind.FIRST_NAME in self.gazetteer.kinds_of(word)
 
     def _tags_needed(self, tokens: Sequence[Token]) -> set[int]:
         """The tokens of a chunk whose part-of-speech tags some detector reads."""
@@ -239,7 +244,9 @@ class Engine:
                                     capitalised_only=not doc.lower_case)
 
     def _settle(self, doc: Analysis) -> None:
-        settled = settle_overlaps(with_stutters(doc.text, f) for f in doc.accepted)
+        settled = first_name_before_name(
+            doc.text, settle_overlaps(with_stutters(doc.text, f) for f in doc.accepted),
+            self.first_name)
         doc.accepted = split_at_line_breaks(doc.text, attach_titles(doc.text, settled,
                                                                     self.titles))
 

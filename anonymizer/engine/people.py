@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from anonymizer.findings import EntityKind, Finding, Flag, Role
@@ -46,6 +46,12 @@ def _without_stutter(part: str) -> str:
             part[cut.end():].casefold().startswith(cut.group(1).casefold()):
         part = part[cut.end():]
     return part
+
+
+def without_stutter(surface: str) -> str:
+    """"l-leeds general" -> "leeds general": a place's key without the disfluent start."""
+    first, space, rest = surface.partition(" ")
+    return _without_stutter(first) + space + rest
 
 
 def display_words(surface: str, titles: frozenset[str]) -> list[str]:
@@ -226,14 +232,18 @@ class PeopleResolver:
 
 
 _PLACE_SOURCES = frozenset({"place_gazetteer", "study_names", "roster", "workplace_context"})
+_GAZETTEER_PLACES = frozenset({"place_gazetteer", "place_after_preposition"})
 
 
 def names_not_places(text: str, findings: Sequence[Finding], keystore: KeyStore,
-                     titles: frozenset[str], diminutives: Diminutives) -> list[Finding]:
+                     titles: frozenset[str], diminutives: Diminutives,
+                     first_name: Callable[[str], bool] = lambda word: False) -> list[Finding]:
     """One word is one kind in a transcript: "Sheila's car" tagged a place while "my wife
     Sheila" is a person, or "coming in, Sue" (a place after "in") where Sue is a registered
     participant's short name, or a word of a full name the study numbered as a person, is
-    that person. Not a place the study, the place lists or the roster know as one."""
+    that person. Not a place the study, the place lists or the roster know as one, except a
+    listed place that is also a ``first_name`` of a person the study numbered ("Tyler" of
+    Tyler Crabtree is a town somewhere)."""
     people = {w for f in findings if f.entity is EntityKind.PERSON
               for w in name_words(text[f.start:f.end], titles)}
     study = [i for i in keystore.identities() if i.kind in _PEOPLE]
@@ -241,16 +251,37 @@ def names_not_places(text: str, findings: Sequence[Finding], keystore: KeyStore,
                for n in i.names for w in words(n) for v in diminutives.variants(w)}
     # "and Edna does the shopping" (a town somewhere, after "and"): Edna Clegg was named in
     # full in an earlier transcript, so the word alone is her, as a person's word
-    people |= {w for i in study for n in i.names if len(ns := words(n)) > 1 for w in ns}
+    numbered = {w for i in study for n in i.names if len(ns := words(n)) > 1 for w in ns}
+    people |= numbered
     out = []
     for f in findings:
-        if f.entity in (EntityKind.LOCATION, EntityKind.ORGANISATION) and \
-                f.detector not in _PLACE_SOURCES:
-            surface = text[f.start:f.end]
+        if f.entity in (EntityKind.LOCATION, EntityKind.ORGANISATION):
+            surface = without_stutter(text[f.start:f.end])
             ws = words(surface)
-            if len(ws) == 1 and ws[0] in people and \
+            listed = f.detector in _PLACE_SOURCES and not (
+                f.detector == "place_gazetteer" and ws and ws[0] in numbered and
+                first_name(ws[0]))
+            if len(ws) == 1 and ws[0] in people and not listed and \
                     keystore.lookup(IdentityKind.PLACE, surface) is None and \
                     keystore.lookup(IdentityKind.ORGANISATION, surface) is None:
                 f = replace(f, entity=EntityKind.PERSON)
+        out.append(f)
+    return out
+
+
+def first_name_before_name(text: str, findings: Sequence[Finding],
+                           first_name: Callable[[str], bool]) -> list[Finding]:
+    """"Mostly Tyler Crabtree": a word the place lists have ("Tyler", a town) and that is a
+    listed ``first_name``, right before a person's name, is that person's given name."""
+    ordered = sorted(findings, key=lambda f: (f.start, f.end))
+    out: list[Finding] = []
+    for f in ordered:
+        before = out[-1] if out else None
+        if before is not None and f.entity is EntityKind.PERSON and \
+                before.entity is EntityKind.LOCATION and before.detector in _GAZETTEER_PLACES \
+                and text[before.end:f.start] == " " and len(words(
+                    surface := text[before.start:before.end])) == 1 and first_name(surface):
+            out[-1] = replace(f, start=before.start, score=max(f.score, before.score))
+            continue
         out.append(f)
     return out

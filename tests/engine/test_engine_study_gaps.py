@@ -82,3 +82,22 @@ def test_an_institution_first_met_in_lower_case_is_one_organisation(make_engine,
     one = labels(engine, first, "pontefract")
     assert one == labels(engine, later, "pontefract") and len(one) == 1
     assert one[0].startswith("[Organisation")
+
+
+def test_a_given_name_that_is_a_town_before_a_surname_is_one_person(make_engine) -> None:
+    """"Tyler" is a town in the place lists and a given name; before a surname the roster knows
+    (the participant's) it is the given name of one more person, and stays that person."""
+    engine = registered(make_engine, "Edwin Oakes")
+    first = labels(engine, "Edwin Oakes: Mostly Tyler Oakes, my grandson, helps.\n", "tyler")
+    assert len(first) == 1 and first[0].startswith("[Person")
+    assert labels(engine, "Edwin Oakes: Mostly Tyler, and he drives.\n", "tyler") == first
+    lower = "edwin oakes: t-tyler said i should rest.\n"
+    assert labels(engine, lower, "tyler") == first
+    assert "t-" not in engine.anonymize(lower).clean_text
+
+
+def test_a_stuttered_start_of_a_place_goes_with_the_place(make_engine) -> None:
+    engine = registered(make_engine, "Edwin Oakes")
+    text = "edwin oakes: we went to l-leeds and then to leeds again.\n"
+    assert engine.anonymize(text).clean_text == \
+        "[Participant 1]: we went to [Place 1] and then to [Place 1] again.\n"
