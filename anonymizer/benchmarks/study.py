@@ -217,6 +217,11 @@ class Figures:
     participant_mislabelled: int = 0
     kind_differs: int = 0
     names_left: int = 0
+    # of multi_label: the engine flagged the labels for a steward's merge (join_suggested), or
+    # no transcript ever says the full name ("Dr Lockwood" here, "Fiona" there): only a
+    # steward who knows can join them (`people merge`)
+    join_flagged: int = 0
+    no_full_name: int = 0
     seconds: float = 0.0
     examples: list[str] = field(default_factory=list)
     # --explain: every mention of an identity that failed, with its labels and its words around
@@ -247,6 +252,9 @@ def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
     labels: dict[str, set[str]] = defaultdict(set)
     kinds = {who.key: who.kind for who in people}
     fig = Figures(transcripts=len(transcripts), identities=len(people))
+    joins: list[set[str]] = []  # labels a join_suggested flag ties together
+    full_said: set[str] = set()
+    fulls = {who.key: who.full.casefold() for who in people}
     started = time.perf_counter()
     for b in transcripts:
         fig.words += len(b.text.split())
@@ -256,6 +264,11 @@ def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
             fig.refused += 1
             continue
         reps = outcome.scan.replacements
+        joins += [{f"{a.capitalize()} {n}", f"{c.capitalize()} {m}"} for flag in outcome.scan.flags
+                  if flag.reason == "join_suggested"
+                  for a, n, _, c, m in [flag.detail.split()]]
+        full_said |= {key for start, end, key in b.mentions
+                      if b.text[start:end].casefold() == fulls[key]}
         for start, end, key in b.mentions:
             fig.mentions += 1
             covering = [r for r in reps if r.start < end and start < r.end]
@@ -284,12 +297,29 @@ def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
         if len(found) > 1:
             fig.failed.add(key)
             fig.multi_label += 1
+            if _joined(found, joins):
+                fig.join_flagged += 1
+            elif key not in full_said:
+                fig.no_full_name += 1
             if len(fig.examples) < 12:
                 fig.examples.append(f"labels of {key} ({kinds[key]}): {sorted(found)}")
         if len({label.split()[0] for label in found}) > 1:
             fig.failed.add(key)
             fig.kind_differs += 1
     return fig
+
+
+def _joined(labels: set[str], joins: list[set[str]]) -> bool:
+    """Whether the join_suggested flags tie all these labels into one."""
+    group = {min(labels)}
+    grown = True
+    while grown:
+        grown = False
+        for pair in joins:
+            if pair & group and not pair <= group:
+                group |= pair
+                grown = True
+    return labels <= group
 
 
 def study_section(explain: bool = False) -> dict[str, dict[str, int]]:
@@ -305,6 +335,9 @@ def study_section(explain: bool = False) -> dict[str, dict[str, int]]:
         print(f"{name:<10} {fig.transcripts:>5} {fig.words:>6} {fig.identities:>8} "
               f"{fig.mentions:>8} {fig.multi_label:>8} {fig.participant_mislabelled:>9} "
               f"{fig.kind_differs:>9} {fig.names_left:>10} {fig.refused:>7} {rate:>8.0f}")
+        print(f"    of the {fig.multi_label} with >1 label: {fig.join_flagged} flagged for a "
+              f"steward's merge (join_suggested), {fig.no_full_name} never named in full "
+              "(only a steward can join them: people merge)")
         for example in fig.examples:
             print(f"    {example}")
         if explain:  # the names are invented: printing them here names no one
@@ -313,6 +346,7 @@ def study_section(explain: bool = False) -> dict[str, dict[str, int]]:
                 for line in fig.seen[key]:
                     print(f"       {line}")
         out[name] = {"multi_label": fig.multi_label, "names_left": fig.names_left,
+                     "join_flagged": fig.join_flagged, "no_full_name": fig.no_full_name,
                      "participant_mislabelled": fig.participant_mislabelled,
                      "kind_differs": fig.kind_differs, "refused": fig.refused}
     print()

@@ -17,6 +17,11 @@ merge it into the right person (``people merge``).
 
 Only full names are stored as a person's names: a short form is derived again each time, so
 it never becomes an alias that later captures a second person with the same first name.
+
+A word numbered alone before any transcript said the full name ("Rajesh" in wave 1, "Rajesh
+Kapoor" in wave 2) keeps its number in the transcript released with it; later ones use the
+full name's, and the full name's mention gets a ``join_suggested`` flag (numbers only) so the
+steward can ``people merge`` the two and re-run what the merge affects.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from anonymizer.language.phrases import words
 from anonymizer.settings import UnknownSpeaker
 
 AMBIGUOUS_NAME = "ambiguous_name"
+JOIN_SUGGESTED = "join_suggested"  # a full name whose given name was numbered alone before
 _PEOPLE = (IdentityKind.PARTICIPANT, IdentityKind.PERSON)
 Span = tuple[int, int]
 
@@ -52,6 +58,11 @@ def without_stutter(surface: str) -> str:
     """"l-leeds general" -> "leeds general": a place's key without the disfluent start."""
     first, space, rest = surface.partition(" ")
     return _without_stutter(first) + space + rest
+
+
+def _one_word(identity: Identity) -> bool:
+    """Numbered by the engine for one word alone (no steward's alias, no full name)."""
+    return not identity.registered and all(len(words(n)) == 1 for n in identity.names)
 
 
 def display_words(surface: str, titles: frozenset[str]) -> list[str]:
@@ -156,6 +167,10 @@ class PeopleResolver:
         flags: list[Flag] = []
         for key, members in sorted(clusters.items(), key=lambda kv: min(f.start for f in kv[1])):
             identity = fixed.get(key) or self._identity(text, key, members)
+            first = min(members, key=lambda f: f.start)
+            flags += [Flag(first.start, first.end, JOIN_SUGGESTED, f"{other.kind.value} "
+                           f"{other.number} into {identity.kind.value} {identity.number}")
+                      for other in self.joinable(key, identity)]
             for finding in members:
                 identities[(finding.start, finding.end)] = identity
                 if key in ambiguous:
@@ -191,17 +206,26 @@ class PeopleResolver:
                 return ws, next(iter(participants.values())), False
             if len(participants) > 1 or len(study) > 1:
                 return ws, None, True
-            for kind in _PEOPLE:
-                found = self.keystore.lookup(kind, word)
-                if found:
-                    return ws, found, False
-            if study:
-                full = next(iter(study))
-                for kind in _PEOPLE:
-                    found = self.keystore.lookup(kind, " ".join(full))
-                    if found:
-                        return ws, found, False
+            alone = self._lookup(word)
+            whole = self._lookup(" ".join(next(iter(study)))) if study else None
+            # "Gwen" numbered alone before "Gwen Aspinall" was ever said: from then on the
+            # full name's number (the steward was asked to merge the first one, JOIN_SUGGESTED)
+            if alone is not None and (whole is None or not _one_word(alone)):
+                return ws, alone, False
+            if whole is not None:
+                return ws, whole, False
         return ws, None, False
+
+    def _lookup(self, name: str) -> Identity | None:
+        return next((found for kind in _PEOPLE if (found := self.keystore.lookup(kind, name))),
+                    None)
+
+    def joinable(self, key: tuple[str, ...], identity: Identity) -> list[Identity]:
+        """The one-word identities the engine gave a word of this full name before the full
+        name was said ("Rajesh" before "Rajesh Kapoor"): for the steward to merge."""
+        found = {i.number: i for w in key if (i := self._lookup(w)) is not None
+                 and i.number != identity.number and _one_word(i)}
+        return list(found.values()) if len(key) > 1 else []
 
     def _identity(self, text: str, key: tuple[str, ...], members: list[Finding]) -> Identity:
         names = [" ".join(display_words(text[f.start:f.end], self.titles)) for f in members]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from anonymizer.engine.people import JOIN_SUGGESTED
 from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
 
 pytestmark = pytest.mark.integration
@@ -101,3 +102,21 @@ def test_a_stuttered_start_of_a_place_goes_with_the_place(make_engine) -> None:
     text = "edwin oakes: we went to l-leeds and then to leeds again.\n"
     assert engine.anonymize(text).clean_text == \
         "[Participant 1]: we went to [Place 1] and then to [Place 1] again.\n"
+
+
+def test_a_given_name_numbered_before_its_full_name_is_flagged_for_a_merge(make_engine) -> None:
+    """"Dr Okafor" and "rajesh" each got a number before "Rajesh Okafor" was ever said: the
+    full name joins the surname's, later transcripts use it for "Rajesh" too, and the full
+    name asks the steward to merge the given name's number into it."""
+    engine = registered(make_engine, "Doreen Oakes")
+    labels(engine, "Doreen Oakes: I saw Dr Okafor at the clinic.\n", "okafor")
+    (alone,) = labels(engine, "doreen oakes: rajesh was very good with me.\n", "rajesh")
+    text = "Doreen Oakes: I saw Rajesh Okafor at the clinic.\n"
+    scan = engine.anonymize(text).scan
+    (full,) = {r.text for r in scan.replacements if "Rajesh" in text[r.start:r.end]}
+    assert full != alone
+    flags = [f for f in scan.flags if f.reason == JOIN_SUGGESTED]
+    number = lambda label: label.strip("[]").split()[1]  # noqa: E731
+    assert [f.detail for f in flags] == [f"person {number(alone)} into person {number(full)}"]
+    assert "Rajesh" not in flags[0].detail
+    assert labels(engine, "Doreen Oakes: Rajesh phoned.\n", "rajesh") == [full]
