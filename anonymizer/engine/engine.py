@@ -200,6 +200,9 @@ class Engine:
         """Whether the gazetteer lists ``word`` as a given name."""
         return self.gazetteer is not None and Kind.FIRST_NAME in self.gazetteer.kinds_of(word)
 
+    def surname(self, word: str) -> bool:
+        return self.gazetteer is not None and Kind.SURNAME in self.gazetteer.kinds_of(word)
+
     def _tags_needed(self, tokens: Sequence[Token]) -> set[int]:
         """The tokens of a chunk whose part-of-speech tags some detector reads."""
         needed = set(self.gendered.tags_needed(tokens))
@@ -246,7 +249,7 @@ class Engine:
     def _settle(self, doc: Analysis) -> None:
         settled = first_name_before_name(
             doc.text, settle_overlaps(with_stutters(doc.text, f) for f in doc.accepted),
-            self.first_name)
+            self.first_name, self.surname)
         doc.accepted = split_at_line_breaks(doc.text, attach_titles(doc.text, settled,
                                                                     self.titles))
 

@@ -294,9 +294,11 @@ def names_not_places(text: str, findings: Sequence[Finding], keystore: KeyStore,
 
 
 def first_name_before_name(text: str, findings: Sequence[Finding],
-                           first_name: Callable[[str], bool]) -> list[Finding]:
+                           first_name: Callable[[str], bool],
+                           surname: Callable[[str], bool]) -> list[Finding]:
     """"Mostly Tyler Crabtree": a word the place lists have ("Tyler", a town) and that is a
-    listed ``first_name``, right before a person's name, is that person's given name."""
+    listed ``first_name``, right before a person's name of listed surnames, is that person's
+    given name ("london olympics", "israel caa" are not)."""
     ordered = sorted(findings, key=lambda f: (f.start, f.end))
     out: list[Finding] = []
     for f in ordered:
@@ -304,7 +306,8 @@ def first_name_before_name(text: str, findings: Sequence[Finding],
         if before is not None and f.entity is EntityKind.PERSON and \
                 before.entity is EntityKind.LOCATION and before.detector in _GAZETTEER_PLACES \
                 and text[before.end:f.start] == " " and len(words(
-                    surface := text[before.start:before.end])) == 1 and first_name(surface):
+                    surface := text[before.start:before.end])) == 1 and first_name(surface) \
+                and all(map(surname, words(text[f.start:f.end]))):
             out[-1] = replace(f, start=before.start, score=max(f.score, before.score))
             continue
         out.append(f)

@@ -95,6 +95,10 @@ def test_a_given_name_that_is_a_town_before_a_surname_is_one_person(make_engine)
     lower = "edwin oakes: t-tyler said i should rest.\n"
     assert labels(engine, lower, "tyler") == first
     assert "t-" not in engine.anonymize(lower).clean_text
+    # a place before a word no list has as a surname stays a place
+    text = "edwin oakes: we watched the london olympics.\n"
+    assert {r.entity.value for r in engine.anonymize(text).scan.replacements
+            if text[r.start:r.end] == "london"} == {"LOCATION"}
 
 
 def test_a_stuttered_start_of_a_place_goes_with_the_place(make_engine) -> None:
