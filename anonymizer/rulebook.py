@@ -146,6 +146,9 @@ class NameRules(_Strict):
     workplace_joiners: list[str] = []
     # The last words of an institution's name ("royal hospital", "infirmary"): after a place
     # or name found in the text they make it one organisation (detectors/institutions.py).
+    # A word before a noun, never before a name ("the", "my"): in lower-case text a word of a
+    # name the study knows is that name when it stands bare ("hazel's car", "tom said").
+    determiners: list[str] = []
     institution_modifiers: list[str] = []
     institution_heads: list[str] = []
     # Given names and their short forms ("margaret" = ["maggie", "meg"]): one person in the study.

@@ -38,6 +38,7 @@ NAME_KINDS = frozenset({Kind.FIRST_NAME, Kind.SURNAME})
 PLACE_KINDS = frozenset({Kind.PLACE, Kind.REGION, Kind.COUNTRY, Kind.SUPRANATIONAL})
 COMMON = 3.0  # Zipf frequency from which a word is ordinary (about 1 in a million words)
 _VERB_TAGS = ("VB", "MD")  # Penn tags of verbs and modals
+_FINITE_VERB_TAGS = frozenset({"VBZ", "VBD"})  # "says", "said"
 
 # The place detector's names for its findings (places.py), which names leave alone.
 PLACE_DETECTOR = "place_gazetteer"
@@ -86,6 +87,7 @@ class NameDetector:
         self.capitalised_is_name = rules.capitalised_unknown_is_name
         self.glued_titles = tuple(rules.glued_titles)
         self.short_forms = Diminutives.of(rules.diminutives)
+        self.determiners = frozenset(rules.determiners)
         self.compounds = Compounds(words, tuple(rules.compound_linkers), frozenset(
             rules.compound_name_endings)) if rules.closed_compounds else None
         self._seen: dict[str, tuple[GazetteerEntry, ...]] = {}
@@ -215,9 +217,18 @@ class NameDetector:
             elif (not cased and self._unknown_word(token)) or (
                     cased and self.capitalised_is_name and self._capitalised_unknown(doc, i)):
                 claim(i, self._extend(doc, i, cased), 0.6, UNKNOWN_DETECTOR)
-            elif cased and known and self._nickname(token, known):
-                claim(i, i, 0.7)
+            elif known and (cased and self._nickname(token, known) or
+                            not cased and token.lower_ in known and self._bare(doc, i)):
+                claim(i, i, 0.7)  # "Mon" for Monica; "tom said" of a Tom the study knows
         return spans
+
+    def _bare(self, doc: Sequence[Token], i: int) -> bool:
+        """A word with no determiner before it and a possessive or a verb after it ("in
+        hazel's car", "tom said"): how a name stands, not an ordinary noun."""
+        if i + 1 >= len(doc) or i > 0 and doc[i - 1].lower_ in self.determiners:
+            return False
+        after = doc[i + 1]
+        return after.text in ("'s", "’s") or after.tag_ in _FINITE_VERB_TAGS
 
     def _unknown_word(self, token: Token) -> bool:
         """In lower-case speech-to-text output a word that is in neither the lexicon nor the
@@ -307,12 +318,10 @@ class NameDetector:
             yield from self._surname_or_verb(tokens)
 
     def _surname_or_verb(self, tokens: Sequence[Token]) -> Iterator[int]:
-        """In lower-case text, the ordinary words after a first name that the gazetteer also
-        knows as surnames ("comes", "said"): ``_extend`` takes them only when not a verb."""
+        """In lower-case text, the words after a first name: ``_extend`` takes one only when
+        it is not a verb ("sheila comes"), and a verb there makes a name stand bare."""
         for j in range(1, len(tokens)):
-            token = tokens[j]
-            if token.is_alpha and self._common(token) and self._is_first_name(tokens[j - 1]) \
-                    and any(e.kind is Kind.SURNAME for e in self._lookup(token.text)):
+            if tokens[j].is_alpha and self._is_first_name(tokens[j - 1]):
                 yield j
 
     def _given_name_before_surname(self, doc: Sequence[Token], i: int) -> bool:

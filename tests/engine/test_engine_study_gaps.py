@@ -124,3 +124,25 @@ def test_a_given_name_numbered_before_its_full_name_is_flagged_for_a_merge(make_
     assert [f.detail for f in flags] == [f"person {number(alone)} into person {number(full)}"]
     assert "Rajesh" not in flags[0].detail
     assert labels(engine, "Doreen Oakes: Rajesh phoned.\n", "rajesh") == [full]
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("doreen oakes: and hazel does the shopping.\n", True),
+    ("doreen oakes: we went in hazel's car.\n", True),
+    ("doreen oakes: h-hazel said i should rest.\n", True),
+    ("doreen oakes: the hazel is in flower.\n", False),
+    ("doreen oakes: her eyes are hazel.\n", False),
+])
+def test_in_lower_case_a_known_name_that_is_a_word_stands_bare(make_engine, text: str,
+                                                               named: bool) -> None:
+    """"hazel" is a tree and a colour: only as a name the study knows (Hazel Oldfield), with
+    no determiner before it and a possessive or a verb after it, is it her."""
+    engine = registered(make_engine, "Doreen Oakes")
+    (first,) = labels(engine, "Doreen Oakes: My wife Hazel Oldfield helps.\n", "hazel")
+    assert labels(engine, text, "hazel") == ([first] if named else [])
+
+
+def test_in_lower_case_an_ordinary_word_the_study_does_not_know_as_a_name_stays(
+        make_engine) -> None:
+    engine = registered(make_engine, "Doreen Oakes")
+    assert labels(engine, "doreen oakes: and hazel does the shopping.\n", "hazel") == []
