@@ -235,13 +235,12 @@ def _context(text: str, start: int, end: int) -> str:
     return f"...{before}[[{text[start:end]}]]{after}..."
 
 
-def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
+def measure(people: list[Who], transcripts: list[Builder]) -> Figures:
     from anonymizer.engine.engine import Engine
     from anonymizer.errors import AnonymizerError
     from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
     from anonymizer.settings import Settings
 
-    people, transcripts = build_study(pool, seed, held_out)
     keystore = InMemoryKeyStore()
     numbers = {}
     for who in people:
@@ -323,14 +322,17 @@ def _joined(labels: set[str], joins: list[set[str]]) -> bool:
 
 
 def study_section(explain: bool = False) -> dict[str, dict[str, int]]:
-    print("== Study-wide consistency: two invented three-wave studies (issue 14) ==")
+    print("== Study-wide consistency: three invented three-wave studies (issue 14) ==")
     print(f"{'study':<10} {'files':>5} {'words':>6} {'entities':>8} {'mentions':>8} "
           f"{'>1 label':>8} {'P mislab.':>9} {'kind diff':>9} {'names left':>10} "
           f"{'refused':>7} {'words/s':>8}")
     out = {}
-    for name, pool, seed, held_out in (("dev", DEV, SEED, False),
-                                       ("held-out", HELD_OUT, SEED + 1, True)):
-        fig = measure(pool, seed, held_out)
+    from anonymizer.benchmarks.study_fresh import FRESH, build_fresh
+
+    for name, study in (("dev", build_study(DEV, SEED, False)),
+                        ("held-out", build_study(HELD_OUT, SEED + 1, True)),
+                        ("fresh", build_fresh(FRESH, SEED + 2))):
+        fig = measure(*study)
         rate = fig.words / fig.seconds if fig.seconds else 0.0
         print(f"{name:<10} {fig.transcripts:>5} {fig.words:>6} {fig.identities:>8} "
               f"{fig.mentions:>8} {fig.multi_label:>8} {fig.participant_mislabelled:>9} "
