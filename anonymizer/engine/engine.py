@@ -33,6 +33,7 @@ from anonymizer.detectors.study_people import study_people
 from anonymizer.engine.articles import absorb_articles, without_articles
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
+from anonymizer.engine.model_spans import split_at_inner_words, without_trailing_verbs
 from anonymizer.engine.ordinary import OrdinaryWords
 from anonymizer.engine.people import first_name_before_name
 from anonymizer.engine.resolve import (
@@ -148,6 +149,11 @@ class Engine:
         self.term_words = frozenset(w.rstrip(".") for w in self.terms)
         self.kinship_names = frozenset(rulebook.names.kinship_names)
         self.particles = frozenset(rulebook.names.particles)
+        # function words no name has inside ("Ilkley with Ruby" is two): not the joiners of
+        # "Bank of England", the particles of "van Gogh" or an article
+        names = rulebook.names
+        self.breaks = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words) - {
+            *names.workplace_joiners, *names.particles, *names.workplace_articles}
         self.articles = frozenset(rulebook.names.pronominal_articles)
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
@@ -247,8 +253,10 @@ class Engine:
                                     capitalised_only=not doc.lower_case)
 
     def _settle(self, doc: Analysis) -> None:
+        accepted = without_trailing_verbs(doc.text, doc.accepted, doc.chunks) \
+            if doc.lower_case else split_at_inner_words(doc.text, doc.accepted, self.breaks)
         settled = first_name_before_name(
-            doc.text, settle_overlaps(with_stutters(doc.text, f) for f in doc.accepted),
+            doc.text, settle_overlaps(with_stutters(doc.text, f) for f in accepted),
             self.first_name, self.surname)
         doc.accepted = split_at_line_breaks(doc.text, attach_titles(doc.text, settled,
                                                                     self.titles))

@@ -146,3 +146,24 @@ def test_in_lower_case_an_ordinary_word_the_study_does_not_know_as_a_name_stays(
         make_engine) -> None:
     engine = registered(make_engine, "Doreen Oakes")
     assert labels(engine, "doreen oakes: and hazel does the shopping.\n", "hazel") == []
+
+
+def test_a_model_span_over_a_place_and_a_person_is_cut_in_two(make_engine) -> None:
+    """The model reads "Otley with Ruby" as one organisation; the place and the person in it
+    keep the kinds they have elsewhere, and "Bank of England" keeps its joiner."""
+    engine = registered(make_engine, "Doreen Oakes")
+    text = "Doreen Oakes: Last month we had a week near Otley with Ruby. Clive's dog came too.\n"
+    kinds = {text[r.start:r.end]: r.entity.value for r in engine.anonymize(text).scan.replacements
+             if r.text.startswith("[")}
+    assert kinds == {"Otley": "LOCATION", "Ruby": "PERSON", "Clive's": "PERSON"}
+    text = "Doreen Oakes: We banked at the Bank of England.\n"
+    assert "[Organisation" in engine.anonymize(text).clean_text and "England" not in \
+        engine.anonymize(text).clean_text
+
+
+def test_in_lower_case_a_model_span_does_not_end_in_a_verb(make_engine) -> None:
+    engine = registered(make_engine, "Doreen Oakes")
+    (first,) = labels(engine, "Doreen Oakes: My neighbour Eric Booth helps.\n", "eric")
+    text = "doreen oakes: eric lives next door to us.\n"
+    assert labels(engine, text, "eric") == [first]
+    assert " lives next door" in engine.anonymize(text).clean_text
