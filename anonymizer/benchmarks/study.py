@@ -322,16 +322,17 @@ def _joined(labels: set[str], joins: list[set[str]]) -> bool:
 
 
 def study_section(explain: bool = False) -> dict[str, dict[str, int]]:
-    print("== Study-wide consistency: three invented three-wave studies (issue 14) ==")
+    print("== Study-wide consistency: four invented three-wave studies (issue 14) ==")
     print(f"{'study':<10} {'files':>5} {'words':>6} {'entities':>8} {'mentions':>8} "
           f"{'>1 label':>8} {'P mislab.':>9} {'kind diff':>9} {'names left':>10} "
           f"{'refused':>7} {'words/s':>8}")
     out = {}
-    from anonymizer.benchmarks.study_fresh import FRESH, build_fresh
+    from anonymizer.benchmarks.study_fresh import FRESH, UNSEEN, build_fresh, build_unseen
 
     for name, study in (("dev", build_study(DEV, SEED, False)),
                         ("held-out", build_study(HELD_OUT, SEED + 1, True)),
-                        ("fresh", build_fresh(FRESH, SEED + 2))):
+                        ("fresh", build_fresh(FRESH, SEED + 2)),
+                        ("unseen", build_unseen(UNSEEN, SEED + 3))):
         fig = measure(*study)
         rate = fig.words / fig.seconds if fig.seconds else 0.0
         print(f"{name:<10} {fig.transcripts:>5} {fig.words:>6} {fig.identities:>8} "
