@@ -197,7 +197,11 @@ class NameDetector:
             spans.append((doc[first].idx, doc[last].idx + len(doc[last]), score, detector))
 
         for i, token in enumerate(doc):
-            if taken[i] or token.is_punct or token.is_space or self._not_a_name(token):
+            if taken[i] or token.is_punct or token.is_space:
+                continue
+            if self._not_a_name(token):  # a month, unless a June the study knows stands bare
+                if token.lower_ in known and self._bare(doc, i, cased):
+                    claim(i, i, 0.7)
                 continue
             after_title = i > 0 and doc[i - 1].lower_ in self.cues.titles or \
                 i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
@@ -218,14 +222,15 @@ class NameDetector:
                     cased and self.capitalised_is_name and self._capitalised_unknown(doc, i)):
                 claim(i, self._extend(doc, i, cased), 0.6, UNKNOWN_DETECTOR)
             elif known and (cased and self._nickname(token, known) or
-                            not cased and token.lower_ in known and self._bare(doc, i)):
+                            token.lower_ in known and self._bare(doc, i, cased)):
                 claim(i, i, 0.7)  # "Mon" for Monica; "tom said" of a Tom the study knows
         return spans
 
-    def _bare(self, doc: Sequence[Token], i: int) -> bool:
+    def _bare(self, doc: Sequence[Token], i: int, cased: bool) -> bool:
         """A word with no determiner before it and a possessive or a verb after it ("in
-        hazel's car", "tom said"): how a name stands, not an ordinary noun."""
-        if i + 1 >= len(doc) or i > 0 and doc[i - 1].lower_ in self.determiners:
+        hazel's car", "tom said", "June was born"): how a name stands, not an ordinary noun."""
+        if i + 1 >= len(doc) or i > 0 and doc[i - 1].lower_ in self.determiners or \
+                cased and not doc[i].text[:1].isupper():
             return False
         after = doc[i + 1]
         return after.text in ("'s", "’s") or after.tag_ in _FINITE_VERB_TAGS
@@ -313,7 +318,7 @@ class NameDetector:
             if token.text[:1].isupper():
                 capitals += 1
                 if self._listed_verdict(token, True) is None:
-                    yield i
+                    yield from (i, i + 1) if i + 1 < len(tokens) else (i,)  # and the verb after
         if capitals <= len(tokens) * 0.002:  # lower-case speech
             yield from self._surname_or_verb(tokens)
 

@@ -206,6 +206,9 @@ class Engine:
         """Whether the gazetteer lists ``word`` as a given name."""
         return self.gazetteer is not None and Kind.FIRST_NAME in self.gazetteer.kinds_of(word)
 
+    def ordinary_word(self, word: str) -> bool:
+        return self.words.zipf(word) > 0
+
     def surname(self, word: str) -> bool:
         return self.gazetteer is not None and Kind.SURNAME in self.gazetteer.kinds_of(word)
 
@@ -253,7 +256,7 @@ class Engine:
                                     capitalised_only=not doc.lower_case)
 
     def _settle(self, doc: Analysis) -> None:
-        accepted = without_trailing_verbs(doc.text, doc.accepted, doc.chunks) \
+        accepted = without_trailing_verbs(doc.text, doc.accepted, doc.chunks, self.ordinary_word) \
             if doc.lower_case else split_at_inner_words(doc.text, doc.accepted, self.breaks)
         settled = first_name_before_name(
             doc.text, settle_overlaps(with_stutters(doc.text, f) for f in accepted),

@@ -10,7 +10,7 @@ kind the other detectors give it, so the person and the place are one kind acros
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from anonymizer.findings import EntityKind, Finding
@@ -23,11 +23,13 @@ _INNER_WORD = re.compile(r"(?<=\S) ([a-z]+) (?=[A-Z])")
 
 
 def without_trailing_verbs(text: str, findings: Sequence[Finding],
-                           chunks: Iterable[AnalysedChunk]) -> list[Finding]:
-    """In lower-case text: a model's person span that ends in a verb ("eric lives") ends
-    before it (the tagger read the word after each listed first name)."""
+                           chunks: Iterable[AnalysedChunk],
+                           ordinary: Callable[[str], bool]) -> list[Finding]:
+    """In lower-case text: a model's person span that ends in an ``ordinary`` word tagged a
+    verb ("eric lives") ends before it; the tagger read the word after each listed first
+    name, and a name it took for a verb ("winston churchill") is no ordinary word."""
     verbs = {(c.offset + t.idx, c.offset + t.idx + len(t)) for c in chunks for t in c.tokens
-             if t.tag_.startswith(_VERB_TAGS)}
+             if t.tag_.startswith(_VERB_TAGS) and ordinary(t.text)}
     out = []
     for f in findings:
         end = f.end
@@ -40,19 +42,27 @@ def without_trailing_verbs(text: str, findings: Sequence[Finding],
 
 def split_at_inner_words(text: str, findings: Sequence[Finding], breaks: frozenset[str],
                          ) -> list[Finding]:
-    """In cased text: a model's name span with a lower-case function word inside that names
-    do not have there (``breaks``: "Ilkley with Ruby"; not the joiners of "Bank of England")
-    is one finding per part."""
+    """In cased text: a model's name span with lower-case function words inside (``breaks``,
+    not the joiners of "Bank of England") is one finding per part when other detectors found
+    each part on its own and one of them as another kind ("Ilkley" a place, "Ruby" a person,
+    in "Ilkley with Ruby"); "Committee on Transport" stays whole."""
+    others = {(f.start, f.end): f.entity for f in findings if f.detector != MODEL}
     out = []
     for f in findings:
-        if f.detector != MODEL or f.entity not in _NAME_LIKE:
+        pieces = _pieces(text, f, breaks) if f.detector == MODEL and \
+            f.entity in _NAME_LIKE else []
+        kinds = [others.get(p) for p in pieces]
+        if len(pieces) > 1 and None not in kinds and any(k is not f.entity for k in kinds):
+            out += [replace(f, start=start, end=end) for start, end in pieces]
+        else:
             out.append(f)
-            continue
-        start = f.start
-        for m in _INNER_WORD.finditer(text, f.start, f.end):
-            if m.group(1) not in breaks:
-                continue
-            out.append(replace(f, start=start, end=m.start()))
-            start = m.end()
-        out.append(f if start == f.start else replace(f, start=start))
     return out
+
+
+def _pieces(text: str, f: Finding, breaks: frozenset[str]) -> list[tuple[int, int]]:
+    pieces, start = [], f.start
+    for m in _INNER_WORD.finditer(text, f.start, f.end):
+        if m.group(1) in breaks:
+            pieces.append((start, m.start()))
+            start = m.end()
+    return [*pieces, (start, f.end)] if pieces else []

@@ -49,7 +49,8 @@ _IDENTITY_KIND = {
 # Margaret" is the participant Margaret, not a place after "in".
 _DETECTOR_BONUS = {"roster": 10, "study_names": 20, "name_context": -5, "unknown_word": -15,
                    "place_gazetteer": 1,
-                   "place_after_preposition": 15, "workplace_context": 16}
+                   "place_after_preposition": 15, "workplace_context": 16,
+                   "institution_name": 16}  # "... Royal Infirmary" is no person's name
 
 
 def priority(finding: Finding) -> int:

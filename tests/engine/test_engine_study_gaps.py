@@ -167,3 +167,40 @@ def test_in_lower_case_a_model_span_does_not_end_in_a_verb(make_engine) -> None:
     text = "doreen oakes: eric lives next door to us.\n"
     assert labels(engine, text, "eric") == [first]
     assert " lives next door" in engine.anonymize(text).clean_text
+
+
+def test_a_hospital_the_model_reads_as_a_person_is_an_organisation(make_engine) -> None:
+    engine = registered(make_engine, "Doreen Oakes")
+    labels(engine, "Doreen Oakes: We went to Pontefract Royal Infirmary.\n", "pontefract")
+    # the model reads it as a person after this speaker label (an unregistered speaker)
+    text = "Wilfred Ibbotson: Pontefract Royal Infirmary, to see Dr Calverley. Ruth's lovely.\n"
+    kinds = {r.entity.value for r in engine.anonymize(text).scan.replacements
+             if "Pontefract" in text[r.start:r.end]}
+    assert kinds == {"ORGANISATION"}
+
+
+def test_the_studys_kind_of_a_known_name_beats_another_kind_on_the_same_span() -> None:
+    """Item 2 of issue 14: the kind the study gave a name wins over a detector's guess."""
+    from anonymizer.engine.study_names import study_names
+    from anonymizer.findings import EntityKind, Finding
+    from anonymizer.keys.keystore import Identity
+
+    text = "We went to Harlow Ashdene again."
+    start = text.index("Harlow")
+    model = Finding(start, start + len("Harlow Ashdene"), EntityKind.PERSON, "spacy_ner", 0.85)
+    known = [Identity(IdentityKind.ORGANISATION, 3, ("Harlow Ashdene",), registered=False)]
+    claimed = study_names(text, [model], known, capitalised_only=True)
+    assert [(f.start, f.end, f.entity) for f in claimed] == \
+        [(model.start, model.end, EntityKind.ORGANISATION)]
+    same = Finding(model.start, model.end, EntityKind.ORGANISATION, "spacy_ner", 0.85)
+    assert study_names(text, [same], known, capitalised_only=True) == []
+
+
+def test_a_known_name_that_is_a_month_stands_bare_in_cased_text(make_engine) -> None:
+    """June Hardcastle is registered; "June" is a month too, so the roster does not match it
+    alone: bare before a verb it is her, after a determiner or a preposition the month."""
+    engine = registered(make_engine, "Doreen Oakes", "June Hardcastle")
+    text = "Doreen Oakes: Or June does if Glen is at work.\n"
+    assert labels(engine, text, "june") == ["[Participant 2]"]
+    text = "Doreen Oakes: The June weather was bad.\n"
+    assert labels(engine, text, "june") == []
