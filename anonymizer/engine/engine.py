@@ -35,7 +35,7 @@ from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
 from anonymizer.engine.model_spans import split_at_inner_words, without_trailing_verbs
 from anonymizer.engine.ordinary import OrdinaryWords
-from anonymizer.engine.people import first_name_before_name
+from anonymizer.engine.people import first_name_before_name, given_name_before_surname
 from anonymizer.engine.resolve import (
     Resolver,
     accept,
@@ -256,7 +256,10 @@ class Engine:
                                     capitalised_only=not doc.lower_case)
 
     def _settle(self, doc: Analysis) -> None:
-        accepted = without_trailing_verbs(doc.text, doc.accepted, doc.chunks, self.ordinary_word) \
+        accepted = given_name_before_surname(
+            doc.text, without_trailing_verbs(doc.text, doc.accepted, doc.chunks,
+                                             self.ordinary_word),
+            self.first_name, self.surname, self.stop_words) \
             if doc.lower_case else split_at_inner_words(doc.text, doc.accepted, self.breaks)
         settled = first_name_before_name(
             doc.text, settle_overlaps(with_stutters(doc.text, f) for f in accepted),

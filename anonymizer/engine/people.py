@@ -312,3 +312,26 @@ def first_name_before_name(text: str, findings: Sequence[Finding],
             continue
         out.append(f)
     return out
+
+
+_WORD_BEFORE = re.compile(r"([^\W\d_]+) $")
+
+
+def given_name_before_surname(text: str, findings: Sequence[Finding],
+                              first_name: Callable[[str], bool], surname: Callable[[str], bool],
+                              stop_words: frozenset[str]) -> list[Finding]:
+    """In lower-case text: "or lily sykes does", where only "sykes" was found (the roster's
+    participant Deborah Sykes): a listed first name right before a person's name of listed
+    surnames is that person's given name, so the mention is Lily Sykes, not the participant."""
+    taken = {f.end for f in findings}
+    out = []
+    for f in findings:
+        m = _WORD_BEFORE.search(text, max(0, f.start - 30), f.start) \
+            if f.entity is EntityKind.PERSON else None
+        if m is not None and m.start() not in taken and (m.start() == 0 or
+                                                         not text[m.start() - 1].isalnum()) \
+                and m.group(1) not in stop_words and first_name(m.group(1)) and \
+                all(map(surname, words(text[f.start:f.end]))):
+            f = replace(f, start=m.start())
+        out.append(f)
+    return out

@@ -204,3 +204,12 @@ def test_a_known_name_that_is_a_month_stands_bare_in_cased_text(make_engine) -> 
     assert labels(engine, text, "june") == ["[Participant 2]"]
     text = "Doreen Oakes: The June weather was bad.\n"
     assert labels(engine, text, "june") == []
+
+
+def test_in_lower_case_a_relative_with_the_participants_surname_is_not_the_participant(
+        make_engine) -> None:
+    engine = registered(make_engine, "Deborah Oakes")
+    text = "deborah oakes: or lily oakes does it if i cannot.\n"
+    found = labels(engine, text, "oakes")
+    assert len(found) == 2 and found[0] == "[Participant 1]"
+    assert found[1].startswith("[Person") and "lily" not in engine.anonymize(text).clean_text
