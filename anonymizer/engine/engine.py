@@ -158,6 +158,10 @@ class Engine:
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
+        # never a given name before a surname: function words, and the words that introduce a
+        # name ("my son Craig", "Dr Craig")
+        self.not_given = self.stop_words | {p.split()[-1] for p in names.introducers} | {
+            w.casefold() for w in (*names.roles, *names.titles)}
         self.words: WordFrequency = load_lexicon(rulebook)
         self.gazetteer = load_gazetteer(rulebook) if settings.detection.gazetteers else None
         self.detectors = detector_registry.build_detectors(DetectorKit(
@@ -248,6 +252,12 @@ class Engine:
         doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,
                                         cased=not doc.lower_case, terms=self.term_words,
                                         stop_words=self.stop_words)
+        # the names in the model's spans, before each is looked for again in the transcript
+        doc.accepted = given_name_before_surname(
+            doc.text, without_trailing_verbs(doc.text, doc.accepted, doc.chunks,
+                                             self.ordinary_word),
+            self.first_name, self.surname, self.not_given) \
+            if doc.lower_case else split_at_inner_words(doc.text, doc.accepted, self.breaks)
         doc.accepted += propagate(
             doc.text, doc.accepted, capitalised_only=not doc.lower_case,
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
@@ -256,13 +266,8 @@ class Engine:
                                     capitalised_only=not doc.lower_case)
 
     def _settle(self, doc: Analysis) -> None:
-        accepted = given_name_before_surname(
-            doc.text, without_trailing_verbs(doc.text, doc.accepted, doc.chunks,
-                                             self.ordinary_word),
-            self.first_name, self.surname, self.stop_words) \
-            if doc.lower_case else split_at_inner_words(doc.text, doc.accepted, self.breaks)
         settled = first_name_before_name(
-            doc.text, settle_overlaps(with_stutters(doc.text, f) for f in accepted),
+            doc.text, settle_overlaps(with_stutters(doc.text, f) for f in doc.accepted),
             self.first_name, self.surname)
         doc.accepted = split_at_line_breaks(doc.text, attach_titles(doc.text, settled,
                                                                     self.titles))

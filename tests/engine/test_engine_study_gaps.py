@@ -213,3 +213,12 @@ def test_in_lower_case_a_relative_with_the_participants_surname_is_not_the_parti
     found = labels(engine, text, "oakes")
     assert len(found) == 2 and found[0] == "[Participant 1]"
     assert found[1].startswith("[Person") and "lily" not in engine.anonymize(text).clean_text
+
+
+def test_in_lower_case_a_kin_word_before_a_known_name_is_not_its_given_name(make_engine) -> None:
+    """"Son" is a listed given name too; after "my" it introduces Craig, it is not his name."""
+    engine = registered(make_engine, "Deborah Oakes")
+    (first,) = labels(engine, "Deborah Oakes: My son Craig Hebden helps.\n", "craig")
+    text = "deborah oakes: mostly gillian, and my son craig pops round.\n"
+    assert labels(engine, text, "craig") == [first]
+    assert " my son [Person" in engine.anonymize(text).clean_text
