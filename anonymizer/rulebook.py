@@ -144,6 +144,13 @@ class NameRules(_Strict):
     workplace_before: list[str] = []
     workplace_articles: list[str] = []
     workplace_joiners: list[str] = []
+    # The last words of an institution's name ("royal hospital", "infirmary"): after a place
+    # or name found in the text they make it one organisation (detectors/institutions.py).
+    # A word before a noun, never before a name ("the", "my"): in lower-case text a word of a
+    # name the study knows is that name when it stands bare ("hazel's car", "tom said").
+    determiners: list[str] = []
+    institution_modifiers: list[str] = []
+    institution_heads: list[str] = []
     # Given names and their short forms ("margaret" = ["maggie", "meg"]): one person in the study.
     diminutives: dict[str, list[str]] = {}
     # In lower-case text, drop a model's name made only of ordinary words ("ifrå", "ein annan"):

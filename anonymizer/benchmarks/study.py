@@ -1,6 +1,7 @@
 """Study-wide consistency: one person, one label, in every transcript of a three-wave study.
 
     python -m anonymizer.benchmarks study        (or: python -m anonymizer.benchmarks.study)
+    python -m anonymizer.benchmarks.study --explain   (every mention of each failing identity)
 
 Builds two interview studies of its own (seeded, invented names): 13 registered participants x
 3 waves, each with two people of their own (kin, named in several ways), clinicians, places and
@@ -216,17 +217,30 @@ class Figures:
     participant_mislabelled: int = 0
     kind_differs: int = 0
     names_left: int = 0
+    # of multi_label: the engine flagged the labels for a steward's merge (join_suggested), or
+    # no transcript ever says the full name ("Dr Lockwood" here, "Fiona" there): only a
+    # steward who knows can join them (`people merge`)
+    join_flagged: int = 0
+    no_full_name: int = 0
     seconds: float = 0.0
     examples: list[str] = field(default_factory=list)
+    # --explain: every mention of an identity that failed, with its labels and its words around
+    seen: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    failed: set[str] = field(default_factory=set)
 
 
-def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
+def _context(text: str, start: int, end: int) -> str:
+    before = text[max(0, start - 30):start].replace("\n", " ")
+    after = text[end:end + 30].replace("\n", " ")
+    return f"...{before}[[{text[start:end]}]]{after}..."
+
+
+def measure(people: list[Who], transcripts: list[Builder]) -> Figures:
     from anonymizer.engine.engine import Engine
     from anonymizer.errors import AnonymizerError
     from anonymizer.keys.keystore import IdentityKind, InMemoryKeyStore
     from anonymizer.settings import Settings
 
-    people, transcripts = build_study(pool, seed, held_out)
     keystore = InMemoryKeyStore()
     numbers = {}
     for who in people:
@@ -237,6 +251,9 @@ def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
     labels: dict[str, set[str]] = defaultdict(set)
     kinds = {who.key: who.kind for who in people}
     fig = Figures(transcripts=len(transcripts), identities=len(people))
+    joins: list[set[str]] = []  # labels a join_suggested flag ties together
+    full_said: set[str] = set()
+    fulls = {who.key: who.full.casefold() for who in people}
     started = time.perf_counter()
     for b in transcripts:
         fig.words += len(b.text.split())
@@ -246,50 +263,93 @@ def measure(pool: Pool, seed: int, held_out: bool) -> Figures:
             fig.refused += 1
             continue
         reps = outcome.scan.replacements
+        joins += [{f"{a.capitalize()} {n}", f"{c.capitalize()} {m}"} for flag in outcome.scan.flags
+                  if flag.reason == "join_suggested"
+                  for a, n, _, c, m in [flag.detail.split()]]
+        full_said |= {key for start, end, key in b.mentions
+                      if b.text[start:end].casefold() == fulls[key]}
         for start, end, key in b.mentions:
             fig.mentions += 1
             covering = [r for r in reps if r.start < end and start < r.end]
             covered = {i for r in covering for i in range(max(r.start, start), min(r.end, end))}
             if any(b.text[i].isalnum() and i not in covered for i in range(start, end)):
+                fig.failed.add(key)
                 fig.names_left += 1
                 if len(fig.examples) < 12:
                     fig.examples.append(f"left: {key} ({kinds[key]})")
             got = {f"{m.group(1)} {m.group(2)}" for r in covering
                    if (m := _LABEL.search(r.text))}  # "[Person 3]'s" is Person 3
             labels[key] |= got
+            detail = ", ".join(f"{b.text[r.start:r.end]!r}->{r.text} ({r.detector})"
+                               for r in covering) or "nothing"
+            fig.seen[key].append(f"t{transcripts.index(b)} {_context(b.text, start, end)}: "
+                                 f"{detail}")
             if kinds[key] == "participant":
                 want = f"Participant {numbers[key]}"
                 if got != {want}:
+                    fig.failed.add(key)
                     fig.participant_mislabelled += 1
                     if len(fig.examples) < 12:
                         fig.examples.append(f"participant {key}: {sorted(got)}")
     fig.seconds = time.perf_counter() - started
     for key, found in labels.items():
         if len(found) > 1:
+            fig.failed.add(key)
             fig.multi_label += 1
+            if _joined(found, joins):
+                fig.join_flagged += 1
+            elif key not in full_said:
+                fig.no_full_name += 1
             if len(fig.examples) < 12:
                 fig.examples.append(f"labels of {key} ({kinds[key]}): {sorted(found)}")
         if len({label.split()[0] for label in found}) > 1:
+            fig.failed.add(key)
             fig.kind_differs += 1
     return fig
 
 
-def study_section() -> dict[str, dict[str, int]]:
-    print("== Study-wide consistency: two invented three-wave studies (issue 14) ==")
+def _joined(labels: set[str], joins: list[set[str]]) -> bool:
+    """Whether the join_suggested flags tie all these labels into one."""
+    group = {min(labels)}
+    grown = True
+    while grown:
+        grown = False
+        for pair in joins:
+            if pair & group and not pair <= group:
+                group |= pair
+                grown = True
+    return labels <= group
+
+
+def study_section(explain: bool = False) -> dict[str, dict[str, int]]:
+    print("== Study-wide consistency: four invented three-wave studies (issue 14) ==")
     print(f"{'study':<10} {'files':>5} {'words':>6} {'entities':>8} {'mentions':>8} "
           f"{'>1 label':>8} {'P mislab.':>9} {'kind diff':>9} {'names left':>10} "
           f"{'refused':>7} {'words/s':>8}")
     out = {}
-    for name, pool, seed, held_out in (("dev", DEV, SEED, False),
-                                       ("held-out", HELD_OUT, SEED + 1, True)):
-        fig = measure(pool, seed, held_out)
+    from anonymizer.benchmarks.study_fresh import FRESH, UNSEEN, build_fresh, build_unseen
+
+    for name, study in (("dev", build_study(DEV, SEED, False)),
+                        ("held-out", build_study(HELD_OUT, SEED + 1, True)),
+                        ("fresh", build_fresh(FRESH, SEED + 2)),
+                        ("unseen", build_unseen(UNSEEN, SEED + 3))):
+        fig = measure(*study)
         rate = fig.words / fig.seconds if fig.seconds else 0.0
         print(f"{name:<10} {fig.transcripts:>5} {fig.words:>6} {fig.identities:>8} "
               f"{fig.mentions:>8} {fig.multi_label:>8} {fig.participant_mislabelled:>9} "
               f"{fig.kind_differs:>9} {fig.names_left:>10} {fig.refused:>7} {rate:>8.0f}")
+        print(f"    of the {fig.multi_label} with >1 label: {fig.join_flagged} flagged for a "
+              f"steward's merge (join_suggested), {fig.no_full_name} never named in full "
+              "(only a steward can join them: people merge)")
         for example in fig.examples:
             print(f"    {example}")
+        if explain:  # the names are invented: printing them here names no one
+            for key in sorted(fig.failed):
+                print(f"  -- {key}")
+                for line in fig.seen[key]:
+                    print(f"       {line}")
         out[name] = {"multi_label": fig.multi_label, "names_left": fig.names_left,
+                     "join_flagged": fig.join_flagged, "no_full_name": fig.no_full_name,
                      "participant_mislabelled": fig.participant_mislabelled,
                      "kind_differs": fig.kind_differs, "refused": fig.refused}
     print()
@@ -297,5 +357,5 @@ def study_section() -> dict[str, dict[str, int]]:
 
 
 if __name__ == "__main__":
-    study_section()
+    study_section(explain="--explain" in sys.argv[1:])
     sys.exit(0)

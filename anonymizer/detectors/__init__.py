@@ -34,6 +34,7 @@ class DetectionInput:
     roster: Sequence[Identity]
     lower_case: bool  # the transcript has (almost) no capital letters: speech-to-text style
     earlier: Sequence[Finding] = ()  # what the detectors registered before this one found
+    study: Sequence[Identity] = ()  # people the study numbered by a full name (study_people)
 
 
 class Detector(Protocol):

@@ -21,9 +21,10 @@ from spacy.tokens import Token
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.keys.keystore import IdentityKind
 from anonymizer.language.compounds import Compounds
-from anonymizer.language.diminutives import Diminutives
+from anonymizer.language.diminutives import Diminutives, is_nickname
 from anonymizer.language.gazetteer import Gazetteer, GazetteerEntry, Kind
 from anonymizer.language.nlp import AnalysedChunk
+from anonymizer.language.phrases import CuePhrases
 from anonymizer.rulebook import NameRules
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ UNKNOWN_DETECTOR = "unknown_word"
 NAME_KINDS = frozenset({Kind.FIRST_NAME, Kind.SURNAME})
 PLACE_KINDS = frozenset({Kind.PLACE, Kind.REGION, Kind.COUNTRY, Kind.SUPRANATIONAL})
 COMMON = 3.0  # Zipf frequency from which a word is ordinary (about 1 in a million words)
-_ELONGATED = re.compile(r"(\w)\1{2,}")
+_VERB_TAGS = ("VB", "MD")  # Penn tags of verbs and modals
+_FINITE_VERB_TAGS = frozenset({"VBZ", "VBD"})  # "says", "said"
 
 # The place detector's names for its findings (places.py), which names leave alone.
 PLACE_DETECTOR = "place_gazetteer"
@@ -67,26 +69,6 @@ class _Cues:
         )
 
 
-class CuePhrases:
-    """Cue phrases by length, for an O(1) "do the words before token i end with one?" test."""
-
-    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
-        self.by_length: dict[int, frozenset[tuple[str, ...]]] = {}
-        for phrase in phrases:
-            self.by_length.setdefault(len(phrase), frozenset())
-            self.by_length[len(phrase)] |= {phrase}
-        self.last_words = frozenset(p[-1] for ps in self.by_length.values() for p in ps)
-
-    def end_before(self, lowers: list[str], i: int) -> bool:
-        j = i - 1
-        while j >= 0 and lowers[j] in {",", "-"}:
-            j -= 1
-        if j < 0 or lowers[j] not in self.last_words:  # the usual case, answered at once
-            return False
-        return any(j - n + 1 >= 0 and tuple(lowers[j - n + 1:j + 1]) in phrases
-                   for n, phrases in self.by_length.items())
-
-
 def _sentence_initial(doc: Sequence[Token], i: int) -> bool:
     if i == 0:
         return True
@@ -105,6 +87,7 @@ class NameDetector:
         self.capitalised_is_name = rules.capitalised_unknown_is_name
         self.glued_titles = tuple(rules.glued_titles)
         self.short_forms = Diminutives.of(rules.diminutives)
+        self.determiners = frozenset(rules.determiners)
         self.compounds = Compounds(words, tuple(rules.compound_linkers), frozenset(
             rules.compound_name_endings)) if rules.closed_compounds else None
         self._seen: dict[str, tuple[GazetteerEntry, ...]] = {}
@@ -173,7 +156,7 @@ class NameDetector:
         multi-word places found before are left alone."""
         known = [source.text[f.start:f.end] for f in source.earlier
                  if f.detector == "speaker_label"]
-        known += [name for identity in source.roster for name in identity.names
+        known += [name for identity in (*source.roster, *source.study) for name in identity.names
                   if identity.kind in (IdentityKind.PARTICIPANT, IdentityKind.PERSON)]
         multiword = [(f.start, f.end) for f in source.earlier if f.detector in PLACE_DETECTORS
                      and " " in source.text[f.start:f.end]]
@@ -214,7 +197,11 @@ class NameDetector:
             spans.append((doc[first].idx, doc[last].idx + len(doc[last]), score, detector))
 
         for i, token in enumerate(doc):
-            if taken[i] or token.is_punct or token.is_space or self._not_a_name(token):
+            if taken[i] or token.is_punct or token.is_space:
+                continue
+            if self._not_a_name(token):  # a month, unless a June the study knows stands bare
+                if token.lower_ in known and self._bare(doc, i, cased):
+                    claim(i, i, 0.7)
                 continue
             after_title = i > 0 and doc[i - 1].lower_ in self.cues.titles or \
                 i > 1 and doc[i - 1].text == "." and doc[i - 2].lower_ + "." in self.cues.titles
@@ -223,7 +210,8 @@ class NameDetector:
                 vocative and not self._ordinary(token, cased))
             if vocative and token.lower_ in addressed and self._namelike(token, cased):
                 claim(i, i, 0.85)
-            elif cue and self._namelike(token, cased) and not self._common_after_cue(token, cased):
+            elif cue and self._namelike(token, cased) and (  # "my granddaughter poppy" of
+                    token.lower_ in known or not self._common_after_cue(token, cased)):  # a study
                 claim(i, self._extend(doc, i, cased), 0.85)
             elif not cased and self._glued_title(token):
                 claim(i, self._extend(doc, i, cased), 0.8)
@@ -233,9 +221,19 @@ class NameDetector:
             elif (not cased and self._unknown_word(token)) or (
                     cased and self.capitalised_is_name and self._capitalised_unknown(doc, i)):
                 claim(i, self._extend(doc, i, cased), 0.6, UNKNOWN_DETECTOR)
-            elif cased and known and self._nickname(token, known):
-                claim(i, i, 0.7)
+            elif known and (cased and self._nickname(token, known) or
+                            token.lower_ in known and self._bare(doc, i, cased)):
+                claim(i, i, 0.7)  # "Mon" for Monica; "tom said" of a Tom the study knows
         return spans
+
+    def _bare(self, doc: Sequence[Token], i: int, cased: bool) -> bool:
+        """A word with no determiner before it and a possessive or a verb after it ("in
+        hazel's car", "tom said", "June was born"): how a name stands, not an ordinary noun."""
+        if i + 1 >= len(doc) or i > 0 and doc[i - 1].lower_ in self.determiners or \
+                cased and not doc[i].text[:1].isupper():
+            return False
+        after = doc[i + 1]
+        return after.text in ("'s", "’s") or after.tag_ in _FINITE_VERB_TAGS
 
     def _unknown_word(self, token: Token) -> bool:
         """In lower-case speech-to-text output a word that is in neither the lexicon nor the
@@ -313,11 +311,23 @@ class NameDetector:
         return None
 
     def tags_needed(self, tokens: Sequence[Token]) -> Iterator[int]:
-        """The tokens whose tags ``detect`` reads (in a cased text; a lower-case one reads
-        none): capitalised first names that are also ordinary words."""
+        """The tokens whose tags ``detect`` reads: capitalised first names that are also
+        ordinary words, and in lower-case text the words that may extend a name."""
+        capitals = 0
         for i, token in enumerate(tokens):
-            if token.text[:1].isupper() and self._listed_verdict(token, True) is None:
-                yield i
+            if token.text[:1].isupper():
+                capitals += 1
+                if self._listed_verdict(token, True) is None:
+                    yield from (i, i + 1) if i + 1 < len(tokens) else (i,)  # and the verb after
+        if capitals <= len(tokens) * 0.002:  # lower-case speech
+            yield from self._surname_or_verb(tokens)
+
+    def _surname_or_verb(self, tokens: Sequence[Token]) -> Iterator[int]:
+        """In lower-case text, the words after a first name: ``_extend`` takes one only when
+        it is not a verb ("sheila comes"), and a verb there makes a name stand bare."""
+        for j in range(1, len(tokens)):
+            if tokens[j].is_alpha and self._is_first_name(tokens[j - 1]):
+                yield j
 
     def _given_name_before_surname(self, doc: Sequence[Token], i: int) -> bool:
         """"I met Per Olsen": inside a sentence, a capitalised word right before a listed
@@ -359,9 +369,9 @@ class NameDetector:
                         not (j == i + 1 and self._is_first_name(doc[i]) and
                              self._name_score(token) is not None):
                     break
-            elif not self._surname_after(doc, j) and \
+            elif token.tag_.startswith(_VERB_TAGS) or not self._surname_after(doc, j) and \
                     (self._common(token) or token.lower_ in self.cues.roles):
-                break
+                break  # "sheila comes", "geoff said": a verb after a name is no surname
             last = j
             j += 1
         return last
@@ -379,19 +389,9 @@ class NameDetector:
 
     def _nickname(self, token: Token, known: set[str]) -> bool:
         """"Mon" for Monica, "Rosss" for Ross: only for people already named in the text."""
-        word = token.lower_
-        if not token.text[:1].isupper() or len(word) < 3 or self._common(token):
+        if not token.text[:1].isupper() or len(token) < 3 or self._common(token):
             return False
-        plain = _ELONGATED.sub(r"\1\1", word)
-        if plain in known or _ELONGATED.sub(r"\1", word) in known:
-            return True
-        return any(len(name) > len(word) and _common_prefix(name, word) >= max(3, len(word) - 1)
-                   for name in known)
-
-
-def _common_prefix(a: str, b: str) -> int:
-    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
-                min(len(a), len(b)))
+        return is_nickname(token.lower_, known)
 
 
 def build(kit: DetectorKit) -> NameDetector | None:

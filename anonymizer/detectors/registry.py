@@ -9,23 +9,27 @@ from anonymizer.detectors import (
     DetectorKit,
     file_names,
     gendered,
+    institutions,
     names,
     places,
     presidio,
     roster,
     speakers,
+    study_people,
     workplaces,
 )
 
 BUILDERS: tuple[Callable[[DetectorKit], Detector | None], ...] = (
     speakers.build,
     roster.build,
+    study_people.build,
     presidio.build,
     file_names.build,
     gendered.build,
     workplaces.build,
     places.build,
     names.build,
+    institutions.build,
 )
 
 

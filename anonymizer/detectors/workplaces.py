@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
-from anonymizer.detectors.names import CuePhrases
 from anonymizer.findings import EntityKind, Finding
 from anonymizer.language.nlp import AnalysedChunk
+from anonymizer.language.phrases import CuePhrases
 from anonymizer.rulebook import NameRules
 
 if TYPE_CHECKING:

@@ -29,10 +29,13 @@ from anonymizer.detectors.number_runs import names_around_numbers
 from anonymizer.detectors.presidio import PresidioDetector
 from anonymizer.detectors.roster import RosterMatcher
 from anonymizer.detectors.speakers import parse_turns
+from anonymizer.detectors.study_people import study_people
 from anonymizer.engine.articles import absorb_articles, without_articles
 from anonymizer.engine.consistency import name_index, propagate
 from anonymizer.engine.labels import outside, own_output_pattern
+from anonymizer.engine.model_spans import split_at_inner_words, without_trailing_verbs
 from anonymizer.engine.ordinary import OrdinaryWords
+from anonymizer.engine.people import first_name_before_name, given_name_before_surname
 from anonymizer.engine.resolve import (
     Resolver,
     accept,
@@ -54,7 +57,7 @@ from anonymizer.keys.keystore import (
     OverlayKeyStore,
 )
 from anonymizer.language.diminutives import Diminutives
-from anonymizer.language.gazetteer import Gazetteer
+from anonymizer.language.gazetteer import Gazetteer, Kind
 from anonymizer.language.lexicon import Lexicon
 from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.rulebook import Rulebook, default_rules_dir, load_rulebook
@@ -146,10 +149,19 @@ class Engine:
         self.term_words = frozenset(w.rstrip(".") for w in self.terms)
         self.kinship_names = frozenset(rulebook.names.kinship_names)
         self.particles = frozenset(rulebook.names.particles)
+        # function words no name has inside ("Ilkley with Ruby" is two): not the joiners of
+        # "Bank of England", the particles of "van Gogh" or an article
+        names = rulebook.names
+        self.breaks = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words) - {
+            *names.workplace_joiners, *names.particles, *names.workplace_articles}
         self.articles = frozenset(rulebook.names.pronominal_articles)
         titles = rulebook.term_groups.get("titles")
         self.titles = frozenset(t.casefold() for t in titles.terms) if titles else frozenset()
         self.stop_words = frozenset(w.casefold() for w in pipeline.nlp.Defaults.stop_words)
+        # never a given name before a surname: function words, and the words that introduce a
+        # name ("my son Craig", "Dr Craig")
+        self.not_given = self.stop_words | {p.split()[-1] for p in names.introducers} | {
+            w.casefold() for w in (*names.roles, *names.titles)}
         self.words: WordFrequency = load_lexicon(rulebook)
         self.gazetteer = load_gazetteer(rulebook) if settings.detection.gazetteers else None
         self.detectors = detector_registry.build_detectors(DetectorKit(
@@ -165,7 +177,7 @@ class Engine:
         person_titles = self.titles | {t.casefold() for t in rulebook.names.titles}
         self.resolver = Resolver(rulebook, keystore, settings.pseudonyms.unknown_speaker,
                                  self.terms, frozenset(person_titles),
-                                 Diminutives.of(rulebook.names.diminutives))
+                                 Diminutives.of(rulebook.names.diminutives), self.first_name)
         self.rewriter = Rewriter()
         self.pronouns = pronoun_pattern(self.gendered.words, self.gendered.lower_case_only)
         self.own_output = own_output_pattern(rulebook, (r for r, _ in self.terms.values()))
@@ -202,6 +214,16 @@ class Engine:
         twin.keystore = keystore
         return twin
 
+    def first_name(self, word: str) -> bool:
+        """Whether the gazetteer lists ``word`` as a given name."""
+        return self.gazetteer is not None and Kind.FIRST_NAME in self.gazetteer.kinds_of(word)
+
+    def ordinary_word(self, word: str) -> bool:
+        return self.words.zipf(word) > 0
+
+    def surname(self, word: str) -> bool:
+        return self.gazetteer is not None and Kind.SURNAME in self.gazetteer.kinds_of(word)
+
     def _tags_needed(self, tokens: Sequence[Token]) -> set[int]:
         """The tokens of a chunk whose part-of-speech tags some detector reads."""
         needed = set(self.gendered.tags_needed(tokens))
@@ -218,7 +240,8 @@ class Engine:
         turns = parse_turns(doc.text, self.rulebook.speaker_roles, self.rulebook.max_label_words,
                             lower_case=doc.lower_case, particles=self.particles,
                             skip_lines=doc.table_lines)
-        source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case)
+        source = DetectionInput(doc.text, doc.chunks, turns, self.roster(), doc.lower_case,
+                                study=study_people(doc.keystore.identities()))
         found: list[Finding] = []
         for detector in self.detectors:
             found += detector.find(replace(source, earlier=tuple(found)))
@@ -237,6 +260,12 @@ class Engine:
         doc.accepted, doc.kept = accept(doc.text, doc.findings, self.rulebook,
                                         cased=not doc.lower_case, terms=self.term_words,
                                         stop_words=self.stop_words)
+        # the names in the model's spans, before each is looked for again in the transcript
+        doc.accepted = given_name_before_surname(
+            doc.text, without_trailing_verbs(doc.text, doc.accepted, doc.chunks,
+                                             self.ordinary_word),
+            self.first_name, self.surname, self.not_given) \
+            if doc.lower_case else split_at_inner_words(doc.text, doc.accepted, self.breaks)
         doc.accepted += propagate(
             doc.text, doc.accepted, capitalised_only=not doc.lower_case,
             stop_words=self.stop_words | self.titles, allow=self.rulebook.allow,
@@ -245,7 +274,9 @@ class Engine:
                                     capitalised_only=not doc.lower_case)
 
     def _settle(self, doc: Analysis) -> None:
-        settled = settle_overlaps(with_stutters(doc.text, f) for f in doc.accepted)
+        settled = first_name_before_name(
+            doc.text, settle_overlaps(with_stutters(doc.text, f) for f in doc.accepted),
+            self.first_name, self.surname)
         doc.accepted = split_at_line_breaks(doc.text, attach_titles(doc.text, settled,
                                                                     self.titles))
 

@@ -17,13 +17,18 @@ merge it into the right person (``people merge``).
 
 Only full names are stored as a person's names: a short form is derived again each time, so
 it never becomes an alias that later captures a second person with the same first name.
+
+A word numbered alone before any transcript said the full name ("Rajesh" in wave 1, "Rajesh
+Kapoor" in wave 2) keeps its number in the transcript released with it; later ones use the
+full name's, and the full name's mention gets a ``join_suggested`` flag (numbers only) so the
+steward can ``people merge`` the two and re-run what the merge affects.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from anonymizer.findings import EntityKind, Finding, Flag, Role
@@ -33,6 +38,7 @@ from anonymizer.language.phrases import words
 from anonymizer.settings import UnknownSpeaker
 
 AMBIGUOUS_NAME = "ambiguous_name"
+JOIN_SUGGESTED = "join_suggested"  # a full name whose given name was numbered alone before
 _PEOPLE = (IdentityKind.PARTICIPANT, IdentityKind.PERSON)
 Span = tuple[int, int]
 
@@ -46,6 +52,17 @@ def _without_stutter(part: str) -> str:
             part[cut.end():].casefold().startswith(cut.group(1).casefold()):
         part = part[cut.end():]
     return part
+
+
+def without_stutter(surface: str) -> str:
+    """"l-leeds general" -> "leeds general": a place's key without the disfluent start."""
+    first, space, rest = surface.partition(" ")
+    return _without_stutter(first) + space + rest
+
+
+def _one_word(identity: Identity) -> bool:
+    """Numbered by the engine for one word alone (no steward's alias, no full name)."""
+    return not identity.registered and all(len(words(n)) == 1 for n in identity.names)
 
 
 def display_words(surface: str, titles: frozenset[str]) -> list[str]:
@@ -150,6 +167,10 @@ class PeopleResolver:
         flags: list[Flag] = []
         for key, members in sorted(clusters.items(), key=lambda kv: min(f.start for f in kv[1])):
             identity = fixed.get(key) or self._identity(text, key, members)
+            first = min(members, key=lambda f: f.start)
+            flags += [Flag(first.start, first.end, JOIN_SUGGESTED, f"{other.kind.value} "
+                           f"{other.number} into {identity.kind.value} {identity.number}")
+                      for other in self.joinable(key, identity)]
             for finding in members:
                 identities[(finding.start, finding.end)] = identity
                 if key in ambiguous:
@@ -185,17 +206,26 @@ class PeopleResolver:
                 return ws, next(iter(participants.values())), False
             if len(participants) > 1 or len(study) > 1:
                 return ws, None, True
-            for kind in _PEOPLE:
-                found = self.keystore.lookup(kind, word)
-                if found:
-                    return ws, found, False
-            if study:
-                full = next(iter(study))
-                for kind in _PEOPLE:
-                    found = self.keystore.lookup(kind, " ".join(full))
-                    if found:
-                        return ws, found, False
+            alone = self._lookup(word)
+            whole = self._lookup(" ".join(next(iter(study)))) if study else None
+            # "Gwen" numbered alone before "Gwen Aspinall" was ever said: from then on the
+            # full name's number (the steward was asked to merge the first one, JOIN_SUGGESTED)
+            if alone is not None and (whole is None or not _one_word(alone)):
+                return ws, alone, False
+            if whole is not None:
+                return ws, whole, False
         return ws, None, False
+
+    def _lookup(self, name: str) -> Identity | None:
+        return next((found for kind in _PEOPLE if (found := self.keystore.lookup(kind, name))),
+                    None)
+
+    def joinable(self, key: tuple[str, ...], identity: Identity) -> list[Identity]:
+        """The one-word identities the engine gave a word of this full name before the full
+        name was said ("Rajesh" before "Rajesh Kapoor"): for the steward to merge."""
+        found = {i.number: i for w in key if (i := self._lookup(w)) is not None
+                 and i.number != identity.number and _one_word(i)}
+        return list(found.values()) if len(key) > 1 else []
 
     def _identity(self, text: str, key: tuple[str, ...], members: list[Finding]) -> Identity:
         names = [" ".join(display_words(text[f.start:f.end], self.titles)) for f in members]
@@ -226,27 +256,82 @@ class PeopleResolver:
 
 
 _PLACE_SOURCES = frozenset({"place_gazetteer", "study_names", "roster", "workplace_context"})
+_GAZETTEER_PLACES = frozenset({"place_gazetteer", "place_after_preposition"})
 
 
 def names_not_places(text: str, findings: Sequence[Finding], keystore: KeyStore,
-                     titles: frozenset[str], diminutives: Diminutives) -> list[Finding]:
+                     titles: frozenset[str], diminutives: Diminutives,
+                     first_name: Callable[[str], bool] = lambda word: False) -> list[Finding]:
     """One word is one kind in a transcript: "Sheila's car" tagged a place while "my wife
     Sheila" is a person, or "coming in, Sue" (a place after "in") where Sue is a registered
-    participant's short name, is that person. Not a place the study, the place lists or the
-    roster know as one."""
+    participant's short name, or a word of a full name the study numbered as a person, is
+    that person. Not a place the study, the place lists or the roster know as one, except a
+    listed place that is also a ``first_name`` of a person the study numbered ("Tyler" of
+    Tyler Crabtree is a town somewhere)."""
     people = {w for f in findings if f.entity is EntityKind.PERSON
               for w in name_words(text[f.start:f.end], titles)}
-    people |= {v for i in keystore.identities() if i.registered and i.kind in _PEOPLE
+    study = [i for i in keystore.identities() if i.kind in _PEOPLE]
+    people |= {v for i in study if i.registered
                for n in i.names for w in words(n) for v in diminutives.variants(w)}
+    # "and Edna does the shopping" (a town somewhere, after "and"): Edna Clegg was named in
+    # full in an earlier transcript, so the word alone is her, as a person's word
+    numbered = {w for i in study for n in i.names if len(ns := words(n)) > 1 for w in ns}
+    people |= numbered
     out = []
     for f in findings:
-        if f.entity in (EntityKind.LOCATION, EntityKind.ORGANISATION) and \
-                f.detector not in _PLACE_SOURCES:
-            surface = text[f.start:f.end]
+        if f.entity in (EntityKind.LOCATION, EntityKind.ORGANISATION):
+            surface = without_stutter(text[f.start:f.end])
             ws = words(surface)
-            if len(ws) == 1 and ws[0] in people and \
+            listed = f.detector in _PLACE_SOURCES and not (
+                f.detector == "place_gazetteer" and ws and ws[0] in numbered and
+                first_name(ws[0]))
+            if len(ws) == 1 and ws[0] in people and not listed and \
                     keystore.lookup(IdentityKind.PLACE, surface) is None and \
                     keystore.lookup(IdentityKind.ORGANISATION, surface) is None:
                 f = replace(f, entity=EntityKind.PERSON)
+        out.append(f)
+    return out
+
+
+def first_name_before_name(text: str, findings: Sequence[Finding],
+                           first_name: Callable[[str], bool],
+                           surname: Callable[[str], bool]) -> list[Finding]:
+    """"Mostly Tyler Crabtree": a word the place lists have ("Tyler", a town) and that is a
+    listed ``first_name``, right before a person's name of listed surnames, is that person's
+    given name ("london olympics", "israel caa" are not)."""
+    ordered = sorted(findings, key=lambda f: (f.start, f.end))
+    out: list[Finding] = []
+    for f in ordered:
+        before = out[-1] if out else None
+        if before is not None and f.entity is EntityKind.PERSON and \
+                before.entity is EntityKind.LOCATION and before.detector in _GAZETTEER_PLACES \
+                and text[before.end:f.start] == " " and len(words(
+                    surface := text[before.start:before.end])) == 1 and first_name(surface) \
+                and all(map(surname, words(text[f.start:f.end]))):
+            out[-1] = replace(f, start=before.start, score=max(f.score, before.score))
+            continue
+        out.append(f)
+    return out
+
+
+_WORD_BEFORE = re.compile(r"([^\W\d_]+) $")
+
+
+def given_name_before_surname(text: str, findings: Sequence[Finding],
+                              first_name: Callable[[str], bool], surname: Callable[[str], bool],
+                              stop_words: frozenset[str]) -> list[Finding]:
+    """In lower-case text: "or lily sykes does", where only "sykes" was found (the roster's
+    participant Deborah Sykes): a listed first name right before a person's name of listed
+    surnames is that person's given name, so the mention is Lily Sykes, not the participant."""
+    taken = {f.end for f in findings}
+    out = []
+    for f in findings:
+        m = _WORD_BEFORE.search(text, max(0, f.start - 30), f.start) \
+            if f.entity is EntityKind.PERSON else None
+        if m is not None and m.start() not in taken and (m.start() == 0 or
+                                                         not text[m.start() - 1].isalnum()) \
+                and m.group(1) not in stop_words and first_name(m.group(1)) and \
+                all(map(surname, words(text[f.start:f.end]))):
+            f = replace(f, start=m.start())
         out.append(f)
     return out

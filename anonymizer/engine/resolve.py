@@ -9,10 +9,10 @@ person label. Places and organisations are numbered the same way when their labe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from anonymizer.engine.people import PeopleResolver, names_not_places
+from anonymizer.engine.people import PeopleResolver, names_not_places, without_stutter
 from anonymizer.findings import EntityKind, Finding, Flag, Replacement, Role
 from anonymizer.keys.keystore import IdentityKind, KeyStore
 from anonymizer.language.diminutives import Diminutives
@@ -49,7 +49,8 @@ _IDENTITY_KIND = {
 # Margaret" is the participant Margaret, not a place after "in".
 _DETECTOR_BONUS = {"roster": 10, "study_names": 20, "name_context": -5, "unknown_word": -15,
                    "place_gazetteer": 1,
-                   "place_after_preposition": 15, "workplace_context": 16}
+                   "place_after_preposition": 15, "workplace_context": 16,
+                   "institution_name": 16}  # "... Royal Infirmary" is no person's name
 
 
 def priority(finding: Finding) -> int:
@@ -200,7 +201,7 @@ _STUTTER = re.compile(r"([^\W\d_]{1,4})-$")
 def with_stutters(text: str, finding: Finding) -> Finding:
     """"Em-Emily", "K-K-Kari": a disfluent start of a name is part of the name (the fragment
     would say who it was)."""
-    if finding.entity is not EntityKind.PERSON:
+    if not finding.entity.is_name_like:  # "l-leeds" too: the fragment is part of the place
         return finding
     start = finding.start
     name = text[finding.start:finding.end].casefold()
@@ -267,6 +268,7 @@ class Resolver:
     terms: dict[str, tuple[str, str]]
     titles: frozenset[str]
     diminutives: Diminutives = Diminutives()
+    first_name: Callable[[str], bool] = lambda word: False  # a listed given name
 
     def people(self) -> PeopleResolver:
         return PeopleResolver(self.keystore, self.titles, self.unknown_speaker, self.diminutives)
@@ -274,7 +276,7 @@ class Resolver:
     def resolve(self, text: str, findings: Sequence[Finding]) -> Resolution:
         before = {f.start: f.end for f in findings}
         findings = names_not_places(text, self._split_genitives(text, findings), self.keystore,
-                                    self.titles, self.diminutives)
+                                    self.titles, self.diminutives, self.first_name)
         split = {f.start for f in findings if before.get(f.start) == f.end + 1}
         found = self.people().resolve(text, [f for f in findings
                                              if f.entity is EntityKind.PERSON])
@@ -288,7 +290,7 @@ class Resolver:
                 key = PARTICIPANT if participant else EntityKind.PERSON.value
                 out.append(self._numbered(finding, key, identity.number, participant))
             elif finding.entity in (EntityKind.LOCATION, EntityKind.ORGANISATION):
-                out.append(self._place_or_org(finding, surface))
+                out.append(self._place_or_org(finding, without_stutter(surface)))
             elif finding.entity is EntityKind.PRONOUN:
                 form = self.rulebook.pronoun_forms[finding.form or ""]
                 out.append(self._fixed(finding, match_case(surface, form)))

@@ -37,7 +37,11 @@ def study_names(text: str, accepted: Sequence[Finding], identities: Iterable[Ide
     if not index.size:
         return []
     found = Spans((f.start, f.end) for f in accepted if f.entity.is_name_like)
-    exact = {(f.start, f.end) for f in accepted}
+    # the same span found as the same kind needs nothing; as another kind ("Pontefract Royal
+    # Infirmary" read as a person by the model) the study's kind is claimed for it
+    exact: dict[tuple[int, int], set[EntityKind]] = {}
+    for f in accepted:
+        exact.setdefault((f.start, f.end), set()).add(f.entity)
     return [Finding(m.start, m.end, m.value, DETECTOR, 1.0)
             for m in index.find(text, capitalised_only=capitalised_only)
-            if found.overlaps(m.start, m.end) and (m.start, m.end) not in exact]
+            if found.overlaps(m.start, m.end) and exact.get((m.start, m.end)) != {m.value}]

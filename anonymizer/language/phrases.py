@@ -130,3 +130,23 @@ class PhraseIndex(Generic[V]):
             else:
                 i += 1
         return matches
+
+
+class CuePhrases:
+    """Cue phrases by length, for an O(1) "do the words before token i end with one?" test."""
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
+        self.by_length: dict[int, frozenset[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            self.by_length.setdefault(len(phrase), frozenset())
+            self.by_length[len(phrase)] |= {phrase}
+        self.last_words = frozenset(p[-1] for ps in self.by_length.values() for p in ps)
+
+    def end_before(self, lowers: list[str], i: int) -> bool:
+        j = i - 1
+        while j >= 0 and lowers[j] in {",", "-"}:
+            j -= 1
+        if j < 0 or lowers[j] not in self.last_words:  # the usual case, answered at once
+            return False
+        return any(j - n + 1 >= 0 and tuple(lowers[j - n + 1:j + 1]) in phrases
+                   for n, phrases in self.by_length.items())

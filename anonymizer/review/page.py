@@ -105,6 +105,10 @@ FLAG_REASONS: dict[str, tuple[str, str | None]] = {
                       "allowed)", "place"),
     "kept_organisation": ("found as an organisation but kept (score below the policy's "
                           "minimum, or allowed)", "organisation"),
+    "ambiguous_name": ("a short name two people of the study share: its own label until a "
+                       "steward merges it (people merge)", None),
+    "join_suggested": ("a full name whose given name had a number of its own before: merge "
+                       "the two (people merge KEEP ABSORB, numbers in the detail)", None),
 }
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-'_")
 
