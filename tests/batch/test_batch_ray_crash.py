@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -33,10 +34,19 @@ psutil = pytest.importorskip("psutil")  # the `test` extra
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ACTOR = "ray::TranscriptActor"  # the title Ray gives a worker's process (the probe's too)
 POISON_HOOK = Path(__file__).resolve().parent / "poison"
-sys.path.insert(0, str(POISON_HOOK))
-from sitecustomize import POISON  # noqa: E402
 
-sys.path.remove(str(POISON_HOOK))
+
+def _poison_name() -> str:
+    """The hook's file name, read from the hook (loaded under a name of its own: this process
+    has its own ``sitecustomize``, if any)."""
+    spec = importlib.util.spec_from_file_location("poison_hook", POISON_HOOK / "sitecustomize.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.POISON)
+
+
+POISON = _poison_name()
 
 
 def _actors(pid: int) -> set[int]:
