@@ -62,6 +62,7 @@ class Reason(str, Enum):
     ENGINE_ERROR = "engine_error"
     STORE_ERROR = "store_error"
     CRASHED_REPEATEDLY = "crashed_repeatedly"
+    WORKER_CRASHED = "worker_crashed"  # a batch worker (or its driver) died holding it, twice
     SUPERSEDED_GONE = "superseded_gone"  # a rerun whose old release left the store meanwhile
 
 

@@ -6,7 +6,9 @@ that matters to it (``snapshot``), its numbers are committed to the study's key 
 batch (one vault write), the text is rewritten and verified with the real numbers, the clean
 files are written (atomically, named by checksum like ``run -o``) and a line is added to the work
 record. A result that cannot be taken is run again here, on the driver, exactly as ``run`` runs
-it. Without a pool (``--workers 0``) every item is run here.
+it. Without a pool (``--workers 0``) every item is run here. An item no worker could read (its
+workers gone) is marked in the record's attempts before the driver reads it: one that takes the
+driver down is refused by the next run (``worker_crashed``), not tried for ever.
 """
 
 from __future__ import annotations
@@ -127,8 +129,14 @@ class Driver:
                              Reason.DUPLICATE.value)
             else:
                 seen.add(checksum)
-                todo.append(Job(item.position, item.path, checksum, study,
-                                self.studies[study].settings, self.language))
+                job = Job(item.position, item.path, checksum, study,
+                          self.studies[study].settings, self.language)
+                if self.record.crashed(checksum):
+                    self._refuse(summary, f"{item.path}: the batch's driver died while running "
+                                 "it (an earlier run); refused, not tried again",
+                                 Reason.WORKER_CRASHED.value, job)
+                else:
+                    todo.append(job)
         if self.record.done and todo and not all(s.has_vault for s in self.studies.values()):
             raise SettingsError("resuming a batch needs the study's vault (vault.backend = "
                                 "\"vault\"): the numbers given before the interruption are "
@@ -191,6 +199,8 @@ class Driver:
                 return
             transcript = result.transcript if result is not None else None
             if transcript is None:
+                if self.pool is not None:  # no worker read it: if it kills the driver too,
+                    self.record.attempt(job.checksum, job.position)  # the next run knows
                 transcript = read_checked(job)
             outcome: Outcome | AnonymizerError | None = None
             if result is not None and snapshot is not None and handle is not None:

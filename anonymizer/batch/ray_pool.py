@@ -9,8 +9,13 @@ temp folder (mode 0700; a folder under the output would make Ray's socket paths 
 object spilling inside the output's work folder; both are removed at the end, and a leftover of
 a run that was killed is removed at the next start. With ``--ray-address`` the batch joins a
 running cluster as a client (its operator owns that cluster's folders). A worker that dies is
-restarted and its tasks run again (Ray's ``max_restarts``/``max_task_retries``); a task that
-still fails is run on the driver.
+restarted and its tasks run again (Ray's ``max_restarts``/``max_task_retries``). An item whose
+worker died under it (Ray gave up: the worker is gone for good) may itself be what kills workers
+(a native crash or out-of-memory in a parser), and every item queued on that worker failed with
+it: each is run again alone on a worker of its own (the probe, never restarted, one item at a
+time), so a death there is that item's. An item held by ``CRASH_LIMIT`` dead workers is refused
+(``worker_crashed``) and never given to the driver; one the probe finishes is the driver's to
+settle. A task that fails in another way is run on the driver.
 """
 
 from __future__ import annotations
@@ -20,17 +25,20 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from anonymizer.batch.snapshot import KeySnapshot
-from anonymizer.batch.worker import Job, TranscriptWorker, WorkerResult
-from anonymizer.errors import SettingsError
+from anonymizer.batch.worker import Failure, Job, TranscriptWorker, WorkerResult
+from anonymizer.errors import ExitCode, SettingsError
+from anonymizer.refusals import Reason
 
 SPILL_FOLDER = "spill"
 TEMP_POINTER = "ray-temp"  # the path of Ray's temp folder, to remove it after a kill -9
 _KEPT_SNAPSHOTS = 8
 WINDOW_PER_WORKER = 3  # items in flight per worker: one in hand, two queued
+CRASH_LIMIT = 2  # workers that died holding an item before it is refused (worker_crashed)
 
 
 # Ray's single-machine mode (its default on macOS and Windows): the node's address is the
@@ -101,8 +109,14 @@ class RayPool:
                 except SettingsError:
                     remove_leftovers(work)
                     raise
+        actor_class = _actor_class(ray)
         actor = ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2,
-                           concurrency_groups={"finish": 1})(_actor_class(ray))
+                           concurrency_groups={"finish": 1})(actor_class)
+        # One item at a time, never restarted; no CPU of its own: it runs while a worker waits.
+        self._probe_class = ray.remote(num_cpus=0, max_restarts=0, max_task_retries=0,
+                                       concurrency_groups={"finish": 1})(actor_class)
+        self._probe: Any = None
+        self._crashes: Counter[str] = Counter()  # per checksum: workers that died holding it
         self.actors = [actor.remote(WINDOW_PER_WORKER + 1) for _ in range(workers)]
         self.window = WINDOW_PER_WORKER * workers
         self._busy = [0] * workers
@@ -181,20 +195,43 @@ class RayPool:
         try:
             result: WorkerResult = self.ray.get(future)
             return result
-        except self.ray.exceptions.RayError as error:
-            # The task failed in Ray, or its worker is gone for good (restarted as often as
-            # allowed, or killed for good: it gets no more items). The driver runs the item.
+        except self.ray.exceptions.RayActorError as error:
+            # Its worker died under it (and is gone for good when restarted as often as
+            # allowed, or killed for good: it gets no more items).
             if isinstance(error, self.ray.exceptions.ActorDiedError):
                 self._dead.add(index)
-            return WorkerResult(job, snapshot.version, conflict=True)
+            return self._alone(job, snapshot)
+        except self.ray.exceptions.RayError:
+            return WorkerResult(job, snapshot.version, conflict=True)  # the driver runs it
         finally:
             self._busy[index] -= 1
+
+    def _alone(self, job: Job, snapshot: KeySnapshot) -> WorkerResult:
+        """After a worker died holding ``job``: run it again on the probe, alone, until it is
+        done or ``CRASH_LIMIT`` workers died holding it (refused)."""
+        self._crashes[job.checksum] += 1
+        while self._crashes[job.checksum] < CRASH_LIMIT:
+            if self._probe is None:
+                self._probe = self._probe_class.remote(1)
+            ref = self._snapshots.get((job.study, snapshot.version)) or self.ray.put(snapshot)
+            try:
+                result: WorkerResult = self.ray.get(self._probe.process.remote(job, ref))
+                return result
+            except self.ray.exceptions.RayActorError:
+                self._probe = None  # it died holding this item alone
+                self._crashes[job.checksum] += 1
+            except self.ray.exceptions.RayError:
+                return WorkerResult(job, snapshot.version, conflict=True)
+        deaths = self._crashes[job.checksum]
+        return WorkerResult(job, snapshot.version, failure=Failure(
+            int(ExitCode.BAD_INPUT), f"{job.path}: {deaths} batch workers died (a crash or out "
+            "of memory) while holding it; refused, not tried again", Reason.WORKER_CRASHED.value))
 
     def close(self) -> list[Path]:
         """Shut the pool down and remove Ray's folders; those that could not be removed (the
         next start on this output removes them)."""
         self._snapshots.clear()
-        for actor in self.actors:
+        for actor in [*self.actors, *([self._probe] if self._probe is not None else [])]:
             self.ray.kill(actor)
         if self.started:
             self.ray.shutdown()

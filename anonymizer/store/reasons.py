@@ -51,6 +51,9 @@ HINTS: dict[Reason, str] = {
     Reason.STORE_ERROR: "the store could not be written (disk full?); drop it again",
     Reason.CRASHED_REPEATEDLY: (
         "the daemon died several times while processing this file; report it"),
+    Reason.WORKER_CRASHED: (
+        "a batch worker died (crash, out of memory) each time it held this file; its original "
+        "is untouched in the source: check it opens, report it"),
     Reason.SUPERSEDED_GONE: (
         "the release this rerun was to replace is no longer in the store (purged or removed); "
         "nothing was re-run"),

@@ -180,7 +180,8 @@ def test_a_manifest_of_two_studies_numbers_each_as_run_does_alone(reference, tmp
 def test_a_worker_gone_for_good_leaves_its_items_to_the_driver(reference, tmp_path,
                                                                monkeypatch):
     """One of two workers is killed for good mid-run (no restart): the items it held are run
-    on the driver, later items go to the other worker, and the files and numbers are run's."""
+    again alone on the probe (none of them is what killed it) and settled on the driver, later
+    items go to the other worker, and the files and numbers are run's."""
     config, files, run_config, run_out = reference
     mine = copy_study(config, tmp_path / "study")
     out = tmp_path / "out"
