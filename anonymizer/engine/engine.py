@@ -15,7 +15,6 @@ import copy
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,6 +43,7 @@ from anonymizer.engine.resolve import (
     split_at_line_breaks,
     with_stutters,
 )
+from anonymizer.engine.resources import load_gazetteer, load_lexicon
 from anonymizer.engine.rewrite import Rewriter, Rewritten
 from anonymizer.engine.risk import RiskScanner, Spans
 from anonymizer.engine.study_names import study_names
@@ -57,8 +57,7 @@ from anonymizer.keys.keystore import (
     OverlayKeyStore,
 )
 from anonymizer.language.diminutives import Diminutives
-from anonymizer.language.gazetteer import Gazetteer, Kind
-from anonymizer.language.lexicon import Lexicon
+from anonymizer.language.gazetteer import Kind
 from anonymizer.language.nlp import AnalysedChunk, NlpPipeline
 from anonymizer.rulebook import Rulebook, default_rules_dir, load_rulebook
 from anonymizer.settings import Settings
@@ -102,27 +101,6 @@ class Outcome:
     clean_text: str
     scan: Scan
     rewritten: Rewritten
-
-
-def load_gazetteer(rulebook: Rulebook) -> Gazetteer:
-    root, language = rulebook.directory, rulebook.gazetteer_language
-    return _cached_gazetteer(root / "common" / "gazetteer", root / language / "gazetteer",
-                             language)
-
-
-def load_lexicon(rulebook: Rulebook) -> Lexicon:
-    return _cached_lexicon(rulebook.directory / rulebook.language / "lexicon.tsv")
-
-
-@lru_cache(maxsize=4)
-def _cached_lexicon(path: Path) -> Lexicon:
-    return Lexicon.load(path)
-
-
-@lru_cache(maxsize=4)
-def _cached_gazetteer(common: Path, local: Path, language: str) -> Gazetteer:
-    """The gazetteer is immutable data (~2 s to load): engines of one process share it."""
-    return Gazetteer.load(common, local, language=language)
 
 
 D = TypeVar("D")
