@@ -1,9 +1,10 @@
-"""Train the project's Norwegian bokmål NER model and package it as `nb_transcript_ner`.
+"""Train the project's Norwegian NER model (bokmål + nynorsk) and package it as `nb_transcript_ner`.
 
-    python tools/train_nb/train.py [--corpus ../shared/corpus/norne_nob_train.jsonl]
+    python tools/train_nb/train.py [--corpus norne_nob_train.jsonl --corpus norne_nno_train.jsonl]
 
-Steps: NorNE train JSONL -> DocBins in build/train_nb (never committed; a held-out split of
-whole TRAIN documents is carved for early stopping — norne_nob_dev is never read here) ->
+Steps: NorNE train JSONL files (default: bokmål and nynorsk train) -> DocBins in build/train_nb
+(never committed; a held-out split of whole TRAIN documents is carved from EACH corpus for early
+stopping — no *_dev file is ever read here) ->
 `spacy train` with a fixed seed -> best checkpoint -> string store pruned to what a blank `nb`
 pipeline holds plus the labels (so no corpus word is shipped) -> models/nb_transcript_ner/.
 
@@ -37,11 +38,14 @@ REPO = HERE.parents[1]
 PACKAGE_NAME = "nb_transcript_ner"
 MODEL_NAME = "transcript_ner"  # spaCy meta "name"; lang prefix makes the package name
 VERSION = "0.1.0"
+DEFAULT_CORPORA = ("norne_nob_train.jsonl", "norne_nno_train.jsonl")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared/corpus/norne_nob_train.jsonl")
+    ap.add_argument("--corpus", type=Path, action="append", default=None,
+                    help="NorNE train JSONL; repeat for several (default: "
+                         + ", ".join(DEFAULT_CORPORA) + ")")
     ap.add_argument("--config", type=Path, default=HERE / "config.cfg")
     ap.add_argument("--build", type=Path, default=REPO / "build/train_nb")
     ap.add_argument("--package-dir", type=Path, default=REPO / "models" / PACKAGE_NAME)
@@ -59,13 +63,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--bias-shifts", default="0,0.5,1,1.5,2,2.5,3,3.5,4")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=JSON",
                     help="config override, e.g. training.max_epochs=2")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.corpus is None:
+        args.corpus = [REPO.parent / "shared/corpus" / name for name in DEFAULT_CORPORA]
+    for path in args.corpus:
+        if "_dev" in path.name:
+            ap.error(f"{path}: a dev split is for measuring, never for training")
+    return args
 
 
 def convert(args: argparse.Namespace) -> dict:
     nlp = spacy.blank("nb")
-    records = norne_data.read_jsonl(args.corpus)
-    train_recs, held_recs = norne_data.split_heldout(records, args.heldout_fraction, args.seed)
+    train_recs: list[norne_data.Record] = []
+    held_recs: list[norne_data.Record] = []
+    per_corpus = {}
+    for path in args.corpus:  # the held-out share is carved from each corpus, not the pool
+        records = norne_data.read_jsonl(path)
+        tr, he = norne_data.split_heldout(records, args.heldout_fraction, args.seed)
+        train_recs += tr
+        held_recs += he
+        per_corpus[path.name] = {"train_records": len(tr), "heldout_records": len(he)}
     scheme = norne_data.LABEL_SCHEMES[args.labels]
     sentence_level = not args.doc_level
     train_db, train_stats = norne_data.build_docbin(
@@ -84,7 +101,7 @@ def convert(args: argparse.Namespace) -> dict:
                      for s, e, o in rec.spans]
             fh.write(json.dumps({"id": rec.id, "text": rec.text, "spans": spans},
                                 ensure_ascii=False) + "\n")
-    return {"train": train_stats, "heldout": held_stats,
+    return {"train": train_stats, "heldout": held_stats, "corpora": per_corpus,
             "train_records": len(train_recs), "heldout_records": len(held_recs)}
 
 
