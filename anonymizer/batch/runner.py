@@ -16,6 +16,7 @@ from anonymizer.batch.record import WorkRecord, work_folder
 from anonymizer.batch.snapshot import KeySnapshot
 from anonymizer.batch.source import Item, items_from
 from anonymizer.batch.worker import Job, TranscriptWorker, WorkerResult
+from anonymizer.errors import SettingsError
 from anonymizer.keys.keystore import InMemoryKeyStore, KeyStore
 from anonymizer.settings import KeyStoreBackend, Settings, load_settings
 
@@ -77,6 +78,13 @@ def open_studies(items: list[Item], default: Settings, language: str | None
             settings = load_settings(item.config) if item.config else default
             key = study_key(settings)
             if key not in studies:
+                if language is None and len(settings.project.standards) > 1:
+                    # the batch workers parse with one engine per study: a choice per file
+                    # is the daemon's and run's, not silently dropped here
+                    raise SettingsError(
+                        f"{key}: project.standards holds {', '.join(settings.project.standards)}"
+                        "; anonymizer batch reads a whole archive in one standard: give --lang "
+                        "(or run each standard's files as its own batch)")
                 keystore = _open_keystore(settings)
                 engine = Engine.from_settings(settings, language=language, keystore=keystore)
                 studies[key] = Study(key, settings, keystore, engine,
