@@ -36,7 +36,8 @@ lint: $(STAMP)
 $(CHROMIUM):
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
-# Reproducible (fixed seed) training of the Norwegian model from ../shared/corpus/norne_nob_train.
+# Reproducible (fixed seed) training of the Norwegian model from ../shared/corpus/norne_nob_train
+# and norne_nno_train (bokmål + nynorsk; held-out split carved from each, no dev file read).
 train-nb: $(STAMP)
 	nice -n 10 $(PY) tools/train_nb/train.py
 	rm -rf $(NB_MODEL)/build

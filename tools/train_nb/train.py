@@ -146,18 +146,27 @@ def forget_build_paths(model_dir: Path) -> None:
     cfg.to_disk(model_dir / "config.cfg")
 
 
+def corpus_title(path: Path) -> str:
+    """"bokmål" for norne_nob_train.jsonl, "nynorsk" for norne_nno_train.jsonl."""
+    return {"nob": "bokmål", "nno": "nynorsk"}.get(path.name.split("_")[1] if "_" in path.name
+                                                   else "", path.stem)
+
+
 def package(args: argparse.Namespace, nlp, info: dict) -> Path:
     labels = list(nlp.get_pipe("ner").labels)
     meta = nlp.meta
     meta.update({
         "lang": "nb", "name": MODEL_NAME, "version": VERSION,
-        "description": "Norwegian bokmål NER for anonymizing interview transcripts "
-                       "(CNN tok2vec + transition-based NER, trained on NorNE bokmål train).",
+        "description": "Norwegian (bokmål and nynorsk) NER for anonymizing interview transcripts "
+                       "(CNN tok2vec + transition-based NER, trained on NorNE "
+                       + " + ".join(corpus_title(p) for p in args.corpus) + " train, with "
+                       f"{args.speech_fraction:.0%} lower-case unpunctuated speech-style copies).",
         "author": "transcript-anonymizer project", "license": "MIT (model weights); "
                   "training annotations NorNE CC0",
         "spacy_version": ">=3.8.0,<3.9.0",
-        "sources": [{"name": "NorNE (bokmål, train split)", "url": "https://github.com/ltgoslo/norne",
-                     "license": "CC0 (annotations)"}],
+        "sources": [{"name": f"NorNE ({corpus_title(p)}, train split)",
+                     "url": "https://github.com/ltgoslo/norne", "license": "CC0 (annotations)"}
+                    for p in args.corpus],
         "training": info,
     })
     pkg_code = args.package_dir / PACKAGE_NAME
