@@ -93,3 +93,24 @@ def test_a_study_with_one_standard_records_no_choice(study, standard_engines) ->
     assert meta["language"] == "nn" and "standard" not in meta
     released = [f for e, f in study.audit_events() if e == "released"]
     assert "standard_source" not in released[0]
+
+
+def test_a_rerun_keeps_the_standard_the_file_name_named(study, standard_engines, capsys) -> None:
+    """The inbox name is gone after the claim; the sidecar's record of the choice is what a
+    rerun (``store rerun``, which loads its own engines from the settings) reads it in again."""
+    from anonymizer.cli import main
+
+    study.write_config(project={"language": "nb", "standards": ["nb", "nn"]})
+    # bokmål words, but the steward named it nynorsk: the name wins, then and at the rerun
+    study.drop("Eirik Moldestad t1 nynorsk.txt",
+               transcript("bokmal_intervju.txt", "Eirik Moldestad"))
+    with DaemonThread(study, None, standards=standard_engines, oneshot=True) as running:
+        assert running.finish().released == 1
+    (_, first), = study.sidecars()
+    assert (first["language"], first["standard"]["source"]) == ("nn", "file_name")
+    capsys.readouterr()
+    assert main(["--config", str(study.config), "store", "rerun", "P04_wave1", "--yes"]) == 0
+    (sidecar, second), = study.sidecars()
+    assert second["version"] == 2 and second["supersedes"] == first["job_id"]
+    assert (second["language"], second["standard"]) == ("nn", first["standard"])
+    assert "Deltakar 4:" in (sidecar.parent / "P04_wave1.txt").read_text(encoding="utf-8")
