@@ -173,6 +173,7 @@ def package(args: argparse.Namespace, nlp, info: dict) -> Path:
     data_dir = pkg_code / f"nb_{MODEL_NAME}-{VERSION}"
     if data_dir.exists():
         shutil.rmtree(data_dir)
+    pkg_code.mkdir(parents=True, exist_ok=True)  # a scratch --package-dir need not exist yet
     nlp.meta = meta
     nlp.to_disk(data_dir)
     removed = prune_strings(data_dir, labels)
