@@ -36,10 +36,13 @@ lint: $(STAMP)
 $(CHROMIUM):
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
-# Reproducible (fixed seed) training of the Norwegian model from ../shared/corpus/norne_nob_train
-# and norne_nno_train (bokmål + nynorsk; held-out split carved from each, no dev file read).
+# Reproducible (fixed seed) training of the shipped Norwegian model: bokmål NorNE train only.
+# train.py's own default reads bokmål + nynorsk train (held-out split carved from each, no dev
+# file read): `make train-nb TRAIN_NB_ARGS=` trains that one; it was measured and not shipped
+# (models/nb_transcript_ner/README.md, "Bokmål + nynorsk").
+TRAIN_NB_ARGS ?= --corpus ../shared/corpus/norne_nob_train.jsonl
 train-nb: $(STAMP)
-	nice -n 10 $(PY) tools/train_nb/train.py
+	nice -n 10 $(PY) tools/train_nb/train.py $(TRAIN_NB_ARGS)
 	rm -rf $(NB_MODEL)/build
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./$(NB_MODEL)
 
