@@ -154,12 +154,13 @@ def corpus_title(path: Path) -> str:
 
 def package(args: argparse.Namespace, nlp, info: dict) -> Path:
     labels = list(nlp.get_pipe("ner").labels)
+    titles = [corpus_title(p) for p in args.corpus]
     meta = nlp.meta
     meta.update({
         "lang": "nb", "name": MODEL_NAME, "version": VERSION,
-        "description": "Norwegian (bokmål and nynorsk) NER for anonymizing interview transcripts "
-                       "(CNN tok2vec + transition-based NER, trained on NorNE "
-                       + " + ".join(corpus_title(p) for p in args.corpus) + " train, with "
+        "description": "Norwegian " + " and ".join(titles) + " NER for anonymizing interview "
+                       "transcripts (CNN tok2vec + transition-based NER, trained on NorNE "
+                       + " + ".join(titles) + " train, with "
                        f"{args.speech_fraction:.0%} lower-case unpunctuated speech-style copies).",
         "author": "transcript-anonymizer project", "license": "MIT (model weights); "
                   "training annotations NorNE CC0",
