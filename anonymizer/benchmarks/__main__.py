@@ -13,6 +13,7 @@ from anonymizer.benchmarks.batch import batch_section
 from anonymizer.benchmarks.daemon import daemon_section
 from anonymizer.benchmarks.ids import ids_section
 from anonymizer.benchmarks.realfiles import realfiles_section
+from anonymizer.benchmarks.standards import standards_section
 from anonymizer.benchmarks.study import study_section
 from anonymizer.benchmarks.vault import vault_section
 from anonymizer.benchmarks.web import web_section
@@ -76,7 +77,8 @@ def engine_section() -> None:
 SECTIONS: dict[str, Callable[[], object]] = {
     "engine": engine_section, "vault": vault_section, "daemon": daemon_section,
     "ids": ids_section, "realfiles": realfiles_section, "study": study_section,
-    "affected": affected_section, "batch": batch_section, "web": web_section}
+    "affected": affected_section, "batch": batch_section, "web": web_section,
+    "standards": standards_section}
 
 
 def host_check() -> float:

@@ -16,7 +16,9 @@ from anonymizer.formats.transcript import Transcript
 # The engine pulls in spaCy and Presidio (seconds), the formats python-docx: the commands import
 # them when they run, so that --help does not pay for them.
 if TYPE_CHECKING:
-    from anonymizer.engine.engine import Engine, Outcome, Scan
+    from anonymizer.engine.engine import Outcome, Scan
+    from anonymizer.engine.standards import StandardEngines
+    from anonymizer.language.standard import StandardChoice
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,11 +41,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     scan.set_defaults(func=cmd_scan)
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    from anonymizer.engine.engine import Engine  # local: only a command that runs needs the model
+def _engines(args: argparse.Namespace) -> StandardEngines:
+    # local: only a command that runs needs the model
+    from anonymizer.engine.standards import StandardEngines
 
     settings = settings_from(args)
-    return Engine.from_settings(settings, language=args.lang, keystore=open_keystore(settings))
+    return StandardEngines.from_settings(settings, language=args.lang,
+                                         keystore=open_keystore(settings))
+
+
+def _by_standard(engines: StandardEngines, texts: list[str], names: list[str | None]
+                 ) -> tuple[list[StandardChoice], dict[str, list[int]]]:
+    """Each text's standard, and the texts of each standard (indexes), so that every engine
+    streams its own texts in one go."""
+    choices: list[StandardChoice] = []
+    groups: dict[str, list[int]] = {}
+    for i, (text, name) in enumerate(zip(texts, names, strict=True)):
+        _, choice = engines.choose(text, named=engines.named(name) if name else None)
+        choices.append(choice)
+        groups.setdefault(choice.code, []).append(i)
+    return choices, groups
+
+
+def _standard_note(engines: StandardEngines, choice: StandardChoice) -> str:
+    if not engines.standards.several:
+        return ""
+    counts = " / ".join(f"{code} {n}" for code, n in choice.markers)
+    return f"; read as {choice.code} ({choice.source.value}" + (
+        f", markers {counts})" if counts else ")")
 
 
 def _summary(scan: Scan, transcript: Transcript | None = None) -> str:
@@ -56,7 +81,7 @@ def _summary(scan: Scan, transcript: Transcript | None = None) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     from anonymizer.formats import read_transcript
 
-    engine = _engine(args)
+    engines = _engines(args)
     worst = ExitCode.OK
 
     def refuse(exc: AnonymizerError) -> None:
@@ -70,16 +95,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             readable.append((path, read_transcript(path)))
         except AnonymizerError as exc:
             refuse(exc)
-    # One spaCy stream for all files (faster); each is still verified on its own.
-    outcomes = engine.anonymize_many([t.text for _, t in readable],
-                                     wheres=[str(p) for p, _ in readable],
-                                     table_lines=[t.table_lines() for _, t in readable])
-    for (path, transcript), outcome in zip(readable, outcomes, strict=True):
+    choices, groups = _by_standard(engines, [t.text for _, t in readable],
+                                   [p.name for p, _ in readable])
+    # One spaCy stream per standard for all its files (faster); each is verified on its own.
+    outcomes: list[Outcome | AnonymizerError | None] = [None] * len(readable)
+    for code, indexes in groups.items():
+        group = [readable[i] for i in indexes]
+        done = engines.engines[code].anonymize_many(
+            [t.text for _, t in group], wheres=[str(p) for p, _ in group],
+            table_lines=[t.table_lines() for _, t in group])
+        for i, one in zip(indexes, done, strict=True):
+            outcomes[i] = one
+    for (path, transcript), outcome, choice in zip(readable, outcomes, choices, strict=True):
+        if outcome is None:
+            continue
         if isinstance(outcome, AnonymizerError):
             refuse(outcome)
             continue
         try:
-            _write(args, path, transcript, outcome)
+            _write(args, path, transcript, outcome, _standard_note(engines, choice))
         except AnonymizerError as exc:
             refuse(exc)
         except Exception as exc:  # noqa: BLE001 - a bug in one file fails that file, not the batch
@@ -87,7 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return int(worst)
 
 
-def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome: Outcome) -> None:
+def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome: Outcome,
+           note: str = "") -> None:
     from anonymizer.formats import render_clean_text
     from anonymizer.formats.outputs import DIGEST_CHARS, write_clean_outputs
 
@@ -95,23 +130,25 @@ def _write(args: argparse.Namespace, path: Path, transcript: Transcript, outcome
         rendered = render_clean_text(outcome.clean_text, transcript)
         sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
         sys.stdout.flush()
-        print(f"{path}: {_summary(outcome.scan, transcript)}", file=sys.stderr)
+        print(f"{path}: {_summary(outcome.scan, transcript)}{note}", file=sys.stderr)
         return
     args.output.mkdir(parents=True, exist_ok=True)  # only once there is something to write
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_CHARS]
     written = write_clean_outputs(args.output, digest, transcript, outcome.clean_text)
-    print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan, transcript)}")
+    print(f"{path} -> {', '.join(map(str, written))}: {_summary(outcome.scan, transcript)}"
+          f"{note}")
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from anonymizer.formats import read_transcript
 
-    engine = _engine(args)
+    engines = _engines(args)
     if args.jsonl:
-        return _scan_jsonl(engine, args.file, args.output)
+        return _scan_jsonl(engines, args.file, args.output)
     transcript = read_transcript(args.file)
+    engine, choice = engines.choose(transcript.text, named=engines.named(args.file.name))
     scan = engine.scan(transcript.text, table_lines=transcript.table_lines())
-    print(f"{args.file}: {_summary(scan, transcript)}")
+    print(f"{args.file}: {_summary(scan, transcript)}{_standard_note(engines, choice)}")
     print("\nreplaced:")
     print(f"  {'start':>7} {'end':>7}  {'kind':<13} {'replacement':<22} {'score':>5}  detector")
     for r in scan.replacements:
@@ -153,12 +190,20 @@ def _records(path: Path) -> list[dict]:
     return records
 
 
-def _scan_jsonl(engine: Engine, path: Path, output: Path | None) -> int:
+def _scan_jsonl(engines: StandardEngines, path: Path, output: Path | None) -> int:
     records = _records(path)
+    # a record has no file name: its text alone decides its standard
+    _, groups = _by_standard(engines, [r["text"] for r in records], [None] * len(records))
+    scans: list[Scan | None] = [None] * len(records)
+    for code, indexes in groups.items():
+        done = engines.engines[code].scan_many(records[i]["text"] for i in indexes)
+        for i, (_, one) in zip(indexes, done, strict=True):
+            scans[i] = one
     out: TextIO = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
     try:
-        scans = engine.scan_many(r["text"] for r in records)
-        for record, (_, scan) in zip(records, scans, strict=True):
+        for record, scan in zip(records, scans, strict=True):
+            if scan is None:
+                continue
             findings = [
                 {"start": r.start, "end": r.end, "entity": r.entity.value,
                  "replacement": r.text, "score": r.score, "detector": r.detector}

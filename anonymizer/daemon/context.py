@@ -14,6 +14,7 @@ from pathlib import Path
 from anonymizer.audit.log import AuditEvent, AuditLog, FieldValue
 from anonymizer.daemon.journal import Journal
 from anonymizer.engine.engine import Engine
+from anonymizer.engine.standards import StandardEngines
 from anonymizer.errors import SettingsError
 from anonymizer.formats import ReadLimits
 from anonymizer.formats.limits import MIB
@@ -65,6 +66,9 @@ class Context:
     keystore: StudyKeyStore
     audit: AuditLog
     clock: Callable[[], datetime] = utc_now
+    # the engine of each written standard the study holds (project.standards); ``engine`` is
+    # the study language's one
+    engines: StandardEngines | None = None
     naming: FileNaming = field(init=False)
     journal: Journal = field(init=False)
     store: Store = field(init=False)
@@ -77,6 +81,8 @@ class Context:
     counts: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
+        if self.engines is None:
+            self.engines = StandardEngines.single(self.engine)
         project = self.settings.project.id
         rules_dir = self.settings.rules.dir or default_rules_dir()
         study_waves = [(wave.label, wave.words) for wave in self.settings.study.waves]

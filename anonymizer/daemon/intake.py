@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import uuid
+from dataclasses import replace
 
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.job import Job
@@ -50,6 +51,8 @@ def claim(ctx: Context, name: str) -> Job | None:
     if not bad:
         try:
             clues = ctx.naming.clues(name, ctx.live_participants())
+            if ctx.engines is not None:
+                clues = replace(clues, standard=ctx.engines.named(name))
         except KeyStoreError:
             # The vault refuses right now; the engine stage will meet the same refusal and
             # quarantine the file with that reason.

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anonymizer.daemon.journal import JournalEntry
-from anonymizer.engine.engine import Outcome
+from anonymizer.engine.engine import Engine, Outcome
 from anonymizer.formats.transcript import Transcript
+from anonymizer.language.standard import StandardChoice
 from anonymizer.refusals import Reason, Refusal, Stage
 from anonymizer.store.metadata import Consent
 
@@ -49,6 +50,8 @@ class Job:
     data: bytes | None = None
     transcript: Transcript | None = None
     outcome: Outcome | None = None
+    engine: Engine | None = None  # the engine of the transcript's written standard
+    standard: StandardChoice | None = None  # which standard, and why
     participant: int | None = None
     participants: tuple[int, ...] = ()
     wave: str | None = None

@@ -22,12 +22,13 @@ import logging
 
 from anonymizer import __version__
 from anonymizer.audit.corrections import read_set
-from anonymizer.audit.log import AuditEvent
+from anonymizer.audit.log import AuditEvent, FieldValue
 from anonymizer.daemon.context import Context
 from anonymizer.daemon.job import Job, Refused
 from anonymizer.daemon.journal import JobState, JournalEntry
 from anonymizer.daemon.rerun import finish_superseding, retire_superseded
 from anonymizer.daemon.stages import check_live
+from anonymizer.language.standard import StandardSource
 from anonymizer.refusals import Reason, Stage
 from anonymizer.settings import OriginalsPolicy
 from anonymizer.store.catalog import rows_for
@@ -39,12 +40,18 @@ from vault import VaultError
 log = logging.getLogger("anonymizer.daemon")
 
 
-def engine_facts(ctx: Context) -> EngineFacts:
-    pipeline = ctx.engine.pipeline
+def engine_facts(ctx: Context, job: Job) -> EngineFacts:
+    engine = job.engine or ctx.engine
+    pipeline = engine.pipeline
     corrections = read_set(ctx.settings.audit_path().parent).to_json()
-    return EngineFacts(ctx.engine.language, ctx.engine.rules_digest,
+    standard = None
+    if job.standard is not None and ctx.engines is not None and ctx.engines.standards.several:
+        standard = {**job.standard.to_json(),
+                    "rules_digest": ctx.engines.standards.digest}
+    return EngineFacts(engine.language, engine.rules_digest,
                        hashlib.sha256(ctx.naming.digest_source).hexdigest(),
-                       str(pipeline.model_name), str(pipeline.model_version), corrections)
+                       str(pipeline.model_name), str(pipeline.model_version), corrections,
+                       standard)
 
 
 def release(ctx: Context, job: Job) -> JournalEntry:
@@ -75,7 +82,7 @@ def release(ctx: Context, job: Job) -> JournalEntry:
         meta = build_meta(
             ctx.settings, job=entry.job, participant=job.participant,
             participants=job.participants, wave=job.wave, consent=job.consent,
-            engine=engine_facts(ctx), counts=scan.counts, flags=len(scan.flags),
+            engine=engine_facts(ctx, job), counts=scan.counts, flags=len(scan.flags),
             files=[(plan.stem + s, job.output_formats[s], h) for s, h in suffixes],
             input_sha256=sha, input_bytes=entry.input_bytes or 0,
             input_format=entry.ext[1:], original=original, anonymized_at=ctx.clock(),
@@ -124,7 +131,7 @@ def finish_release(ctx: Context, entry: JournalEntry, *, audited: set[str] | Non
                 flag_count=meta.get("residual_risk_flags"),
                 rules_digest=meta.get("rules_digest"), model=meta.get("model", {}).get("name"),
                 model_version=meta.get("model", {}).get("version"), tool_version=__version__,
-                language=meta.get("language"),
+                language=meta.get("language"), **standard_fields(meta),
                 original_policy=OriginalsPolicy.SEAL if seals(ctx, entry)
                 else OriginalsPolicy.DELETE, resumed=audited is not None,
             )
@@ -137,6 +144,22 @@ def finish_release(ctx: Context, entry: JournalEntry, *, audited: set[str] | Non
     ctx.counts["released"] += 1
     log.info("released job %s (input %s) as %s/%s", entry.job[:12], (entry.input_sha256 or "")[:12],
              plan.folder, plan.stem)
+
+
+def standard_fields(meta: dict) -> dict[str, FieldValue]:
+    """How the transcript's written standard was chosen, for the audit record: a source code
+    and marker counts per standard (``project.standards``); nothing for a one-standard study."""
+    standard = meta.get("standard")
+    if not isinstance(standard, dict):
+        return {}
+    source = standard.get("source")
+    markers = standard.get("markers")
+    return {"standard_source": StandardSource(source) if source in _SOURCES else None,
+            "standard_markers": {str(k): int(v) for k, v in markers.items()}
+            if isinstance(markers, dict) else None}
+
+
+_SOURCES = {s.value for s in StandardSource}
 
 
 def seal_original(ctx: Context, entry: JournalEntry) -> None:

@@ -60,6 +60,16 @@ log = logging.getLogger("anonymizer.daemon")
 INPUT_MODE = 0o600
 
 
+def named_standard(meta: dict) -> str | None:
+    """The written standard the inbox file's name named at the first release (the name itself
+    is gone): a rerun reads the transcript in it again instead of guessing from the text."""
+    standard = meta.get("standard")
+    if isinstance(standard, dict) and standard.get("source") == "file_name":
+        code = standard.get("code")
+        return code if isinstance(code, str) else None
+    return None
+
+
 class OriginalMismatch(AnonymizerError):
     """The sealed original does not open to the bytes its release names (exit 1)."""
 
@@ -116,7 +126,8 @@ def claim_rerun(ctx: Context, meta_path: Path, *, job_id: str | None = None) -> 
                                "its metadata names (SHA-256 differs); nothing was re-run")
     now = ctx.clock().isoformat().replace("+00:00", "Z")
     entry = JournalEntry(job_id or uuid.uuid4().hex, JobState.CLAIMING, ext, now,
-                         NameClues(participant, wave), supersedes=old)
+                         NameClues(participant, wave, standard=named_standard(meta)),
+                         supersedes=old)
     ctx.journal.save(entry)
     target = ctx.journal.input_path(entry)
     atomic_write(target, data, tag=entry.job[:12], mode=INPUT_MODE)

@@ -34,6 +34,7 @@ from anonymizer.daemon.rerun import RerunResult
 from anonymizer.daemon.runner import process
 from anonymizer.daemon.watcher import InboxWatcher
 from anonymizer.engine.engine import Engine
+from anonymizer.engine.standards import StandardEngines
 from anonymizer.fsutil import exclusive_lock, remove_temps
 from anonymizer.keys.keystore import StudyKeyStore
 from anonymizer.keys.vault_adapter import open_vault_keystore
@@ -61,12 +62,13 @@ class Daemon:
     def __init__(self, settings: Settings, engine: Engine, keystore: StudyKeyStore,
                  audit: AuditLog, *, polling: bool | None = None,
                  clock: Callable[[], datetime] = utc_now,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None,
+                 engines: StandardEngines | None = None) -> None:
         check_settings(settings)
         self.settings = settings
         self.folders = Folders.from_settings(settings)
         self.folders.prepare()
-        self.ctx = Context(settings, self.folders, engine, keystore, audit, clock)
+        self.ctx = Context(settings, self.folders, engine, keystore, audit, clock, engines)
         self.ctx.store.prepare()
         self.ctx.quarantine.prepare()
         self.ctx.originals.prepare()
@@ -122,6 +124,8 @@ class Daemon:
             else "watch", config_sha256=config, rules_digest=engine.rules_digest,
             model=engine.pipeline.model_name, model_version=str(engine.pipeline.model_version),
             language=engine.language, polling=self.watcher.polling,
+            standard_languages=list(self.ctx.engines.standards.codes) if self.ctx.engines
+            else [engine.language],
             originals_policy=self.settings.store.originals,
         )
 
@@ -167,8 +171,9 @@ def open_daemon(settings: Settings, *, polling: bool | None = None,
     try:
         audit = open_audit_log(settings, keystore.audit_key(), vault_commit=keystore.commit_count)
         audit.check_anchor()  # a cut log or a restored older vault: refuse before anything runs
-        engine = Engine.from_settings(settings, keystore=keystore)
-        return Daemon(settings, engine, keystore, audit, polling=polling, stop=stop)
+        engines = StandardEngines.from_settings(settings, keystore=keystore)
+        return Daemon(settings, engines.default, keystore, audit, polling=polling, stop=stop,
+                      engines=engines)
     except BaseException:
         keystore.close()
         raise

@@ -165,8 +165,10 @@ def check_live(ctx: Context, number: int, stage: Stage) -> None:
 
 def anonymize(ctx: Context, job: Job) -> None:
     assert job.transcript is not None and job.wave is not None
-    keystore, engine = ctx.keystore, ctx.engine
+    assert ctx.engines is not None
     text = job.transcript.text
+    engine, job.standard = ctx.engines.choose(text, named=job.entry.clues.standard)
+    job.engine, keystore = engine, ctx.keystore
     try:
         with keystore.batch():  # one vault write; rolled back if anything below refuses
             known = {i.number for i in keystore.identities(IdentityKind.PARTICIPANT)}

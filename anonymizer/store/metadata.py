@@ -33,6 +33,9 @@ class EngineFacts:
     # the study's correction set it was made under (anonymizer.audit.corrections): count, the
     # newest correction's number, a digest chained over their audit MACs; no names
     corrections: dict[str, Any] | None = None
+    # a study holding several written standards (project.standards): which one this transcript
+    # was read in and why (code, source, marker counts per standard, the detection rules' digest)
+    standard: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def build_meta(
         "retention_until": _date(ethics.retention_until),
         "tool": {"name": TOOL_NAME, "version": __version__},
         "language": engine.language,
+        **({} if engine.standard is None else {"standard": dict(engine.standard)}),
         "rules_digest": engine.rules_digest,
         "naming_rules_digest": engine.naming_digest,
         "model": {"name": engine.model_name, "version": engine.model_version},

@@ -118,19 +118,24 @@ class NameClues:
     participant: int | None = None
     wave: str | None = None
     problem: NamingProblem | None = None
+    standard: str | None = None  # the written standard the name names ("nynorsk": nn)
 
     def to_json(self) -> dict[str, object]:
         return {"participant": self.participant, "wave": self.wave,
-                "problem": None if self.problem is None else self.problem.value}
+                "problem": None if self.problem is None else self.problem.value,
+                "standard": self.standard}
 
     @classmethod
     def from_json(cls, value: dict[str, object]) -> NameClues:
         participant, wave, problem = value.get("participant"), value.get("wave"), value.get(
             "problem")
+        standard = value.get("standard")
         return cls(
             participant if isinstance(participant, int) else None,
             wave if isinstance(wave, str) and is_wave_label(wave) else None,
             NamingProblem(problem) if isinstance(problem, str) else None,
+            standard if isinstance(standard, str) and re.fullmatch(r"[a-z]{2,3}", standard)
+            else None,
         )
 
 

@@ -191,7 +191,9 @@ class DaemonThread:
     """The real daemon, in a thread of this process, sharing the session's loaded model."""
 
     def __init__(self, study: Study, engine_parts: Any, *, oneshot: bool = False,
-                 polling: bool | None = None) -> None:
+                 polling: bool | None = None, standards: dict[str, Any] | None = None) -> None:
+        """``standards``: engine parts per written standard (``project.standards``), each
+        built around this daemon's key store; ``engine_parts`` is then ignored."""
         from anonymizer.audit.log import open_audit_log
         from anonymizer.daemon import Daemon
         from anonymizer.engine.engine import Engine
@@ -199,9 +201,24 @@ class DaemonThread:
 
         settings = study.settings()
         self.keystore = open_vault_keystore(settings, interactive=False)
-        engine = Engine(settings, engine_parts.rulebook, engine_parts.pipeline, self.keystore)
+        engines = None
+        if standards:
+            from anonymizer.engine.standards import StandardEngines
+            from anonymizer.language.standard import Standards
+            from anonymizer.rulebook import default_rules_dir
+
+            built = {code: Engine(settings, parts.rulebook, parts.pipeline, self.keystore)
+                     for code, parts in standards.items()}
+            engines = StandardEngines(Standards.load(
+                settings.rules.dir or default_rules_dir(), settings.project.standards,
+                settings.project.language), built)
+            engine = engines.default
+        else:
+            engine = Engine(settings, engine_parts.rulebook, engine_parts.pipeline,
+                            self.keystore)
         audit = open_audit_log(settings, self.keystore.vault.audit_key())
-        self.daemon = Daemon(settings, engine, self.keystore, audit, polling=polling)
+        self.daemon = Daemon(settings, engine, self.keystore, audit, polling=polling,
+                             engines=engines)
         self.oneshot = oneshot
         self.summary: Any = None
         self.error: BaseException | None = None

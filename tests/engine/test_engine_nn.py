@@ -47,9 +47,9 @@ def clean(engine: Engine, text: str) -> str:
     return fresh(engine).anonymize(text).clean_text
 
 
-def test_nynorsk_is_its_own_language_with_the_norwegian_model(nn_engine: Engine) -> None:
+def test_nynorsk_is_its_own_language_with_the_nynorsk_model(nn_engine: Engine) -> None:
     assert nn_engine.language == "nn"
-    assert nn_engine.pipeline.model_name == "nb_transcript_ner"
+    assert nn_engine.pipeline.model_name == "nn_transcript_ner"
     # names and places are shared with bokmål
     assert nn_engine.rulebook.gazetteer_language == "nb"
 

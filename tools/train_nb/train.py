@@ -1,9 +1,10 @@
-"""Train the project's Norwegian bokmål NER model and package it as `nb_transcript_ner`.
+"""Train the project's Norwegian NER model (bokmål + nynorsk) and package it as `nb_transcript_ner`.
 
-    python tools/train_nb/train.py [--corpus ../shared/corpus/norne_nob_train.jsonl]
+    python tools/train_nb/train.py [--corpus norne_nob_train.jsonl --corpus norne_nno_train.jsonl]
 
-Steps: NorNE train JSONL -> DocBins in build/train_nb (never committed; a held-out split of
-whole TRAIN documents is carved for early stopping — norne_nob_dev is never read here) ->
+Steps: NorNE train JSONL files (default: bokmål and nynorsk train) -> DocBins in build/train_nb
+(never committed; a held-out split of whole TRAIN documents is carved from EACH corpus for early
+stopping — no *_dev file is ever read here) ->
 `spacy train` with a fixed seed -> best checkpoint -> string store pruned to what a blank `nb`
 pipeline holds plus the labels (so no corpus word is shipped) -> models/nb_transcript_ner/.
 
@@ -34,17 +35,24 @@ import recall_bias  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-PACKAGE_NAME = "nb_transcript_ner"
-MODEL_NAME = "transcript_ner"  # spaCy meta "name"; lang prefix makes the package name
+# the two packages train.py makes: bokmål only, and bokmål + nynorsk (used for nynorsk text)
+PACKAGES = ("nb_transcript_ner", "nn_transcript_ner")
+PACKAGE_NAME = PACKAGES[0]
 VERSION = "0.1.0"
+DEFAULT_CORPORA = ("norne_nob_train.jsonl", "norne_nno_train.jsonl")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared/corpus/norne_nob_train.jsonl")
+    ap.add_argument("--corpus", type=Path, action="append", default=None,
+                    help="NorNE train JSONL; repeat for several (default: "
+                         + ", ".join(DEFAULT_CORPORA) + ")")
     ap.add_argument("--config", type=Path, default=HERE / "config.cfg")
     ap.add_argument("--build", type=Path, default=REPO / "build/train_nb")
-    ap.add_argument("--package-dir", type=Path, default=REPO / "models" / PACKAGE_NAME)
+    ap.add_argument("--package", choices=PACKAGES, default=PACKAGE_NAME,
+                    help="package name (spaCy meta name: the name without 'nb_')")
+    ap.add_argument("--package-dir", type=Path, default=None,
+                    help="default: models/<package>")
     ap.add_argument("--no-package", action="store_true", help="train only (experiments)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--labels", choices=sorted(norne_data.LABEL_SCHEMES), default="per-loc-org-misc")
@@ -59,13 +67,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--bias-shifts", default="0,0.5,1,1.5,2,2.5,3,3.5,4")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=JSON",
                     help="config override, e.g. training.max_epochs=2")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.corpus is None:
+        args.corpus = [REPO.parent / "shared/corpus" / name for name in DEFAULT_CORPORA]
+    for path in args.corpus:
+        if "_dev" in path.name:
+            ap.error(f"{path}: a dev split is for measuring, never for training")
+    return args
 
 
 def convert(args: argparse.Namespace) -> dict:
     nlp = spacy.blank("nb")
-    records = norne_data.read_jsonl(args.corpus)
-    train_recs, held_recs = norne_data.split_heldout(records, args.heldout_fraction, args.seed)
+    train_recs: list[norne_data.Record] = []
+    held_recs: list[norne_data.Record] = []
+    per_corpus = {}
+    for path in args.corpus:  # the held-out share is carved from each corpus, not the pool
+        records = norne_data.read_jsonl(path)
+        tr, he = norne_data.split_heldout(records, args.heldout_fraction, args.seed)
+        train_recs += tr
+        held_recs += he
+        per_corpus[path.name] = {"train_records": len(tr), "heldout_records": len(he)}
     scheme = norne_data.LABEL_SCHEMES[args.labels]
     sentence_level = not args.doc_level
     train_db, train_stats = norne_data.build_docbin(
@@ -84,7 +105,7 @@ def convert(args: argparse.Namespace) -> dict:
                      for s, e, o in rec.spans]
             fh.write(json.dumps({"id": rec.id, "text": rec.text, "spans": spans},
                                 ensure_ascii=False) + "\n")
-    return {"train": train_stats, "heldout": held_stats,
+    return {"train": train_stats, "heldout": held_stats, "corpora": per_corpus,
             "train_records": len(train_recs), "heldout_records": len(held_recs)}
 
 
@@ -129,24 +150,42 @@ def forget_build_paths(model_dir: Path) -> None:
     cfg.to_disk(model_dir / "config.cfg")
 
 
+def corpus_title(path: Path) -> str:
+    """"bokmål" for norne_nob_train.jsonl, "nynorsk" for norne_nno_train.jsonl."""
+    return {"nob": "bokmål", "nno": "nynorsk"}.get(path.name.split("_")[1] if "_" in path.name
+                                                   else "", path.stem)
+
+
+def model_name(package_name: str) -> str:
+    """spaCy's meta "name": the loader finds the data in `<lang>_<name>-<version>`."""
+    return package_name.removeprefix("nb_")
+
+
 def package(args: argparse.Namespace, nlp, info: dict) -> Path:
+    name = model_name(args.package)
+    package_dir = args.package_dir or REPO / "models" / args.package
     labels = list(nlp.get_pipe("ner").labels)
+    titles = [corpus_title(p) for p in args.corpus]
     meta = nlp.meta
     meta.update({
-        "lang": "nb", "name": MODEL_NAME, "version": VERSION,
-        "description": "Norwegian bokmål NER for anonymizing interview transcripts "
-                       "(CNN tok2vec + transition-based NER, trained on NorNE bokmål train).",
+        "lang": "nb", "name": name, "version": VERSION,
+        "description": "Norwegian " + " and ".join(titles) + " NER for anonymizing interview "
+                       "transcripts (CNN tok2vec + transition-based NER, trained on NorNE "
+                       + " + ".join(titles) + " train, with "
+                       f"{args.speech_fraction:.0%} lower-case unpunctuated speech-style copies).",
         "author": "transcript-anonymizer project", "license": "MIT (model weights); "
                   "training annotations NorNE CC0",
         "spacy_version": ">=3.8.0,<3.9.0",
-        "sources": [{"name": "NorNE (bokmål, train split)", "url": "https://github.com/ltgoslo/norne",
-                     "license": "CC0 (annotations)"}],
+        "sources": [{"name": f"NorNE ({corpus_title(p)}, train split)",
+                     "url": "https://github.com/ltgoslo/norne", "license": "CC0 (annotations)"}
+                    for p in args.corpus],
         "training": info,
     })
-    pkg_code = args.package_dir / PACKAGE_NAME
-    data_dir = pkg_code / f"nb_{MODEL_NAME}-{VERSION}"
+    pkg_code = package_dir / args.package
+    data_dir = pkg_code / f"nb_{name}-{VERSION}"
     if data_dir.exists():
         shutil.rmtree(data_dir)
+    pkg_code.mkdir(parents=True, exist_ok=True)  # a scratch --package-dir need not exist yet
     nlp.meta = meta
     nlp.to_disk(data_dir)
     removed = prune_strings(data_dir, labels)
