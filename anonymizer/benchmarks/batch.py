@@ -119,16 +119,25 @@ def _single_process(config: Path, paths: list[Path], out: Path) -> dict:
             "driver_peak_rss_mb": round(_peak_mb())}
 
 
+ROUNDS = 3
+
+
 def batch_section(files: int = FILES) -> None:
     import subprocess
 
     print(f"== Batch over an archive ({files} generated interviews of ~{WORDS_PER_FILE} words, "
-          "key-file vault; each configuration in its own process) ==")
-    rows = {}
-    for mode in MODES:
-        done = subprocess.run([sys.executable, "-m", "anonymizer.benchmarks.batch", mode,
-                               str(files)], check=True, capture_output=True, text=True)
-        rows[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+          f"key-file vault; each configuration in its own process, best of {ROUNDS}) ==")
+    # Rounds go through every configuration in turn (as the engine section does): this VM's
+    # speed drifts within minutes, and one run of each put 1 worker / run at 82 % and at 90 %
+    # in two back-to-back runs of the same code.
+    rows: dict[str, dict] = {}
+    for _ in range(ROUNDS):
+        for mode in MODES:
+            done = subprocess.run([sys.executable, "-m", "anonymizer.benchmarks.batch", mode,
+                                   str(files)], check=True, capture_output=True, text=True)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            if mode not in rows or row["files_per_s"] > rows[mode]["files_per_s"]:
+                rows[mode] = row
     print(f"{'configuration':<34} {'files/s':>8} {'words/s':>8} {'driver MB':>10} "
           f"{'worker MB':>10} {'start-up s':>10}")
     for mode, row in rows.items():
