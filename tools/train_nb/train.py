@@ -197,6 +197,12 @@ def package(args: argparse.Namespace, nlp, info: dict) -> Path:
     return data_dir
 
 
+def environment() -> dict[str, str]:
+    from importlib import metadata
+
+    return {name: metadata.version(name) for name in ("spacy", "thinc", "numpy", "blis")}
+
+
 def digest(folder: Path) -> str:
     h = hashlib.sha256()
     # config.cfg and meta.json carry paths and timings; the weights and vocab are what must match
@@ -235,6 +241,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.no_package:
         return
     info.update({
+        # the same seed gives the same weights only with the same libraries: the shipped
+        # bokmål model of 2026-11-26 is not reproduced by the versions of 2026-12-04
+        "environment": environment(),
         "seed": args.seed, "labels_scheme": args.labels, "speech_fraction": args.speech_fraction,
         "sentence_level": not args.doc_level, "heldout_fraction": args.heldout_fraction,
         "train_seconds": round(t2 - t1), "overrides": args.set,
