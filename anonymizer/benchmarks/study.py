@@ -149,17 +149,27 @@ FILLER_HELD_OUT = [
 ]
 
 
-def build_study(pool: Pool, seed: int, held_out: bool) -> tuple[list[Who], list[Builder]]:
-    rng = random.Random(seed)
+Cast = tuple[list[Who], list[Who], dict[str, str], list[Who], list[Who], list[Who]]
+
+
+def cast(pool: Pool, titles: tuple[str, ...]) -> Cast:
+    """A study's people and places as ``Who``s: participants, kin (two per participant) with
+    their relation words, clinicians (titles taken in turn), places, organisations."""
     participants = [Who(f"p{i}", "participant", full,
                         short=pool.diminutives.get(full.split()[0], ""))
                     for i, full in enumerate(pool.participants, 1)]
     kin = [Who(f"k{i}", "person", full) for i, (_, full) in enumerate(pool.kin)]
     relation = {who.key: rel for who, (rel, _) in zip(kin, pool.kin, strict=True)}
-    clinicians = [Who(f"c{i}", "person", full, title="Dr")
+    clinicians = [Who(f"c{i}", "person", full, title=titles[i % len(titles)])
                   for i, full in enumerate(pool.clinicians)]
     places = [Who(f"l{i}", "place", name) for i, name in enumerate(pool.places)]
     orgs = [Who(f"o{i}", "organisation", name) for i, name in enumerate(pool.organisations)]
+    return participants, kin, relation, clinicians, places, orgs
+
+
+def build_study(pool: Pool, seed: int, held_out: bool) -> tuple[list[Who], list[Builder]]:
+    rng = random.Random(seed)
+    participants, kin, relation, clinicians, places, orgs = cast(pool, ("Dr",))
     filler = FILLER_HELD_OUT if held_out else FILLER
     transcripts = []
     for index, p in enumerate(participants):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from anonymizer.benchmarks.study import WAVES, Builder, Pool, Who
+from anonymizer.benchmarks.study import WAVES, Builder, Pool, Who, cast
 
 FRESH = Pool(
     participants=["Christopher Nettleton", "Dorothy Fawcett", "Joseph Ackworth",
@@ -51,16 +51,7 @@ FILLER_FRESH = [
 
 def build_fresh(pool: Pool, seed: int) -> tuple[list[Who], list[Builder]]:
     rng = random.Random(seed)
-    participants = [Who(f"p{i}", "participant", full,
-                        short=pool.diminutives.get(full.split()[0], ""))
-                    for i, full in enumerate(pool.participants, 1)]
-    kin = [Who(f"k{i}", "person", full) for i, (_, full) in enumerate(pool.kin)]
-    relation = {who.key: rel for who, (rel, _) in zip(kin, pool.kin, strict=True)}
-    titles = ("Dr", "Mrs", "Mr", "Dr")
-    clinicians = [Who(f"c{i}", "person", full, title=titles[i])
-                  for i, full in enumerate(pool.clinicians)]
-    places = [Who(f"l{i}", "place", name) for i, name in enumerate(pool.places)]
-    orgs = [Who(f"o{i}", "organisation", name) for i, name in enumerate(pool.organisations)]
+    participants, kin, relation, clinicians, places, orgs = cast(pool, ("Dr", "Mrs", "Mr", "Dr"))
     transcripts = []
     for index, p in enumerate(participants):
         k0, k1 = kin[2 * index: 2 * index + 2]
@@ -137,15 +128,7 @@ FILLER_UNSEEN = [
 
 def build_unseen(pool: Pool, seed: int) -> tuple[list[Who], list[Builder]]:
     rng = random.Random(seed)
-    participants = [Who(f"p{i}", "participant", full,
-                        short=pool.diminutives.get(full.split()[0], ""))
-                    for i, full in enumerate(pool.participants, 1)]
-    kin = [Who(f"k{i}", "person", full) for i, (_, full) in enumerate(pool.kin)]
-    relation = {who.key: rel for who, (rel, _) in zip(kin, pool.kin, strict=True)}
-    clinicians = [Who(f"c{i}", "person", full, title="Dr")
-                  for i, full in enumerate(pool.clinicians)]
-    places = [Who(f"l{i}", "place", name) for i, name in enumerate(pool.places)]
-    orgs = [Who(f"o{i}", "organisation", name) for i, name in enumerate(pool.organisations)]
+    participants, kin, relation, clinicians, places, orgs = cast(pool, ("Dr",))
     transcripts = []
     for index, p in enumerate(participants):
         k0, k1 = kin[2 * index: 2 * index + 2]
